@@ -1,0 +1,98 @@
+from django.contrib.auth.models import Group
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from accounts.models import OrgUnit, User
+from accounts.roles import ROLE_GROUPS, Role
+from lms.errors import ServiceError
+from lms.text import collapse_spaces, nfc
+
+
+@transaction.atomic
+def user_create(
+    *,
+    email: str,
+    full_name: str,
+    password: str | None = None,
+    position: str = "",
+    phone: str = "",
+    org_unit: OrgUnit | None = None,
+) -> User:
+    email = User.objects.normalize_email(email)
+    if User.objects.filter(email=email).exists():
+        raise ServiceError("email_taken", _("%(email)s already has an account.") % {"email": email})
+    user = User(
+        email=email,
+        full_name=collapse_spaces(nfc(full_name)),
+        position=collapse_spaces(nfc(position)),
+        phone=phone.strip(),
+        org_unit=org_unit,
+    )
+    user.set_password(password) if password else user.set_unusable_password()
+    user.full_clean(exclude=["password"])
+    user.save()
+    return user
+
+
+@transaction.atomic
+def user_update_profile(*, user: User, full_name: str, position: str, phone: str, org_unit: OrgUnit | None) -> User:
+    user.full_name = collapse_spaces(nfc(full_name))
+    user.position = collapse_spaces(nfc(position))
+    user.phone = phone.strip()
+    user.org_unit = org_unit
+    user.full_clean(exclude=["password"])
+    user.save()
+    return user
+
+
+@transaction.atomic
+def user_assign_role(*, user: User, role: Role, unit: OrgUnit | None = None) -> None:
+    """Give ``user`` a role; a coordinator's role needs the unit it covers."""
+    if role == Role.TRAINEE:
+        return
+    if role == Role.ADMIN:
+        User.objects.filter(pk=user.pk).update(is_superuser=True)
+        user.is_superuser = True
+    else:
+        if role == Role.COORDINATOR:
+            if unit is None:
+                raise ServiceError("unit_required", _("A unit coordinator must be given a unit."))
+            User.objects.filter(pk=user.pk).update(coordinated_unit=unit)
+            user.coordinated_unit = unit
+        group, _created = Group.objects.get_or_create(name=ROLE_GROUPS[role])
+        user.groups.add(group)
+    user.__dict__.pop("_lms_roles", None)
+
+
+@transaction.atomic
+def user_revoke_role(*, user: User, role: Role) -> None:
+    if role == Role.TRAINEE:
+        raise ServiceError("trainee_is_everyone", _("Every user is a trainee."))
+    if role == Role.ADMIN:
+        User.objects.filter(pk=user.pk).update(is_superuser=False)
+        user.is_superuser = False
+    else:
+        if role == Role.COORDINATOR:
+            User.objects.filter(pk=user.pk).update(coordinated_unit=None)
+            user.coordinated_unit = None
+        user.groups.remove(*Group.objects.filter(name=ROLE_GROUPS[role]))
+    user.__dict__.pop("_lms_roles", None)
+
+
+@transaction.atomic
+def orgunit_create(
+    *,
+    code: str,
+    name: str,
+    parent: OrgUnit | None = None,
+    kind: str = OrgUnit.Kind.UNIT,
+    cluster: str = "",
+) -> OrgUnit:
+    code = code.strip().upper()
+    if OrgUnit.objects.filter(code=code).exists():
+        raise ServiceError("code_taken", _("Unit code %(code)s already exists.") % {"code": code})
+    unit = OrgUnit(code=code, name=collapse_spaces(nfc(name)), kind=kind, cluster=collapse_spaces(nfc(cluster)))
+    unit.full_clean(exclude=["path", "depth", "numchild"])
+    if parent is None:
+        return OrgUnit.add_root(instance=unit)
+    return parent.add_child(instance=unit)

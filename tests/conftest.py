@@ -1,0 +1,50 @@
+import os
+
+import pytest
+from django.core.cache import cache
+
+from accounts.roles import Role
+from accounts.services import user_assign_role
+from tests.factories import DEFAULT_PASSWORD, OrgUnitFactory, UserFactory
+
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+def require_service(reason: str):
+    """In CI a missing service is a failure; elsewhere the test may skip."""
+    if IN_CI:
+        pytest.fail(f"{reason} (required in CI)")
+    pytest.skip(reason)
+
+
+@pytest.fixture(autouse=True)
+def _clean_cache():
+    # Rate-limit counters live in the cache; each test starts with none.
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def password():
+    return DEFAULT_PASSWORD
+
+
+@pytest.fixture
+def unit(db):
+    return OrgUnitFactory(code="BTTTT", name="Bộ Thông tin và Truyền thông", kind="ministry")
+
+
+@pytest.fixture
+def trainee(db):
+    return UserFactory()
+
+
+@pytest.fixture
+def make_staff(db):
+    def make(role: Role, unit=None, **kwargs):
+        user = UserFactory(**kwargs)
+        user_assign_role(user=user, role=role, unit=unit)
+        return user
+
+    return make
