@@ -48,3 +48,22 @@ def make_staff(db):
         return user
 
     return make
+
+
+@pytest.fixture
+def enable_totp():
+    """Turn on TOTP for a user; returns a function giving the current code."""
+    from allauth.mfa.totp.internal.auth import (
+        TOTP,
+        format_hotp_value,
+        generate_totp_secret,
+        hotp_value,
+        yield_hotp_counters_from_time,
+    )
+
+    def enable(user):
+        secret = generate_totp_secret()
+        TOTP.activate(user, secret)
+        return lambda: format_hotp_value(hotp_value(secret, next(yield_hotp_counters_from_time())))
+
+    return enable
