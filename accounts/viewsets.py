@@ -1,8 +1,360 @@
+import base64
+import secrets
+import zlib
+
+import django_filters
+from django import forms
+from django.contrib.admin.utils import quote
+from django.contrib.auth.models import Permission
+from django.core.exceptions import PermissionDenied
+from django.db.models import ProtectedError, Q
+from django.http import HttpResponse
+from django.shortcuts import redirect
+from django.urls import path, reverse
+from django.utils.functional import cached_property
+from django.utils.text import capfirst
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.generic import TemplateView
+from wagtail.admin import messages as wagtail_messages
+from wagtail.admin.filters import WagtailFilterSet
+from wagtail.admin.ui.tables import BooleanColumn, TitleColumn
+from wagtail.admin.views.generic import DeleteView, IndexView
+from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
+from wagtail.admin.viewsets.model import ModelViewSet
+from wagtail.admin.widgets.button import HeaderButton
+from wagtail.permission_policies.base import BasePermissionPolicy
 from wagtail.users.views.users import UserViewSet as WagtailUserViewSet
 
 from accounts.forms import UserCreationForm, UserEditForm
+from accounts.imports import ORGUNIT_IMPORT_MAX_BYTES, orgunit_columns, orgunit_template, orgunits_import
+from accounts.models import OrgUnit, User
+from accounts.roles import ROLE_GROUPS, Role
+from accounts.scopes import has_role
+from lms.errors import ServiceError
+from lms.text import collapse_spaces, fold, nfc
 
 
 class UserViewSet(WagtailUserViewSet):
     def get_form_class(self, for_update: bool = False):
         return UserEditForm if for_update else UserCreationForm
+
+
+# --- Organisation units ------------------------------------------------------
+#
+# Units are managed by administrators and organisers: a role, not a Django
+# model permission, so the viewset uses a policy that asks accounts.scopes.
+
+
+class OrgUnitPermissionPolicy(BasePermissionPolicy):
+    def user_has_permission(self, user, action) -> bool:
+        return has_role(user, Role.ADMIN, Role.ORGANISER)
+
+    def user_has_any_permission(self, user, actions) -> bool:
+        return has_role(user, Role.ADMIN, Role.ORGANISER)
+
+    def users_with_any_permission(self, actions):
+        return (
+            User.objects.filter(is_active=True)
+            .filter(Q(is_superuser=True) | Q(groups__name=ROLE_GROUPS[Role.ORGANISER]))
+            .distinct()
+        )
+
+
+def _unit_label(unit: OrgUnit) -> str:
+    return f"{'— ' * (unit.depth - 1)}{unit.name} ({unit.code})"
+
+
+class ParentUnitField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: OrgUnit) -> str:
+        return _unit_label(obj)
+
+
+class OrgUnitForm(forms.ModelForm):
+    """Unit fields plus its parent; saving places the unit in the tree."""
+
+    parent = ParentUnitField(
+        label=gettext_lazy("Parent unit"),
+        queryset=OrgUnit.objects.none(),
+        required=False,
+        empty_label=gettext_lazy("(none: a top-level unit)"),
+    )
+
+    class Meta:
+        model = OrgUnit
+        fields = ["code", "name", "parent", "kind", "cluster", "is_active"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = OrgUnit.objects.order_by("path")
+        if self.instance.pk:
+            # A unit cannot sit under itself or under one of its own units.
+            choices = choices.exclude(path__startswith=self.instance.path)
+            self.initial.setdefault("parent", self.instance.get_parent(update=True))
+        self.fields["parent"].queryset = choices
+
+    def clean_code(self) -> str:
+        return self.cleaned_data["code"].strip().upper()
+
+    def clean_name(self) -> str:
+        return collapse_spaces(nfc(self.cleaned_data["name"]))
+
+    def clean_cluster(self) -> str:
+        return collapse_spaces(nfc(self.cleaned_data["cluster"]))
+
+    def save(self, commit: bool = True) -> OrgUnit:
+        parent = self.cleaned_data["parent"]
+        unit = self.instance
+        if unit._state.adding:
+            if parent is None:
+                return OrgUnit.add_root(instance=unit)
+            # Fresh from the database: treebeard computes the new path from
+            # the parent's current child count.
+            return OrgUnit.objects.get(pk=parent.pk).add_child(instance=unit)
+        old_parent = unit.get_parent(update=True)
+        # Not the tree fields: a child added meanwhile has changed numchild.
+        unit.save(update_fields=["code", "name", "kind", "cluster", "is_active"])
+        if parent != old_parent or "name" in self.changed_data:
+            _place_in_tree(unit, parent)
+            unit.refresh_from_db()
+        return unit
+
+
+def _place_in_tree(unit: OrgUnit, parent: OrgUnit | None) -> None:
+    """Move ``unit`` under ``parent`` (None: top level) at its place by name."""
+    if parent is not None:
+        unit.move(OrgUnit.objects.get(pk=parent.pk), pos="sorted-child")
+        return
+    other_root = OrgUnit.get_root_nodes().exclude(pk=unit.pk).first()
+    if other_root is not None:
+        unit.move(other_root, pos="sorted-sibling")
+    # else: the only top-level unit is already in place.
+
+
+class OrgUnitFilterSet(WagtailFilterSet):
+    kind = django_filters.ChoiceFilter(
+        label=gettext_lazy("Kind"),
+        choices=OrgUnit.Kind.choices,
+        empty_label=gettext_lazy("All"),
+        widget=forms.RadioSelect,
+    )
+    # A callable, so clusters added since start-up are offered.
+    cluster = django_filters.ChoiceFilter(
+        label=gettext_lazy("Emulation block or cluster"), choices=lambda: _cluster_choices()
+    )
+
+    class Meta:
+        model = OrgUnit
+        fields = ["kind", "cluster", "is_active"]
+
+
+def _cluster_choices() -> list[tuple[str, str]]:
+    clusters = OrgUnit.objects.exclude(cluster="").order_by("cluster").values_list("cluster", flat=True).distinct()
+    return [(cluster, cluster) for cluster in clusters]
+
+
+class IndentedTitleColumn(TitleColumn):
+    """The unit's name, indented by depth while the listing is in tree order."""
+
+    indent = True
+
+    def get_value(self, instance: OrgUnit) -> str:
+        if not self.indent:
+            return instance.name
+        return f"{'— ' * (instance.depth - 1)}{instance.name}"
+
+
+class OrgUnitIndexView(IndexView):
+    def _get_title_column(self, field_name, column_class=TitleColumn, **kwargs):
+        return super()._get_title_column(field_name, column_class=IndentedTitleColumn, **kwargs)
+
+    @cached_property
+    def columns(self):
+        columns = super().columns
+        columns[0].indent = self.ordering == "path" and not self.is_searching
+        return columns
+
+    def search_queryset(self, queryset):
+        # Accent-insensitive, as everywhere, and word by word: "so da nang"
+        # finds "Sở Thông tin và Truyền thông Đà Nẵng". Units number in the
+        # hundreds, so folding in Python is cheap and the same on every database.
+        if not self.is_searching:
+            return queryset
+        words = fold(self.search_query).split()
+        matching = [
+            pk
+            for pk, name, code in OrgUnit.objects.values_list("pk", "name", "code")
+            if all(word in f"{fold(name)} {code.casefold()}" for word in words)
+        ]
+        return queryset.filter(pk__in=matching)
+
+    @cached_property
+    def header_buttons(self):
+        buttons = list(super().header_buttons)
+        if has_role(self.request.user, Role.ADMIN, Role.ORGANISER):
+            buttons.append(
+                HeaderButton(_("Import from a spreadsheet"), url=reverse("orgunits:import"), icon_name="upload")
+            )
+        return buttons
+
+
+class OrgUnitDeleteView(DeleteView):
+    def form_valid(self, form):
+        unit = self.object
+        if unit.get_children_count() or unit.members.exists() or unit.coordinators.exists():
+            return self._refuse()
+        try:
+            return super().form_valid(form)
+        except ProtectedError:
+            # Records in other apps (registrations, certificates) keep a unit.
+            return self._refuse()
+
+    def _refuse(self):
+        wagtail_messages.error(
+            self.request,
+            _(
+                "%(unit)s cannot be deleted while units, people or records belong to it. "
+                "Move them first, or untick “active” to retire the unit."
+            )
+            % {"unit": self.object},
+        )
+        return redirect(self.edit_url_name, quote(self.object.pk))
+
+
+class OrgUnitImportForm(forms.Form):
+    file = forms.FileField(
+        label=gettext_lazy("Spreadsheet file"),
+        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.csv"}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["file"].help_text = _("An Excel workbook (.xlsx) or a CSV file, at most %(size)d MB.") % {
+            "size": ORGUNIT_IMPORT_MAX_BYTES // (1024 * 1024)
+        }
+
+
+_IMPORT_SESSION_KEY = "accounts.orgunit_import"
+
+
+class OrgUnitImportView(WagtailAdminTemplateMixin, TemplateView):
+    """Upload → preview (or every error by row) → confirm → result.
+
+    The previewed file waits in the session between preview and confirm, so
+    the person does not pick it again and cannot confirm a different file
+    from the one previewed. Confirming validates again: the units may have
+    changed in between.
+    """
+
+    template_name = "accounts/admin/orgunit_import.html"
+    page_title = gettext_lazy("Import units")
+    header_icon = "upload"
+
+    def dispatch(self, request, *args, **kwargs):
+        if not has_role(request.user, Role.ADMIN, Role.ORGANISER):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_breadcrumbs_items(self):
+        return [
+            *self.breadcrumbs_items,
+            {"url": reverse("orgunits:index"), "label": capfirst(OrgUnit._meta.verbose_name_plural)},
+            {"url": "", "label": self.get_page_title()},
+        ]
+
+    def get_context_data(self, **kwargs):
+        kwargs.setdefault("form", OrgUnitImportForm())
+        kwargs.setdefault("stage", "upload")
+        kwargs["template_url"] = reverse("orgunits:import_template")
+        kwargs["index_url"] = reverse("orgunits:index")
+        kwargs["columns"] = orgunit_columns()
+        return super().get_context_data(**kwargs)
+
+    def post(self, request, *args, **kwargs):
+        if "confirm" in request.POST:
+            return self.confirm(request)
+        form = OrgUnitImportForm(request.POST, request.FILES)
+        if not form.is_valid():
+            return self.render_to_response(self.get_context_data(form=form))
+        upload = form.cleaned_data["file"]
+        # One byte past the limit is enough for the reader to refuse it.
+        data = upload.read(ORGUNIT_IMPORT_MAX_BYTES + 1)
+        request.session.pop(_IMPORT_SESSION_KEY, None)
+        try:
+            result = orgunits_import(file=data, filename=upload.name, dry_run=True)
+        except ServiceError as error:
+            form.add_error("file", error.message)
+            return self.render_to_response(self.get_context_data(form=form))
+        context = {"result": result, "filename": upload.name, "stage": "preview"}
+        if result.ok:
+            token = secrets.token_urlsafe(16)
+            request.session[_IMPORT_SESSION_KEY] = {
+                "token": token,
+                "filename": upload.name,
+                "data": base64.b64encode(zlib.compress(data)).decode("ascii"),
+            }
+            context["token"] = token
+        return self.render_to_response(self.get_context_data(**context))
+
+    def confirm(self, request):
+        stored = request.session.get(_IMPORT_SESSION_KEY)
+        if not stored or not secrets.compare_digest(stored["token"], request.POST.get("token", "")):
+            wagtail_messages.error(request, _("The previewed file is no longer available. Upload it again."))
+            return redirect("orgunits:import")
+        del request.session[_IMPORT_SESSION_KEY]
+        data = zlib.decompress(base64.b64decode(stored["data"]))
+        try:
+            result = orgunits_import(file=data, filename=stored["filename"], dry_run=False)
+        except ServiceError as error:
+            form = OrgUnitImportForm()
+            form.add_error(None, error.message)
+            return self.render_to_response(self.get_context_data(form=form))
+        stage = "done" if result.written else "preview"
+        return self.render_to_response(self.get_context_data(result=result, filename=stored["filename"], stage=stage))
+
+
+def orgunit_import_template(request):
+    if not has_role(request.user, Role.ADMIN, Role.ORGANISER):
+        raise PermissionDenied
+    response = HttpResponse(
+        orgunit_template(),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = 'attachment; filename="mau-nhap-don-vi.xlsx"'
+    return response
+
+
+class OrgUnitViewSet(ModelViewSet):
+    model = OrgUnit
+    name = "orgunits"
+    icon = "folder-open-inverse"
+    menu_label = gettext_lazy("Units")
+    menu_order = 250
+    add_to_admin_menu = True
+    copy_view_enabled = False
+    index_view_class = OrgUnitIndexView
+    delete_view_class = OrgUnitDeleteView
+    list_display = ["name", "code", "kind", "cluster", BooleanColumn("is_active", label=gettext_lazy("Active"))]
+    list_per_page = 50
+    ordering = "path"
+    search_fields = ["name", "code"]
+    filterset_class = OrgUnitFilterSet
+
+    @property
+    def permission_policy(self):
+        return OrgUnitPermissionPolicy(OrgUnit)
+
+    def get_form_class(self, for_update: bool = False):
+        return OrgUnitForm
+
+    def get_permissions_to_register(self):
+        # Access comes from the administrator and organiser roles; model
+        # permissions ticked in a group would change nothing, so none are offered.
+        return Permission.objects.none()
+
+    def get_urlpatterns(self):
+        return [
+            *super().get_urlpatterns(),
+            path("import/", OrgUnitImportView.as_view(), name="import"),
+            path("import/template.xlsx", orgunit_import_template, name="import_template"),
+        ]
