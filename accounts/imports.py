@@ -31,7 +31,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from accounts.models import OrgUnit, unit_code_validator
-from accounts.services import orgunit_create
+from accounts.services import orgunit_create, orgunit_update
 from lms.spreadsheets import Column, Row, Sheet, build_template, normalise_header, read_spreadsheet
 from lms.text import collapse_spaces
 
@@ -464,17 +464,7 @@ def _write(planned: list[PlannedUnit]) -> None:
     for unit in planned:
         if unit.action != "update":
             continue
-        instance = OrgUnit.objects.get(code=unit.code)
-        instance.name, instance.kind, instance.cluster = unit.name, unit.kind, unit.cluster
-        instance.full_clean(exclude=["path", "depth", "numchild"])
-        instance.save(update_fields=["name", "kind", "cluster"])
-        if "name" in unit.changes:
-            # Siblings are ordered by name in their paths; a renamed unit
-            # moves to its new place among them.
-            if instance.depth > 1:
-                instance.move(instance.get_parent(update=True), pos="sorted-child")
-            elif other_root := OrgUnit.get_root_nodes().exclude(pk=instance.pk).first():
-                instance.move(other_root, pos="sorted-sibling")
+        orgunit_update(unit=OrgUnit.objects.get(code=unit.code), name=unit.name, kind=unit.kind, cluster=unit.cluster)
 
 
 def _create_subtree(top: OrgUnit, children: dict[str, list[PlannedUnit]]) -> None:

@@ -87,12 +87,70 @@ def orgunit_create(
     parent: OrgUnit | None = None,
     kind: str = OrgUnit.Kind.UNIT,
     cluster: str = "",
+    is_active: bool = True,
 ) -> OrgUnit:
     code = code.strip().upper()
     if OrgUnit.objects.filter(code=code).exists():
         raise ServiceError("code_taken", _("Unit code %(code)s already exists.") % {"code": code})
-    unit = OrgUnit(code=code, name=collapse_spaces(nfc(name)), kind=kind, cluster=collapse_spaces(nfc(cluster)))
+    unit = OrgUnit(
+        code=code,
+        name=collapse_spaces(nfc(name)),
+        kind=kind,
+        cluster=collapse_spaces(nfc(cluster)),
+        is_active=is_active,
+    )
     unit.full_clean(exclude=["path", "depth", "numchild"])
     if parent is None:
         return OrgUnit.add_root(instance=unit)
-    return parent.add_child(instance=unit)
+    # Fresh from the database: treebeard computes the new path from the
+    # parent's current child count.
+    return OrgUnit.objects.get(pk=parent.pk).add_child(instance=unit)
+
+
+def _place_in_tree(unit: OrgUnit, parent: OrgUnit | None) -> None:
+    """Move ``unit`` under ``parent`` (None: top level) to its place by name.
+
+    Siblings are ordered by name in their materialised paths, so a rename is
+    a move too.
+    """
+    if parent is not None:
+        # Fresh from the database: a move elsewhere may have shifted its path.
+        unit.move(OrgUnit.objects.get(pk=parent.pk), pos="sorted-child")
+    elif other_root := OrgUnit.get_root_nodes().exclude(pk=unit.pk).first():
+        unit.move(other_root, pos="sorted-sibling")
+    # else: the only top-level unit is already in place.
+
+
+@transaction.atomic
+def orgunit_update(
+    *,
+    unit: OrgUnit,
+    name: str,
+    kind: str,
+    cluster: str,
+    code: str | None = None,
+    is_active: bool | None = None,
+    parent: OrgUnit | None = None,
+    move: bool = False,
+) -> OrgUnit:
+    """Change a unit's fields; with ``move=True`` also put it under ``parent``."""
+    old_parent = unit.get_parent(update=True)
+    old_name = unit.name
+    if code is not None:
+        code = code.strip().upper()
+        if OrgUnit.objects.filter(code=code).exclude(pk=unit.pk).exists():
+            raise ServiceError("code_taken", _("Unit code %(code)s already exists.") % {"code": code})
+        unit.code = code
+    if is_active is not None:
+        unit.is_active = is_active
+    unit.name, unit.kind, unit.cluster = collapse_spaces(nfc(name)), kind, collapse_spaces(nfc(cluster))
+    unit.full_clean(exclude=["path", "depth", "numchild"])
+    # Not the tree fields: a child added meanwhile has changed numchild.
+    unit.save(update_fields=["code", "name", "kind", "cluster", "is_active"])
+    target = parent if move else old_parent
+    if (move and target != old_parent) or unit.name != old_name:
+        if target is not None and target.path.startswith(unit.path):
+            raise ServiceError("move_into_itself", _("A unit cannot be placed under itself or one of its own units."))
+        _place_in_tree(unit, target)
+        unit.refresh_from_db()
+    return unit

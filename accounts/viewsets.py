@@ -31,6 +31,7 @@ from accounts.imports import ORGUNIT_IMPORT_MAX_BYTES, orgunit_columns, orgunit_
 from accounts.models import OrgUnit, User
 from accounts.roles import ROLE_GROUPS, Role
 from accounts.scopes import has_role
+from accounts.services import orgunit_create, orgunit_update
 from lms.errors import ServiceError
 from lms.text import collapse_spaces, fold, nfc
 
@@ -103,32 +104,13 @@ class OrgUnitForm(forms.ModelForm):
         return collapse_spaces(nfc(self.cleaned_data["cluster"]))
 
     def save(self, commit: bool = True) -> OrgUnit:
-        parent = self.cleaned_data["parent"]
-        unit = self.instance
-        if unit._state.adding:
-            if parent is None:
-                return OrgUnit.add_root(instance=unit)
-            # Fresh from the database: treebeard computes the new path from
-            # the parent's current child count.
-            return OrgUnit.objects.get(pk=parent.pk).add_child(instance=unit)
-        old_parent = unit.get_parent(update=True)
-        # Not the tree fields: a child added meanwhile has changed numchild.
-        unit.save(update_fields=["code", "name", "kind", "cluster", "is_active"])
-        if parent != old_parent or "name" in self.changed_data:
-            _place_in_tree(unit, parent)
-            unit.refresh_from_db()
-        return unit
-
-
-def _place_in_tree(unit: OrgUnit, parent: OrgUnit | None) -> None:
-    """Move ``unit`` under ``parent`` (None: top level) at its place by name."""
-    if parent is not None:
-        unit.move(OrgUnit.objects.get(pk=parent.pk), pos="sorted-child")
-        return
-    other_root = OrgUnit.get_root_nodes().exclude(pk=unit.pk).first()
-    if other_root is not None:
-        unit.move(other_root, pos="sorted-sibling")
-    # else: the only top-level unit is already in place.
+        data = self.cleaned_data
+        fields = {"code": data["code"], "name": data["name"], "kind": data["kind"], "cluster": data["cluster"]}
+        if self.instance._state.adding:
+            return orgunit_create(parent=data["parent"], is_active=data["is_active"], **fields)
+        return orgunit_update(
+            unit=self.instance, is_active=data["is_active"], parent=data["parent"], move=True, **fields
+        )
 
 
 class OrgUnitFilterSet(WagtailFilterSet):

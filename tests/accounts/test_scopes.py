@@ -103,3 +103,21 @@ def test_inactive_users_hold_no_role(tree):
     user = UserFactory(is_active=False)
     user_assign_role(user=user, role=Role.ORGANISER)
     assert roles_of(user) == frozenset()
+
+
+def test_moving_a_unit_under_its_own_subtree_is_refused(tree):
+    from accounts.services import orgunit_update
+
+    office = tree["office"]
+    with pytest.raises(ServiceError) as error:
+        orgunit_update(unit=office, name=office.name, kind=office.kind, cluster="", parent=tree["team"], move=True)
+    assert error.value.code == "move_into_itself"
+
+
+def test_renaming_a_unit_keeps_siblings_in_name_order(tree):
+    from accounts.services import orgunit_update
+
+    personnel = tree["personnel"]
+    orgunit_update(unit=personnel, name="Ban Tổ chức", kind=personnel.kind, cluster="")
+    names = [unit.name for unit in tree["ministry"].get_children()]
+    assert names == sorted(names)
