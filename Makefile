@@ -56,3 +56,9 @@ messages: install-dev
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache
+
+# What CI runs: ruff, Django's checks, then the suite on PostgreSQL + Redis
+# with a real Celery worker and headless Chromium (installs/starts them).
+.PHONY: ci
+ci:
+	CI=$${CI:-true} bash .ci/run

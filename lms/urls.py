@@ -1,10 +1,11 @@
 from django.conf import settings
 from django.urls import include, path
 from wagtail import urls as wagtail_urls
+from wagtail import views as wagtail_views
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
-from lms import health, views
+from lms import health
 
 urlpatterns = [
     path("healthz/live", health.live, name="healthz-live"),
@@ -14,7 +15,13 @@ urlpatterns = [
     path("profile/", include("accounts.urls")),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
-    path("", views.home, name="home"),
+    path("certificates/", include("certificates.urls")),
+    path("events/", include("events.urls")),
+    path("quizzes/", include("quizzes.urls")),
+    path("", include("cms.urls")),
+    # The home page is the Wagtail site root (cms.HomePage); the name keeps
+    # {% url "home" %} and reverse("home") meaning "/".
+    path("", wagtail_views.serve, {"path": ""}, name="home"),
 ]
 
 if settings.DEBUG:

@@ -26,6 +26,19 @@ def _clean_cache():
 
 
 @pytest.fixture
+def transactional_db(_django_db_helper, django_db_serialized_rollback):
+    """Every transactional test restores what the migrations created.
+
+    Data migrations make rows other tests rely on (the Wagtail site and home
+    page, groups, the default certificate template). A transactional test
+    ends with a flush; with serialized rollback Django reloads those rows
+    before the next one instead of leaving content types recreated under new
+    keys, which would clash with the reload. So it must hold for all of them
+    or for none: this override makes it all.
+    """
+
+
+@pytest.fixture
 def password():
     return DEFAULT_PASSWORD
 
@@ -67,3 +80,11 @@ def enable_totp():
         return lambda: format_hotp_value(hotp_value(secret, next(yield_hotp_counters_from_time())))
 
     return enable
+
+
+def pytest_collection_modifyitems(items):
+    # The marker form of a transactional test bypasses the override above.
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        if marker and marker.kwargs.get("transaction") and not marker.kwargs.get("serialized_rollback"):
+            raise pytest.UsageError(f"{item.nodeid}: transactional tests need serialized_rollback=True")

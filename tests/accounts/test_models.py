@@ -52,7 +52,9 @@ def test_case_insensitive_uniqueness_is_a_database_constraint():
 def test_profile_update_validates_phone_and_keeps_history_fields():
     user = UserFactory()
     unit = OrgUnitFactory()
-    user_update_profile(user=user, full_name="Lê  Văn   Bình", position="Chuyên viên", phone="0905 123 456", org_unit=unit)
+    user_update_profile(
+        user=user, full_name="Lê  Văn   Bình", position="Chuyên viên", phone="0905 123 456", org_unit=unit
+    )
     user.refresh_from_db()
     assert user.full_name == "Lê Văn Bình"
     assert user.org_unit == unit

@@ -1,6 +1,7 @@
 """Run modes are chosen by environment variables only: each case imports the
 settings in a fresh interpreter with exactly the variables given."""
 
+import base64
 import json
 import os
 import subprocess
@@ -105,6 +106,7 @@ def test_deploy_checks_are_clean_in_production():
             **{k: v for k, v in os.environ.items() if k not in {"DEBUG", "LMS_TESTING"}},
             "SECRET_KEY": PROD_KEY,
             "ALLOWED_HOSTS": "daotao.example.vn",
+            "CERTIFICATE_SIGNING_KEY": base64.b64encode(bytes(range(32))).decode(),
         },
         capture_output=True,
         text=True,

@@ -1,0 +1,67 @@
+"""Reads: the public verification page, the holder's list, the status list."""
+
+from __future__ import annotations
+
+import re
+
+from django.db.models import QuerySet
+
+from accounts.models import User
+from certificates import badges
+from certificates.models import Certificate, CertificateBatch, CertificateEvent
+
+# generate_code() makes 22 URL-safe characters; anything else is not ours
+# and is answered "not found" without a query.
+CODE_RE = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
+
+
+def _with_relations(queryset: QuerySet[Certificate]) -> QuerySet[Certificate]:
+    return queryset.select_related("template", "supersedes", "superseded_by")
+
+
+def certificate_by_code(code: str) -> Certificate | None:
+    if not CODE_RE.match(code or ""):
+        return None
+    return _with_relations(Certificate.objects.filter(code=code)).first()
+
+
+def certificate_by_sha256(digest: str) -> Certificate | None:
+    if not SHA256_RE.match(digest):
+        return None
+    return _with_relations(Certificate.objects.filter(pdf_sha256=digest)).first()
+
+
+def certificates_of(user: User) -> QuerySet[Certificate]:
+    return _with_relations(Certificate.objects.filter(holder=user)).order_by("-issued_at", "-pk")
+
+
+def certificate_events(certificate: Certificate) -> QuerySet[CertificateEvent]:
+    return certificate.events.select_related("actor").order_by("at", "pk")
+
+
+def revoked_indexes(list_number: int) -> list[int]:
+    """Indexes set in status list ``list_number``: revoked and superseded certificates."""
+    first = (list_number - 1) * badges.STATUS_LIST_BITS
+    pks = (
+        Certificate.objects.exclude(status=Certificate.Status.VALID)
+        .filter(pk__gte=first, pk__lt=first + badges.STATUS_LIST_BITS)
+        .values_list("pk", flat=True)
+    )
+    return [pk - first for pk in pks]
+
+
+def certificates_for_staff(query: str = "") -> QuerySet[Certificate]:
+    queryset = Certificate.objects.select_related("holder")
+    query = (query or "").strip()
+    if query:
+        from django.db.models import Q
+
+        queryset = queryset.filter(
+            Q(serial__icontains=query) | Q(holder_name__icontains=query) | Q(holder__email__iexact=query)
+        )
+    return queryset.order_by("-issued_at", "-pk")
+
+
+def recent_batches(limit: int = 20) -> QuerySet[CertificateBatch]:
+    return CertificateBatch.objects.select_related("started_by").order_by("-created_at", "-pk")[:limit]

@@ -1,0 +1,35 @@
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from wagtail import hooks
+from wagtail.admin.menu import MenuItem
+from wagtail.snippets.models import register_snippet
+from wagtail.snippets.views.snippets import SnippetViewSet
+
+from accounts.scopes import has_role
+from certificates.models import CertificateTemplate
+from certificates.services import MANAGER_ROLES
+
+
+class CertificateTemplateViewSet(SnippetViewSet):
+    model = CertificateTemplate
+    icon = "doc-full"
+    menu_label = _("Certificate templates")
+    menu_order = 310
+    add_to_admin_menu = True
+    list_display = ["name", "issuing_body", "is_default"]
+    search_fields = ["name", "issuing_body"]
+
+
+register_snippet(CertificateTemplateViewSet)
+
+
+class ManagersMenuItem(MenuItem):
+    def is_shown(self, request):
+        return has_role(request.user, *MANAGER_ROLES)
+
+
+@hooks.register("register_admin_menu_item")
+def register_certificates_menu_item():
+    # Issued certificates are managed on staff pages of the site (revoke,
+    # reissue, bulk issues); the admin menu leads there.
+    return ManagersMenuItem(_("Issued certificates"), reverse("certificates:manage_list"), icon_name="tick", order=311)

@@ -1,0 +1,96 @@
+"""Every write of the cms app that is not a page edit (Wagtail owns those)."""
+
+from __future__ import annotations
+
+import logging
+from urllib.parse import urljoin
+
+from django.conf import settings
+from django.core import mail
+from django.db import transaction
+from django.db.models import Exists, OuterRef
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from wagtail.models import Revision
+
+from accounts.models import User as UserModel
+from cms.models import RegulationNotice, RegulationPage, RegulationSubscription
+from lms.errors import ServiceError
+
+logger = logging.getLogger(__name__)
+
+
+@transaction.atomic
+def regulation_subscription_set(*, user: UserModel, subscribed: bool) -> bool:
+    """Turn the user's regulation-update emails on or off; returns the new state."""
+    if not user.is_authenticated or not user.is_active:
+        raise ServiceError("inactive_user", _("Only active accounts can subscribe to regulation updates."))
+    if subscribed:
+        RegulationSubscription.objects.get_or_create(user=user)
+    else:
+        RegulationSubscription.objects.filter(user=user).delete()
+    return subscribed
+
+
+def absolute_url(path: str) -> str:
+    """Links in emails: the page's URL on the configured public address."""
+    return urljoin(settings.WAGTAILADMIN_BASE_URL.rstrip("/") + "/", path)
+
+
+def _regulation_email(*, page: RegulationPage, user: UserModel, connection) -> mail.EmailMessage:
+    context = {
+        "page": page,
+        "user": user,
+        "page_url": absolute_url(page.get_url()),
+        "subscribe_url": absolute_url(reverse("cms:regulation_subscribe")),
+        "site_name": settings.WAGTAIL_SITE_NAME,
+    }
+    subject = _("Regulation update: %(title)s") % {"title": page.title}
+    body = render_to_string("cms/email/regulation_update.txt", context)
+    return mail.EmailMessage(
+        subject=" ".join(subject.split()),
+        body=body,
+        to=[user.email],
+        connection=connection,
+        headers={"List-Unsubscribe": f"<{context['subscribe_url']}>"},
+    )
+
+
+def regulation_update_notify(*, revision_id: int) -> int:
+    """Email every subscribed active user about a published regulation revision.
+
+    One email per person (their own address only, greeted by name). Each
+    recipient's ``RegulationNotice`` row is claimed before sending and stamped
+    after, in its own transaction, so a retry after a failure mails only those
+    not yet stamped. Returns the number of emails sent by this run.
+
+    Nothing is sent for a revision that is no longer the live one: a newer
+    publication has its own task, and people get the current text once.
+    """
+    revision = Revision.objects.filter(pk=revision_id).first()
+    if revision is None:
+        return 0
+    page = RegulationPage.objects.live().filter(pk=revision.object_id).first()
+    if page is None or page.live_revision_id != revision.pk or not page.notify_subscribers:
+        return 0
+    already_sent = RegulationNotice.objects.filter(user=OuterRef("pk"), revision=revision, sent_at__isnull=False)
+    recipients = (
+        UserModel.objects.filter(is_active=True, regulation_subscription__isnull=False)
+        .exclude(Exists(already_sent))
+        .order_by("pk")
+    )
+    sent = 0
+    with translation.override(settings.LANGUAGE_CODE), mail.get_connection() as connection:
+        for user in recipients.iterator():
+            notice, _created = RegulationNotice.objects.get_or_create(
+                revision=revision, user=user, defaults={"page": page}
+            )
+            if notice.sent_at is not None:
+                continue
+            _regulation_email(page=page, user=user, connection=connection).send()
+            RegulationNotice.objects.filter(pk=notice.pk).update(sent_at=timezone.now())
+            sent += 1
+    logger.info("Regulation %s revision %s: %d update emails sent", page.pk, revision.pk, sent)
+    return sent

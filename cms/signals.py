@@ -1,0 +1,35 @@
+"""Signal receivers, connected in ``CmsConfig.ready``."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.db.models.signals import post_delete, post_save
+from wagtail.models import Site
+from wagtail.signals import page_published
+
+from cms.models import CampaignIndexPage, RegulationIndexPage, RegulationPage
+from cms.selectors import clear_nav_cache
+
+
+def regulation_published(sender, instance, revision=None, **kwargs) -> None:
+    """Queue the subscriber emails once the publishing transaction commits."""
+    if revision is None or not instance.notify_subscribers:
+        return
+    from cms import tasks
+
+    revision_id = revision.pk
+    # robust: with Celery in eager mode a mail failure must not turn the
+    # moderator's successful publish into an error page (it is logged).
+    transaction.on_commit(lambda: tasks.regulation_update_notify.delay(revision_id), robust=True)
+
+
+def nav_changed(sender, **kwargs) -> None:
+    clear_nav_cache()
+
+
+def connect() -> None:
+    page_published.connect(regulation_published, sender=RegulationPage, dispatch_uid="cms.regulation_published")
+    for model in (RegulationIndexPage, CampaignIndexPage, Site):
+        label = model._meta.label_lower
+        post_save.connect(nav_changed, sender=model, dispatch_uid=f"cms.nav_changed.save.{label}")
+        post_delete.connect(nav_changed, sender=model, dispatch_uid=f"cms.nav_changed.delete.{label}")

@@ -1,0 +1,39 @@
+from django import template
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from cms.home import collect_panels
+from cms.selectors import nav_urls
+
+register = template.Library()
+
+
+@register.inclusion_tag("cms/includes/nav_items.html", takes_context=True)
+def cms_nav_items(context):
+    """Menu links to regulations, campaigns and search, for ``base.html``."""
+    request = context.get("request")
+    current_path = request.path if request else ""
+    urls = nav_urls()
+    links = [
+        (_("Regulations"), urls.get("regulations")),
+        (_("Emulation campaigns"), urls.get("campaigns")),
+        (_("Search"), reverse("cms:search")),
+    ]
+    return {
+        "items": [{"label": label, "url": url, "current": current_path.startswith(url)} for label, url in links if url]
+    }
+
+
+@register.simple_tag(takes_context=True)
+def home_panels(context, page) -> list[str]:
+    """The rendered panels other apps registered for the home page (``cms.home``).
+
+    Use as ``{% home_panels page as panels %}{% for panel in panels %}{{ panel }}{% endfor %}``;
+    each is the (already escaped) output of the panel's own template.
+    """
+    request = context.get("request")
+    return [
+        render_to_string(panel.template_name, {**panel.context, "page": page}, request=request)
+        for panel in collect_panels(request, page)
+    ]

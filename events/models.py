@@ -1,0 +1,296 @@
+"""Training conferences (hội nghị tập huấn): pages for what is public, plain models for people.
+
+Registrations reference ``accounts.User``: a ticket is shown on the
+participant's own page, attendance feeds certificates (which name a holder
+user), and an imported delegate without an account gets one (unverified,
+no usable password) so they can later sign in by an emailed code.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from modelcluster.fields import ParentalKey, ParentalManyToManyField
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
+from wagtail.fields import RichTextField
+from wagtail.models import Orderable, Page
+
+from lms.fields import NFCCharField, NFCTextField
+
+
+class EventIndexPage(Page):
+    intro = RichTextField(_("introduction"), blank=True)
+
+    content_panels = [*Page.content_panels, FieldPanel("intro")]
+    parent_page_types = ["cms.HomePage"]
+    subpage_types = ["events.EventPage"]
+    max_count = 1
+
+    class Meta:
+        verbose_name = _("event index page")
+        verbose_name_plural = _("event index pages")
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        context["events"] = EventPage.objects.live().public().child_of(self).order_by("-starts_at")
+        return context
+
+
+class EventPage(Page):
+    class Mode(models.TextChoices):
+        OPEN = "open", _("Open registration")
+        INVITATION = "invitation", _("By invitation only")
+        QUOTA = "quota", _("Quotas per unit")
+
+    description = RichTextField(_("description"), blank=True)
+    venue = NFCCharField(_("venue"), max_length=200)
+    address = NFCCharField(_("address"), max_length=300, blank=True)
+    starts_at = models.DateTimeField(_("starts at"))
+    ends_at = models.DateTimeField(_("ends at"))
+    organising_unit = models.ForeignKey(
+        "accounts.OrgUnit",
+        verbose_name=_("organising unit"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    organisers = ParentalManyToManyField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("organisers"),
+        blank=True,
+        related_name="organised_events",
+        help_text=_("Organisers who manage registrations, check-in and reports of this event."),
+    )
+    audience = NFCTextField(_("audience"), blank=True)
+    capacity = models.PositiveIntegerField(_("capacity"), default=100)
+    registration_opens = models.DateTimeField(_("registration opens"), null=True, blank=True)
+    registration_closes = models.DateTimeField(_("registration closes"), null=True, blank=True)
+    registration_mode = models.CharField(_("registration mode"), max_length=20, choices=Mode.choices, default=Mode.OPEN)
+    late_after_minutes = models.PositiveIntegerField(
+        _("late after (minutes)"),
+        default=15,
+        help_text=_("A check-in this long after a session starts counts as late."),
+    )
+    # Certificate rule: attend at least this share of the required sessions.
+    min_attendance_percent = models.PositiveSmallIntegerField(_("minimum attendance (%)"), default=80)
+    hours = models.DecimalField(_("training hours"), max_digits=5, decimal_places=1, default=0)
+
+    content_panels = [
+        *Page.content_panels,
+        FieldPanel("description"),
+        MultiFieldPanel(
+            [
+                FieldPanel("venue"),
+                FieldPanel("address"),
+                FieldRowPanel([FieldPanel("starts_at"), FieldPanel("ends_at")]),
+            ],
+            heading=_("When and where"),
+        ),
+        MultiFieldPanel(
+            [
+                FieldPanel("organising_unit"),
+                FieldPanel("organisers"),
+                FieldPanel("audience"),
+                FieldPanel("capacity"),
+                FieldPanel("registration_mode"),
+                FieldRowPanel([FieldPanel("registration_opens"), FieldPanel("registration_closes")]),
+            ],
+            heading=_("Registration"),
+        ),
+        MultiFieldPanel(
+            [FieldPanel("late_after_minutes"), FieldPanel("min_attendance_percent"), FieldPanel("hours")],
+            heading=_("Attendance and certificate"),
+        ),
+        InlinePanel("sessions", label=_("Sessions"), min_num=1),
+        InlinePanel("quotas", label=_("Unit quotas")),
+    ]
+    parent_page_types = ["events.EventIndexPage"]
+    subpage_types: list[str] = []
+
+    class Meta:
+        verbose_name = _("event")
+        verbose_name_plural = _("events")
+
+    def registration_is_open(self, now=None) -> bool:
+        now = now or timezone.now()
+        if self.registration_opens and now < self.registration_opens:
+            return False
+        closes = self.registration_closes or self.starts_at
+        return now <= closes
+
+    def search_document(self):
+        from cms.search import SearchDocument
+
+        return SearchDocument(
+            title=self.title,
+            text=(self.description, self.venue, self.address, self.audience, *[s.title for s in self.sessions.all()]),
+            date=timezone.localtime(self.starts_at).date() if self.starts_at else None,
+        )
+
+    def get_context(self, request, *args, **kwargs):
+        from events.selectors import registration_for_user
+
+        context = super().get_context(request, *args, **kwargs)
+        context["sessions"] = list(self.sessions.order_by("starts_at"))
+        context["registration"] = registration_for_user(event=self, user=request.user)
+        context["seats_taken"] = self.registrations.filter(status=Registration.Status.CONFIRMED).count()
+        return context
+
+
+class EventSession(Orderable):
+    """One chuyên đề of a conference."""
+
+    event = ParentalKey(EventPage, on_delete=models.CASCADE, related_name="sessions")
+    title = NFCCharField(_("topic"), max_length=300)
+    speaker = NFCCharField(_("speaker"), max_length=200, blank=True)
+    room = NFCCharField(_("room"), max_length=100, blank=True)
+    starts_at = models.DateTimeField(_("starts at"))
+    ends_at = models.DateTimeField(_("ends at"))
+    required = models.BooleanField(_("required"), default=True)
+
+    panels = [
+        FieldPanel("title"),
+        FieldRowPanel([FieldPanel("speaker"), FieldPanel("room")]),
+        FieldRowPanel([FieldPanel("starts_at"), FieldPanel("ends_at")]),
+        FieldPanel("required"),
+    ]
+
+    class Meta(Orderable.Meta):
+        verbose_name = _("session")
+        verbose_name_plural = _("sessions")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends_at__gt=models.F("starts_at")), name="events_session_ends_after_start"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class UnitQuota(Orderable):
+    event = ParentalKey(EventPage, on_delete=models.CASCADE, related_name="quotas")
+    unit = models.ForeignKey("accounts.OrgUnit", verbose_name=_("unit"), on_delete=models.CASCADE, related_name="+")
+    seats = models.PositiveIntegerField(_("seats"))
+
+    panels = [FieldPanel("unit"), FieldPanel("seats")]
+
+    class Meta(Orderable.Meta):
+        verbose_name = _("unit quota")
+        constraints = [models.UniqueConstraint(fields=["event", "unit"], name="events_quota_unique_unit")]
+
+
+class Registration(models.Model):
+    class Status(models.TextChoices):
+        CONFIRMED = "confirmed", _("Confirmed")
+        WAITLISTED = "waitlisted", _("Waiting list")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    class Source(models.TextChoices):
+        SELF = "self", _("Self-registration")
+        COORDINATOR = "coordinator", _("Nominated by unit")
+        IMPORT = "import", _("Imported")
+
+    # The ticket carries this (signed), never the database id.
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    event = models.ForeignKey(EventPage, on_delete=models.CASCADE, related_name="registrations")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="event_registrations")
+    # A snapshot of what the delegate gave for this event (units change).
+    full_name = NFCCharField(_("full name"), max_length=150)
+    full_name_folded = models.CharField(max_length=150, editable=False, db_index=True)
+    org_unit = models.ForeignKey(
+        "accounts.OrgUnit", verbose_name=_("unit"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    position = NFCCharField(_("position"), max_length=150, blank=True)
+    phone = models.CharField(_("phone"), max_length=20, blank=True)
+    notes = NFCTextField(_("notes"), blank=True)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.CONFIRMED)
+    # Seat numbers 1..capacity: the unique constraint below is the guard that
+    # two people racing for the last seat cannot both get it.
+    seat = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    source = models.CharField(max_length=20, choices=Source.choices, default=Source.SELF)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("registration")
+        verbose_name_plural = _("registrations")
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["event", "user"],
+                condition=~models.Q(status="cancelled"),
+                name="events_registration_one_active_per_user",
+            ),
+            models.UniqueConstraint(fields=["event", "seat"], name="events_registration_unique_seat"),
+            models.CheckConstraint(
+                condition=models.Q(status="confirmed", seat__isnull=False)
+                | (~models.Q(status="confirmed") & models.Q(seat__isnull=True)),
+                name="events_registration_seat_iff_confirmed",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.full_name} – {self.event_id}"
+
+    def save(self, *args, **kwargs) -> None:
+        from lms.text import fold
+
+        self.full_name_folded = fold(self.full_name or "")[:150]
+        super().save(*args, **kwargs)
+
+
+class Attendance(models.Model):
+    class Status(models.TextChoices):
+        PRESENT = "present", _("Present")
+        LATE = "late", _("Late")
+        EXCUSED = "excused", _("Excused")
+        ABSENT = "absent", _("Absent")
+
+    class Method(models.TextChoices):
+        SCAN = "scan", _("Ticket scan")
+        SEARCH = "search", _("Search")
+        SELF = "self", _("Session code")
+
+    registration = models.ForeignKey(Registration, on_delete=models.CASCADE, related_name="attendances")
+    session = models.ForeignKey(EventSession, on_delete=models.CASCADE, related_name="attendances")
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices)
+    method = models.CharField(max_length=20, choices=Method.choices, default=Method.SEARCH)
+    # When the scan happened on the device, which may be long before a queued
+    # offline scan reaches the server.
+    checked_in_at = models.DateTimeField(_("checked in at"))
+    recorded_at = models.DateTimeField(default=timezone.now)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("attendance")
+        verbose_name_plural = _("attendances")
+        constraints = [
+            models.UniqueConstraint(fields=["registration", "session"], name="events_attendance_once_per_session")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.registration_id}@{self.session_id}: {self.status}"
+
+
+class ScanNonce(models.Model):
+    """Every client nonce the server has accepted: a replayed offline scan is answered from here."""
+
+    nonce = models.CharField(max_length=64, unique=True)
+    session = models.ForeignKey(EventSession, on_delete=models.CASCADE, related_name="+")
+    attendance = models.ForeignKey(Attendance, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    outcome = models.CharField(max_length=20)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return self.nonce

@@ -1,0 +1,333 @@
+"""Every write in events: registrations, waiting list, attendance."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import OrgUnit, User
+from events.models import Attendance, EventPage, EventSession, Registration, ScanNonce, UnitQuota
+from events.tokens import ticket_uuid
+from lms.errors import ServiceError
+from lms.text import collapse_spaces, nfc
+
+UNDO_WINDOW = datetime.timedelta(minutes=1)
+# How far a queued offline scan time may lie in the future (clock skew) or past.
+MAX_CLOCK_SKEW = datetime.timedelta(minutes=5)
+
+
+def _lock_event(event_id: int) -> EventPage:
+    # Row lock on PostgreSQL: registrations for one event queue up here, and
+    # the unique seat constraint still refuses a double booking if not.
+    return EventPage.objects.select_for_update().get(pk=event_id)
+
+
+def _free_seat(event: EventPage) -> int | None:
+    taken = set(Registration.objects.filter(event=event, seat__isnull=False).values_list("seat", flat=True))
+    return next((seat for seat in range(1, event.capacity + 1) if seat not in taken), None)
+
+
+def _unit_is_full(event: EventPage, unit: OrgUnit | None) -> bool:
+    if event.registration_mode != EventPage.Mode.QUOTA or unit is None:
+        return False
+    quota = UnitQuota.objects.filter(event=event, unit=unit).first()
+    if quota is None:
+        return True
+    used = Registration.objects.filter(event=event, org_unit=unit, status=Registration.Status.CONFIRMED).count()
+    return used >= quota.seats
+
+
+@transaction.atomic
+def registration_create(
+    *,
+    event: EventPage,
+    user: User,
+    full_name: str = "",
+    org_unit: OrgUnit | None = None,
+    position: str = "",
+    phone: str = "",
+    notes: str = "",
+    source: str = Registration.Source.SELF,
+    created_by: User | None = None,
+    now: datetime.datetime | None = None,
+) -> Registration:
+    """Register ``user``: a seat if one is free (and the unit's quota allows), else the waiting list."""
+    event = _lock_event(event.pk)
+    now = now or timezone.now()
+    if source == Registration.Source.SELF:
+        if event.registration_mode != EventPage.Mode.OPEN:
+            raise ServiceError(
+                "registration_by_invitation", _("This event takes registrations from organisers and units only.")
+            )
+        if not event.registration_is_open(now):
+            raise ServiceError("registration_closed", _("Registration for this event is not open."))
+    if Registration.objects.filter(event=event, user=user).exclude(status=Registration.Status.CANCELLED).exists():
+        raise ServiceError("already_registered", _("%(name)s is already registered for this event.") % {"name": user})
+    registration = Registration(
+        event=event,
+        user=user,
+        full_name=collapse_spaces(nfc(full_name or user.full_name)),
+        org_unit=org_unit if org_unit is not None else user.org_unit,
+        position=collapse_spaces(position or user.position),
+        phone=(phone or user.phone).strip(),
+        notes=notes.strip(),
+        source=source,
+        created_by=created_by,
+        created_at=now,
+    )
+    seat = None if _unit_is_full(event, registration.org_unit) else _free_seat(event)
+    if seat is None:
+        registration.status = Registration.Status.WAITLISTED
+    else:
+        registration.status, registration.seat = Registration.Status.CONFIRMED, seat
+    try:
+        with transaction.atomic():
+            registration.save()
+    except IntegrityError as error:
+        # Someone else took the seat between our read and write (databases
+        # without row locks), or the same person registered twice at once.
+        if Registration.objects.filter(event=event, user=user).exclude(status=Registration.Status.CANCELLED).exists():
+            raise ServiceError(
+                "already_registered", _("%(name)s is already registered for this event.") % {"name": user}
+            ) from error
+        registration.pk, registration.seat, registration.status = None, None, Registration.Status.WAITLISTED
+        registration.save()
+    _queue_ticket_email(registration)
+    return registration
+
+
+def _queue_ticket_email(registration: Registration) -> None:
+    from events.tasks import send_ticket_email
+
+    if registration.status == Registration.Status.CONFIRMED:
+        transaction.on_commit(lambda: send_ticket_email.delay(registration.pk))
+
+
+@transaction.atomic
+def registration_cancel(*, registration: Registration, now: datetime.datetime | None = None) -> Registration | None:
+    """Cancel; the freed seat goes to the first on the waiting list, who is returned."""
+    event = _lock_event(registration.event_id)
+    registration = Registration.objects.select_for_update().get(pk=registration.pk)
+    if registration.status == Registration.Status.CANCELLED:
+        raise ServiceError("already_cancelled", _("This registration is already cancelled."))
+    had_seat = registration.status == Registration.Status.CONFIRMED
+    registration.status = Registration.Status.CANCELLED
+    registration.seat = None
+    registration.cancelled_at = now or timezone.now()
+    registration.save(update_fields=["status", "seat", "cancelled_at"])
+    if had_seat:
+        return waitlist_promote(event=event)
+    return None
+
+
+def waitlist_promote(*, event: EventPage) -> Registration | None:
+    """Give free seats to the waiting list in order of registration; returns the first promoted."""
+    first = None
+    for waiting in Registration.objects.filter(event=event, status=Registration.Status.WAITLISTED).order_by(
+        "created_at", "pk"
+    ):
+        if _unit_is_full(event, waiting.org_unit):
+            continue
+        seat = _free_seat(event)
+        if seat is None:
+            break
+        waiting.status, waiting.seat = Registration.Status.CONFIRMED, seat
+        waiting.save(update_fields=["status", "seat"])
+        _queue_ticket_email(waiting)
+        first = first or waiting
+    return first
+
+
+# --- check-in -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CheckInResult:
+    """What the door screen shows: ``outcome`` is ok (green), duplicate (amber) or an error (red)."""
+
+    outcome: str
+    message: str
+    registration: Registration | None = None
+    attendance: Attendance | None = None
+
+    @property
+    def colour(self) -> str:
+        return {"ok": "green", "duplicate": "amber"}.get(self.outcome, "red")
+
+
+def status_for(session: EventSession, scanned_at: datetime.datetime) -> str:
+    late_after = session.starts_at + datetime.timedelta(minutes=session.event.late_after_minutes)
+    return Attendance.Status.LATE if scanned_at > late_after else Attendance.Status.PRESENT
+
+
+def _clean_scan_time(scanned_at: datetime.datetime | None, now: datetime.datetime) -> datetime.datetime:
+    if scanned_at is None or scanned_at > now + MAX_CLOCK_SKEW:
+        return now
+    return scanned_at
+
+
+def _duplicate(attendance: Attendance, registration: Registration) -> CheckInResult:
+    at = timezone.localtime(attendance.checked_in_at).strftime("%H:%M")
+    return CheckInResult(
+        "duplicate",
+        _("Already checked in at %(time)s") % {"time": at},
+        registration=registration,
+        attendance=attendance,
+    )
+
+
+@transaction.atomic
+def attendance_check_in(
+    *,
+    session: EventSession,
+    recorded_by: User | None,
+    token: str = "",
+    registration: Registration | None = None,
+    scanned_at: datetime.datetime | None = None,
+    nonce: str = "",
+    status: str | None = None,
+    method: str = Attendance.Method.SCAN,
+    now: datetime.datetime | None = None,
+) -> CheckInResult:
+    """Record one check-in, by ticket token or by a registration found by search.
+
+    A replay of a scan already accepted (same ``nonce``) returns the first
+    answer without writing: queued offline scans are sent until acknowledged,
+    so the same scan may arrive more than once.
+    """
+    now = now or timezone.now()
+    nonce = nonce.strip()[:64]
+    if nonce:
+        seen = ScanNonce.objects.select_related("attendance__registration").filter(nonce=nonce).first()
+        if seen is not None:
+            return _replayed(seen)
+    if registration is None:
+        found = ticket_uuid(token)
+        registration = (
+            Registration.objects.select_related("org_unit").filter(uuid=found).first() if found is not None else None
+        )
+        if registration is None:
+            return CheckInResult("unknown", _("Unknown ticket: this QR code is not one of our tickets."))
+    if registration.event_id != session.event_id:
+        return CheckInResult("other_event", _("This ticket is for another event."), registration=registration)
+    if registration.status == Registration.Status.CANCELLED:
+        return CheckInResult("cancelled", _("This registration was cancelled."), registration=registration)
+    if registration.status != Registration.Status.CONFIRMED:
+        return CheckInResult(
+            "waitlisted", _("This person is on the waiting list, not confirmed."), registration=registration
+        )
+    scanned_at = _clean_scan_time(scanned_at, now)
+    status = status or status_for(session, scanned_at)
+    if status not in Attendance.Status.values:
+        raise ServiceError("bad_status", _("Unknown attendance status."))
+    existing = Attendance.objects.filter(registration=registration, session=session).first()
+    if existing is not None:
+        result = _duplicate(existing, registration)
+    else:
+        try:
+            with transaction.atomic():
+                attendance = Attendance.objects.create(
+                    registration=registration,
+                    session=session,
+                    status=status,
+                    method=method,
+                    checked_in_at=scanned_at,
+                    recorded_at=now,
+                    recorded_by=recorded_by,
+                )
+        except IntegrityError:
+            result = _duplicate(Attendance.objects.get(registration=registration, session=session), registration)
+        else:
+            result = CheckInResult("ok", _("Checked in"), registration=registration, attendance=attendance)
+    if nonce:
+        try:
+            with transaction.atomic():
+                ScanNonce.objects.create(
+                    nonce=nonce, session=session, attendance=result.attendance, outcome=result.outcome
+                )
+        except IntegrityError:
+            # The same nonce raced in on another request; its answer stands.
+            return _replayed(ScanNonce.objects.select_related("attendance__registration").get(nonce=nonce))
+    return result
+
+
+def _replayed(seen: ScanNonce) -> CheckInResult:
+    attendance = seen.attendance
+    registration = attendance.registration if attendance else None
+    if seen.outcome == "ok" and attendance is not None:
+        return CheckInResult("ok", _("Checked in"), registration=registration, attendance=attendance)
+    if attendance is not None:
+        return _duplicate(attendance, registration)
+    return CheckInResult(seen.outcome, _("This scan was already processed."))
+
+
+@transaction.atomic
+def attendance_set_status(*, attendance: Attendance, status: str) -> Attendance:
+    if status not in Attendance.Status.values:
+        raise ServiceError("bad_status", _("Unknown attendance status."))
+    attendance.status = status
+    attendance.save(update_fields=["status"])
+    return attendance
+
+
+@transaction.atomic
+def attendance_mark(
+    *, registration: Registration, session: EventSession, status: str, recorded_by: User | None
+) -> Attendance:
+    """Record excused or absent (or correct a status) without a scan."""
+    if registration.event_id != session.event_id:
+        raise ServiceError("other_event", _("This ticket is for another event."))
+    if status not in Attendance.Status.values:
+        raise ServiceError("bad_status", _("Unknown attendance status."))
+    attendance, _created = Attendance.objects.update_or_create(
+        registration=registration,
+        session=session,
+        defaults={
+            "status": status,
+            "recorded_by": recorded_by,
+            "checked_in_at": timezone.now(),
+            "method": Attendance.Method.SEARCH,
+        },
+    )
+    return attendance
+
+
+@transaction.atomic
+def attendance_undo(*, attendance: Attendance, now: datetime.datetime | None = None) -> None:
+    """Undo a check-in made by mistake, within a minute of recording it."""
+    now = now or timezone.now()
+    if now - attendance.recorded_at > UNDO_WINDOW:
+        raise ServiceError("undo_expired", _("A check-in can only be undone within a minute."))
+    attendance.delete()
+
+
+@transaction.atomic
+def attendance_self_check_in(*, session_id: int, user: User, now: datetime.datetime | None = None) -> CheckInResult:
+    """A participant scanned the projector's rotating code on their own phone."""
+    now = now or timezone.now()
+    session = EventSession.objects.select_related("event").filter(pk=session_id).first()
+    if session is None:
+        return CheckInResult("unknown", _("This session code is not valid."))
+    window_opens = session.starts_at - datetime.timedelta(minutes=30)
+    if not window_opens <= now <= session.ends_at:
+        return CheckInResult("outside_window", _("This session is not open for check-in now."))
+    registration = (
+        Registration.objects.filter(event_id=session.event_id, user=user)
+        .exclude(status=Registration.Status.CANCELLED)
+        .select_related("org_unit")
+        .first()
+    )
+    if registration is None:
+        return CheckInResult("not_registered", _("You are not registered for this event."))
+    return attendance_check_in(
+        session=session,
+        recorded_by=user,
+        registration=registration,
+        scanned_at=now,
+        method=Attendance.Method.SELF,
+        now=now,
+    )

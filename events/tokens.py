@@ -1,0 +1,52 @@
+"""Signed tokens: the ticket QR and the rotating session code on the projector.
+
+A ticket carries the registration's random UUID signed with the project key,
+so it is neither a database id nor guessable, and a foreign or tampered token
+fails the signature check. The session code is signed with a timestamp and
+is only valid for ``SESSION_CODE_MAX_AGE`` seconds, so a photo of the
+projector shared on chat stops working almost at once.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.core import signing
+
+TICKET_SALT = "events.ticket"
+SESSION_CODE_SALT = "events.session-code"
+SESSION_CODE_MAX_AGE = 30
+# The projector page refreshes faster than the code expires, so a code
+# scanned just before the refresh still works.
+SESSION_CODE_REFRESH = 20
+
+
+def ticket_token(registration_uuid: uuid.UUID) -> str:
+    return signing.dumps(registration_uuid.hex, salt=TICKET_SALT, compress=False)
+
+
+def ticket_uuid(token: str) -> uuid.UUID | None:
+    """The registration UUID in a ticket token, or None when it is not ours."""
+    try:
+        value = signing.loads(token.strip(), salt=TICKET_SALT)
+        return uuid.UUID(hex=value)
+    except (signing.BadSignature, ValueError, TypeError, AttributeError):
+        return None
+
+
+def session_code(session_id: int) -> str:
+    return signing.TimestampSigner(salt=SESSION_CODE_SALT).sign(str(session_id))
+
+
+class SessionCodeExpired(Exception):
+    pass
+
+
+def session_code_session_id(code: str, *, max_age: int = SESSION_CODE_MAX_AGE) -> int | None:
+    """The session id in a rotating code; raises SessionCodeExpired when too old, None when forged."""
+    try:
+        return int(signing.TimestampSigner(salt=SESSION_CODE_SALT).unsign(code.strip(), max_age=max_age))
+    except signing.SignatureExpired as error:
+        raise SessionCodeExpired from error
+    except (signing.BadSignature, ValueError, TypeError, AttributeError):
+        return None

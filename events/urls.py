@@ -1,0 +1,37 @@
+from django.urls import path
+
+from events import views
+
+app_name = "events"
+
+urlpatterns = [
+    path("mine/", views.mine, name="mine"),
+    path("<int:event_id>/register/", views.register, name="register"),
+    path("tickets/<uuid:registration_uuid>/", views.ticket, name="ticket"),
+    path("tickets/<uuid:registration_uuid>/cancel/", views.cancel, name="cancel"),
+    path("s/<str:code>/", views.self_check_in, name="self_check_in"),
+    path("manage/", views.manage_list, name="manage_list"),
+    path("manage/<int:event_id>/", views.manage_detail, name="manage_detail"),
+    path("manage/<int:event_id>/nominate/", views.nominate, name="nominate"),
+    path("manage/<int:event_id>/import/", views.import_upload, name="import"),
+    path("manage/<int:event_id>/import/confirm/", views.import_confirm, name="import_confirm"),
+    path("manage/<int:event_id>/import/template.xlsx", views.import_template, name="import_template"),
+    path("manage/<int:event_id>/report/", views.report, name="report"),
+    path("manage/<int:event_id>/report.xlsx", views.report_xlsx, name="report_xlsx"),
+    path("manage/<int:event_id>/sign-in.pdf", views.sign_in_sheet, name="sign_in_sheet"),
+    path("manage/<int:event_id>/sessions/<int:session_id>/check-in/", views.check_in_page, name="check_in"),
+    path(
+        "manage/<int:event_id>/sessions/<int:session_id>/check-in/search/",
+        views.check_in_search,
+        name="check_in_search",
+    ),
+    path("manage/<int:event_id>/sessions/<int:session_id>/check-in/scan/", views.check_in_scan, name="check_in_scan"),
+    path("manage/<int:event_id>/sessions/<int:session_id>/check-in/mark/", views.check_in_mark, name="check_in_mark"),
+    path(
+        "manage/<int:event_id>/sessions/<int:session_id>/check-in/undo/<int:attendance_id>/",
+        views.check_in_undo,
+        name="check_in_undo",
+    ),
+    path("manage/<int:event_id>/sessions/<int:session_id>/counts/", views.check_in_counts, name="check_in_counts"),
+    path("manage/<int:event_id>/sessions/<int:session_id>/projector/", views.projector, name="projector"),
+]

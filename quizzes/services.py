@@ -1,0 +1,460 @@
+"""Every write to the question bank and to attempts.
+
+Concurrency: each write to an attempt first locks its row
+(``select_for_update``; SQLite's IMMEDIATE transactions serialise writers
+anyway), so an answer save and a submit of the same attempt happen one
+after the other, and the second submit finds the attempt finished and
+grades nothing. Each answer slot carries a ``version``: a save must name the
+version it has seen, so a stale tab cannot overwrite a newer answer.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from cms.models import RegulationPage
+from cms.sanitize import html_to_text, sanitize_html
+from lms.errors import ServiceError
+from lms.text import nfc
+from quizzes import grading
+from quizzes.models import (
+    Attempt,
+    AttemptQuestion,
+    CaseStudy,
+    Category,
+    Difficulty,
+    Option,
+    Question,
+    QuestionType,
+    Quiz,
+)
+from quizzes.signals import attempt_finished, quiz_passed
+
+logger = logging.getLogger("quizzes")
+_rng = secrets.SystemRandom()
+
+TRUE_TEXT = "Đúng"
+FALSE_TEXT = "Sai"
+
+
+# --- question bank -------------------------------------------------------------
+
+
+@dataclass
+class OptionData:
+    text: str
+    is_correct: bool = False
+    fraction: Decimal | None = None
+    match_text: str = ""
+    feedback: str = ""
+
+
+@dataclass
+class QuestionData:
+    """A question before it is saved: what importers and the demo produce."""
+
+    qtype: str
+    stem: str
+    options: list[OptionData] = field(default_factory=list)
+    name: str = ""
+    feedback: str = ""
+    marks: Decimal = Decimal("1")
+    difficulty: str = Difficulty.MEDIUM
+    partial_credit: bool = False
+    accent_insensitive: bool = False
+    regulation_number: str = ""
+    article: str = ""
+    case_study: str = ""
+    category: str = ""  # a category name; empty means the import's target
+
+
+def question_problems(data: QuestionData) -> list[str]:
+    """What makes a question unusable, in words for the person importing it."""
+    problems: list[str] = []
+    if not html_to_text(data.stem).strip():
+        problems.append(_("The question has no text."))
+    if data.qtype not in QuestionType.values:
+        problems.append(_("Unknown question type “%(type)s”.") % {"type": data.qtype})
+        return problems
+    correct = [o for o in data.options if o.is_correct]
+    if data.qtype == QuestionType.MATCHING:
+        pairs = [o for o in data.options if html_to_text(o.text).strip() and o.match_text.strip()]
+        if len(pairs) < 2 or len(pairs) != len(data.options):
+            problems.append(_("A matching question needs at least two complete pairs."))
+    elif data.qtype == QuestionType.SHORT:
+        if not correct:
+            problems.append(_("The question has no accepted answer."))
+    else:
+        if len(data.options) < 2:
+            problems.append(_("The question needs at least two options."))
+        if not correct:
+            problems.append(_("The question has no right answer."))
+        elif data.qtype in (QuestionType.SINGLE, QuestionType.TRUE_FALSE) and len(correct) > 1:
+            problems.append(_("A single-choice question has more than one right answer."))
+    if data.marks <= 0:
+        problems.append(_("Marks must be greater than zero."))
+    if data.difficulty not in Difficulty.values:
+        problems.append(_("Unknown difficulty “%(value)s”.") % {"value": data.difficulty})
+    return problems
+
+
+def true_false_options(answer: bool, *, feedback_true: str = "", feedback_false: str = "") -> list[OptionData]:
+    return [
+        OptionData(TRUE_TEXT, is_correct=answer, feedback=feedback_true),
+        OptionData(FALSE_TEXT, is_correct=not answer, feedback=feedback_false),
+    ]
+
+
+@transaction.atomic
+def questions_create(
+    *, category: Category, questions: Sequence[QuestionData], regulations: dict[str, RegulationPage] | None = None
+) -> list[Question]:
+    """Save already validated questions (importers validate the whole file first)."""
+    if regulations is None:
+        numbers = {q.regulation_number for q in questions if q.regulation_number}
+        regulations = {r.document_number: r for r in RegulationPage.objects.filter(document_number__in=numbers)}
+    categories: dict[str, Category] = {category.name: category}
+    cases: dict[str, CaseStudy] = {}
+    created = []
+    for data in questions:
+        problems = question_problems(data)
+        if problems:
+            raise ServiceError("invalid_question", problems[0])
+        target = category
+        if data.category and data.category != category.name:
+            if data.category not in categories:
+                categories[data.category], _created = Category.objects.get_or_create(name=nfc(data.category))
+            target = categories[data.category]
+        case = None
+        if data.case_study:
+            if data.case_study not in cases:
+                cases[data.case_study], _created = CaseStudy.objects.get_or_create(
+                    title=nfc(data.case_study), defaults={"scenario": ""}
+                )
+            case = cases[data.case_study]
+        question = Question(
+            category=target,
+            qtype=data.qtype,
+            name=nfc(data.name)[:255],
+            stem=data.stem,
+            feedback=data.feedback,
+            marks=data.marks,
+            difficulty=data.difficulty,
+            partial_credit=data.partial_credit,
+            accent_insensitive=data.accent_insensitive,
+            regulation=regulations.get(data.regulation_number),
+            article=nfc(data.article)[:100],
+            case_study=case,
+        )
+        question.save()
+        Option.objects.bulk_create(
+            [
+                Option(
+                    question=question,
+                    sort_order=index,
+                    text=sanitize_html(o.text),
+                    is_correct=o.is_correct,
+                    fraction=o.fraction,
+                    match_text=nfc(html_to_text(o.match_text))[:500],
+                    feedback=sanitize_html(o.feedback),
+                )
+                for index, o in enumerate(data.options)
+            ]
+        )
+        created.append(question)
+    return created
+
+
+# --- attempts --------------------------------------------------------------------
+
+
+def _draw(quiz: Quiz) -> list[dict]:
+    """Questions for a new attempt, obeying the quiz's rules."""
+    chosen: list[int] = []
+    for rule in quiz.rules.select_related("category").order_by("sort_order"):
+        pool = list(
+            Question.objects.filter(category_id=rule.category_id, is_active=True)
+            .exclude(pk__in=chosen)
+            .values_list("pk", flat=True)
+        )
+        if len(pool) < rule.count:
+            raise ServiceError(
+                "not_enough_questions",
+                _("The category “%(category)s” has %(have)d questions; the quiz needs %(need)d.")
+                % {"category": rule.category.name, "have": len(pool), "need": rule.count},
+            )
+        chosen.extend(_rng.sample(pool, rule.count))
+    if not chosen:
+        raise ServiceError("no_questions", _("This quiz has no questions yet."))
+    questions = {
+        q["pk"]: q for q in Question.objects.filter(pk__in=chosen).values("pk", "qtype", "marks", "case_study_id")
+    }
+    options: dict[int, list[tuple[int, str]]] = defaultdict(list)
+    for qid, oid, match in (
+        Option.objects.filter(question_id__in=chosen)
+        .order_by("sort_order", "pk")
+        .values_list("question_id", "pk", "match_text")
+    ):
+        options[qid].append((oid, match))
+    # A case study's questions stay together, whatever the shuffle.
+    groups: dict[object, list[int]] = {}
+    for qid in chosen if quiz.shuffle_questions else sorted(chosen):
+        key = questions[qid]["case_study_id"] or f"q{qid}"
+        groups.setdefault(key, []).append(qid)
+    ordered_groups = list(groups.values())
+    if quiz.shuffle_questions:
+        _rng.shuffle(ordered_groups)
+    slots = []
+    for qid in (qid for group in ordered_groups for qid in group):
+        info = questions[qid]
+        ids = [oid for oid, _m in options[qid]]
+        match_choices: list[str] = []
+        if info["qtype"] == QuestionType.SHORT:
+            ids = []  # accepted answers are never shown
+        elif info["qtype"] == QuestionType.MATCHING:
+            match_choices = sorted({m for _oid, m in options[qid]})
+            _rng.shuffle(match_choices)
+        if quiz.shuffle_options and info["qtype"] != QuestionType.TRUE_FALSE:
+            _rng.shuffle(ids)
+        slots.append({"question_id": qid, "marks": info["marks"], "option_order": ids, "match_choices": match_choices})
+    return slots
+
+
+@transaction.atomic
+def attempt_start(*, quiz: Quiz, user: User, now: datetime | None = None) -> Attempt:
+    """Start an attempt, or return the one in progress (a second tab resumes it)."""
+    now = now or timezone.now()
+    # Serialise starts by the same person (double click, two tabs).
+    User.objects.select_for_update().only("pk").get(pk=user.pk)
+    current = Attempt.objects.filter(quiz=quiz, user=user, state=Attempt.State.IN_PROGRESS).first()
+    if current is not None:
+        if not _is_overdue(current, now):
+            return current
+        _finish(current, now=now, automatic=True)
+    if not quiz.is_open(now):
+        raise ServiceError("quiz_closed", _("This quiz is not open now."))
+    count = Attempt.objects.filter(quiz=quiz, user=user).count()
+    if quiz.max_attempts and count >= quiz.max_attempts:
+        raise ServiceError("no_attempts_left", _("You have used all your attempts at this quiz."))
+    deadline = None
+    if quiz.time_limit_minutes:
+        deadline = now + timedelta(minutes=quiz.time_limit_minutes)
+    if quiz.close_at and (deadline is None or quiz.close_at < deadline):
+        deadline = quiz.close_at
+    slots = _draw(quiz)
+    attempt = Attempt.objects.create(
+        quiz=quiz,
+        user=user,
+        number=count + 1,
+        started_at=now,
+        deadline=deadline,
+        max_score=sum((s["marks"] for s in slots), Decimal("0")),
+    )
+    AttemptQuestion.objects.bulk_create(
+        [AttemptQuestion(attempt=attempt, position=index, **slot) for index, slot in enumerate(slots, start=1)]
+    )
+    return attempt
+
+
+def _is_overdue(attempt: Attempt, now: datetime) -> bool:
+    hard = attempt.hard_deadline()
+    return hard is not None and now > hard
+
+
+@dataclass
+class AnswerInput:
+    slot_id: int
+    values: list[str]
+    matches: dict[str, str] = field(default_factory=dict)
+    version: int = 0
+
+
+def _lock(attempt_id, user: User) -> Attempt:
+    try:
+        return Attempt.objects.select_for_update().select_related("quiz").get(pk=attempt_id, user=user)
+    except (Attempt.DoesNotExist, ValueError):
+        raise ServiceError("not_found", _("No such attempt.")) from None
+
+
+def _refuse(code: str, message: str, attempt: Attempt, detail: str) -> ServiceError:
+    logger.warning("quiz answer refused: %s attempt=%s user=%s %s", code, attempt.pk, attempt.user_id, detail)
+    return ServiceError(code, message)
+
+
+def _response(slot: AttemptQuestion, answer: AnswerInput, attempt: Attempt) -> dict | None:
+    """The stored form of an answer, refusing anything that is not on the slot."""
+    qtype = slot.question.qtype
+    values = [v.strip() for v in answer.values if v and v.strip()]
+    if qtype == QuestionType.SHORT:
+        text = nfc(" ".join(values))[:500]
+        return {"text": text} if text else None
+    if qtype == QuestionType.MATCHING:
+        allowed_left = {str(i) for i in slot.option_order}
+        matches: dict[str, int] = {}
+        for left, value in answer.matches.items():
+            if not value:
+                continue
+            if left not in allowed_left or not value.isdigit() or int(value) >= len(slot.match_choices):
+                raise _refuse("foreign_option", _("That answer does not belong to this question."), attempt, left)
+            matches[left] = int(value)
+        return {"matches": matches} if matches else None
+    try:
+        ids = [int(v) for v in values]
+    except ValueError:
+        raise _refuse(
+            "foreign_option", _("That answer does not belong to this question."), attempt, str(values)
+        ) from None
+    if any(i not in slot.option_order for i in ids):
+        raise _refuse("foreign_option", _("That answer does not belong to this question."), attempt, str(ids))
+    if qtype == QuestionType.MULTIPLE:
+        return {"choices": sorted(set(ids))} if ids else None
+    if len(ids) > 1:
+        raise _refuse("foreign_option", _("Choose one answer only."), attempt, str(ids))
+    return {"choice": ids[0]} if ids else None
+
+
+def _apply(attempt: Attempt, answers: Sequence[AnswerInput], now: datetime) -> tuple[list[AttemptQuestion], list[int]]:
+    slots = {
+        s.pk: s
+        for s in AttemptQuestion.objects.filter(attempt=attempt, pk__in=[a.slot_id for a in answers]).select_related(
+            "question"
+        )
+    }
+    saved, stale = [], []
+    for answer in answers:
+        slot = slots.get(answer.slot_id)
+        if slot is None:
+            raise _refuse(
+                "foreign_question", _("That question is not part of this attempt."), attempt, str(answer.slot_id)
+            )
+        response = _response(slot, answer, attempt)
+        if answer.version != slot.version:
+            stale.append(slot.pk)
+            continue
+        if response == slot.response:
+            saved.append(slot)
+            continue
+        updated = AttemptQuestion.objects.filter(pk=slot.pk, version=answer.version).update(
+            response=response, version=F("version") + 1, answered_at=now
+        )
+        if not updated:  # pragma: no cover - the attempt lock makes this unreachable
+            stale.append(slot.pk)
+            continue
+        slot.response, slot.version, slot.answered_at = response, slot.version + 1, now
+        saved.append(slot)
+    return saved, stale
+
+
+def answers_save(
+    *, attempt_id, user: User, answers: Sequence[AnswerInput], now: datetime | None = None
+) -> tuple[list[AttemptQuestion], list[int]]:
+    """Save answers; returns (saved slots, ids of slots whose version was stale).
+
+    Past the deadline plus grace the attempt is closed and graded and the
+    answers refused (``deadline_passed``).
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        attempt = _lock(attempt_id, user)
+        if attempt.is_finished:
+            raise _refuse("attempt_finished", _("This attempt has already been submitted."), attempt, "")
+        if not _is_overdue(attempt, now):
+            return _apply(attempt, answers, now)
+        _finish(attempt, now=now, automatic=True)
+    logger.warning("quiz answer refused: deadline_passed attempt=%s user=%s", attempt.pk, user.pk)
+    raise ServiceError(
+        "deadline_passed",
+        _("Time is up: this answer arrived after the deadline and was not saved. Your earlier answers were graded."),
+    )
+
+
+def attempt_submit(
+    *, attempt_id, user: User, answers: Sequence[AnswerInput] = (), now: datetime | None = None
+) -> Attempt:
+    """Finish and grade an attempt once; a repeated submit is refused (``attempt_finished``)."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        attempt = _lock(attempt_id, user)
+        if attempt.is_finished:
+            raise _refuse("attempt_finished", _("This attempt has already been submitted."), attempt, "")
+        overdue = _is_overdue(attempt, now)
+        if answers and not overdue:
+            _apply(attempt, answers, now)
+        _finish(attempt, now=now, automatic=overdue)
+    return attempt
+
+
+def attempt_close_if_overdue(*, attempt: Attempt, now: datetime | None = None) -> Attempt:
+    """On access: an attempt past its deadline plus grace is graded as it stands."""
+    now = now or timezone.now()
+    if attempt.is_finished or not _is_overdue(attempt, now):
+        return attempt
+    with transaction.atomic():
+        locked = Attempt.objects.select_for_update().select_related("quiz").get(pk=attempt.pk)
+        if not locked.is_finished:
+            _finish(locked, now=now, automatic=True)
+    return locked
+
+
+def attempts_close_overdue(*, now: datetime | None = None, limit: int = 500) -> int:
+    """Close every overdue attempt (the beat task); each in its own transaction."""
+    now = now or timezone.now()
+    closed = 0
+    candidates = (
+        Attempt.objects.filter(state=Attempt.State.IN_PROGRESS, deadline__isnull=False, deadline__lt=now)
+        .select_related("quiz")
+        .order_by("deadline")[:limit]
+    )
+    for attempt in candidates:
+        before = attempt.is_finished
+        attempt = attempt_close_if_overdue(attempt=attempt, now=now)
+        closed += int(attempt.is_finished and not before)
+    return closed
+
+
+def _finish(attempt: Attempt, *, now: datetime, automatic: bool) -> None:
+    slots = list(attempt.slots.select_related("question").prefetch_related("question__options"))
+    total = Decimal("0")
+    for slot in slots:
+        fraction = grading.grade(slot.question, list(slot.question.options.all()), slot.response, slot.match_choices)
+        slot.score = (fraction * slot.marks).quantize(Decimal("0.0001"))
+        total += slot.score
+    AttemptQuestion.objects.bulk_update(slots, ["score"])
+    attempt.state = Attempt.State.FINISHED
+    attempt.finished_at = now
+    attempt.closed_automatically = automatic
+    attempt.score = total.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    percent = (total * 100 / attempt.max_score) if attempt.max_score else Decimal("0")
+    attempt.percent = percent.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    attempt.passed = attempt.percent >= attempt.quiz.pass_percent
+    attempt.save(update_fields=["state", "finished_at", "closed_automatically", "score", "percent", "passed"])
+
+    def notify() -> None:
+        attempt_finished.send(sender=Quiz, attempt=attempt)
+        if attempt.passed:
+            quiz_passed.send(sender=Quiz, attempt=attempt)
+
+    transaction.on_commit(notify)
+
+
+def bank_import(*, category: Category, fmt: str, content: bytes, filename: str = "") -> list[Question]:
+    """Parse and validate a whole file, then save all of it or nothing.
+
+    Raises ``quizzes.formats.ImportProblems`` listing every problem with its place.
+    """
+    from quizzes import formats  # formats builds on this module's QuestionData
+
+    parsed = formats.parse(fmt, content, filename=filename)
+    return questions_create(category=category, questions=[item.data for item in parsed])

@@ -1,0 +1,377 @@
+"""Taking quizzes (trainees) and the bank's import, export and statistics (editors).
+
+Pages render question texts and option ids only: right answers, accepted
+short answers and option feedback are read in the review alone.
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+import math
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from accounts.decorators import staff_required
+from accounts.roles import Role
+from lms.errors import ServiceError
+from quizzes import formats, selectors, services
+from quizzes.forms import ImportForm
+from quizzes.models import Attempt, AttemptQuestion, Category, Option, Quiz
+
+logger = logging.getLogger("quizzes")
+EDITORS = (Role.EDITOR, Role.MODERATOR, Role.ADMIN)
+IMPORT_SESSION_KEY = "quizzes_import"
+
+
+def _safe_next(request: HttpRequest) -> str:
+    target = request.GET.get("next") or request.POST.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+        return target
+    return ""
+
+
+def _remaining(attempt: Attempt) -> int | None:
+    if attempt.deadline is None:
+        return None
+    return max(0, math.ceil((attempt.deadline - timezone.now()).total_seconds()))
+
+
+@login_required
+@require_GET
+def quiz_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    quiz = get_object_or_404(Quiz.objects.prefetch_related("rules"), pk=pk)
+    attempts = list(Attempt.objects.filter(quiz=quiz, user=request.user).order_by("number"))
+    current = next((a for a in attempts if not a.is_finished), None)
+    if current is not None:
+        current = services.attempt_close_if_overdue(attempt=current)
+        if current.is_finished:
+            current = None
+    finished = [a for a in attempts if a.is_finished or a.state == Attempt.State.FINISHED]
+    return render(
+        request,
+        "quizzes/quiz_detail.html",
+        {
+            "quiz": quiz,
+            "attempts": finished,
+            "current": current,
+            "question_count": sum(rule.count for rule in quiz.rules.all()),
+            "best": selectors.best_result(request.user, quiz),
+            "attempts_left": (quiz.max_attempts - len(attempts)) if quiz.max_attempts else None,
+            "is_open": quiz.is_open(),
+            "next": _safe_next(request),
+        },
+    )
+
+
+@login_required
+@require_POST
+def quiz_start(request: HttpRequest, pk: int) -> HttpResponse:
+    quiz = get_object_or_404(Quiz, pk=pk)
+    try:
+        attempt = services.attempt_start(quiz=quiz, user=request.user)
+    except ServiceError as error:
+        messages.error(request, error.message)
+        return redirect("quizzes:quiz", pk=quiz.pk)
+    url = reverse("quizzes:attempt", args=[attempt.pk])
+    nxt = _safe_next(request)
+    return redirect(f"{url}?next={nxt}" if nxt else url)
+
+
+def _own_attempt(request: HttpRequest, attempt_id) -> Attempt:
+    # Another person's attempt is indistinguishable from one that does not exist.
+    return get_object_or_404(Attempt.objects.select_related("quiz"), pk=attempt_id, user=request.user)
+
+
+def _answers_from_post(request: HttpRequest) -> list[services.AnswerInput]:
+    answers = []
+    for raw in request.POST.getlist("slot"):
+        if not raw.isdigit():
+            continue
+        slot_id = int(raw)
+        prefix = f"q{slot_id}_m"
+        version = request.POST.get(f"v{slot_id}", "")
+        answers.append(
+            services.AnswerInput(
+                slot_id=slot_id,
+                values=request.POST.getlist(f"q{slot_id}"),
+                matches={k[len(prefix) :]: request.POST[k] for k in request.POST if k.startswith(prefix)},
+                version=int(version) if version.isdigit() else -1,
+            )
+        )
+    return answers
+
+
+def _pages(attempt: Attempt, total: int) -> int:
+    per_page = attempt.quiz.questions_per_page
+    return max(1, math.ceil(total / per_page)) if per_page else 1
+
+
+def _slot_views(slots: list[AttemptQuestion]) -> list[dict]:
+    """What the browser may know of each question: texts and ids, no answers."""
+    option_ids = [oid for slot in slots for oid in slot.option_order]
+    texts = dict(Option.objects.filter(pk__in=option_ids).values_list("pk", "text"))
+    views = []
+    for slot in slots:
+        response = slot.response or {}
+        chosen = set(response.get("choices") or ([response["choice"]] if "choice" in response else []))
+        matches = response.get("matches") or {}
+        views.append(
+            {
+                "slot": slot,
+                "question": slot.question,
+                "case_study": slot.question.case_study,
+                "options": [
+                    {"id": oid, "text": texts.get(oid, ""), "checked": oid in chosen} for oid in slot.option_order
+                ],
+                "pairs": [
+                    {"id": oid, "text": texts.get(oid, ""), "selected": matches.get(str(oid))}
+                    for oid in slot.option_order
+                ],
+                "choices": list(enumerate(slot.match_choices)),
+                "text": response.get("text", ""),
+            }
+        )
+    return views
+
+
+@login_required
+@never_cache
+@require_http_methods(["GET", "POST"])
+def attempt_page(request: HttpRequest, attempt_id) -> HttpResponse:
+    attempt = services.attempt_close_if_overdue(attempt=_own_attempt(request, attempt_id))
+    nxt = _safe_next(request)
+    review_url = reverse("quizzes:review", args=[attempt.pk]) + (f"?next={nxt}" if nxt else "")
+    if attempt.is_finished:
+        return redirect(review_url)
+    total = AttemptQuestion.objects.filter(attempt=attempt).count()
+    pages = _pages(attempt, total)
+    if request.method == "POST":
+        # Without JavaScript the page is a form: answers arrive with navigation or submit.
+        answers = _answers_from_post(request)
+        try:
+            if request.POST.get("action") == "submit":
+                services.attempt_submit(attempt_id=attempt.pk, user=request.user, answers=answers)
+                return redirect(review_url)
+            _saved, stale = services.answers_save(attempt_id=attempt.pk, user=request.user, answers=answers)
+        except ServiceError as error:
+            messages.error(request, error.message)
+            if error.code in {"deadline_passed", "attempt_finished"}:
+                return redirect(review_url)
+            return redirect(request.get_full_path())
+        if stale:
+            messages.warning(
+                request, _("Some answers had been changed in another tab or device; the newer ones were kept.")
+            )
+        page = request.POST.get("goto", "1")
+        url = reverse("quizzes:attempt", args=[attempt.pk]) + f"?page={page}" + (f"&next={nxt}" if nxt else "")
+        return redirect(url)
+    try:
+        page = min(max(int(request.GET.get("page", "1")), 1), pages)
+    except ValueError:
+        page = 1
+    per_page = attempt.quiz.questions_per_page or total
+    slots = list(
+        AttemptQuestion.objects.filter(attempt=attempt)
+        .select_related("question", "question__case_study")
+        .order_by("position")[(page - 1) * per_page : page * per_page]
+    )
+    return render(
+        request,
+        "quizzes/attempt.html",
+        {
+            "attempt": attempt,
+            "quiz": attempt.quiz,
+            "items": _slot_views(slots),
+            "page": page,
+            "pages": pages,
+            "page_range": range(1, pages + 1),
+            "total": total,
+            "remaining": _remaining(attempt),
+            "next": nxt,
+        },
+    )
+
+
+@login_required
+@require_POST
+def attempt_answer(request: HttpRequest, attempt_id) -> JsonResponse:
+    """Autosave of one question's answer; JSON for static/quizzes/attempt.js."""
+    attempt = _own_attempt(request, attempt_id)
+    answers = _answers_from_post(request)
+    if len(answers) != 1:
+        return JsonResponse({"error": "bad_request", "message": _("One answer at a time.")}, status=400)
+    try:
+        saved, stale = services.answers_save(attempt_id=attempt.pk, user=request.user, answers=answers)
+    except ServiceError as error:
+        status = {"deadline_passed": 409, "attempt_finished": 409}.get(error.code, 400)
+        return JsonResponse({"error": error.code, "message": error.message}, status=status)
+    if stale:
+        current = AttemptQuestion.objects.get(pk=stale[0])
+        return JsonResponse(
+            {
+                "error": "stale",
+                "version": current.version,
+                "message": _("This answer was changed in another tab or device. Reload the page to see it."),
+            },
+            status=409,
+        )
+    return JsonResponse({"saved": True, "version": saved[0].version, "remaining": _remaining(attempt)})
+
+
+@login_required
+@require_GET
+def attempt_review(request: HttpRequest, attempt_id) -> HttpResponse:
+    attempt = services.attempt_close_if_overdue(attempt=_own_attempt(request, attempt_id))
+    if not attempt.is_finished:
+        return redirect("quizzes:attempt", attempt_id=attempt.pk)
+    show_answers = selectors.review_shows_answers(attempt)
+    items = []
+    slots = (
+        AttemptQuestion.objects.filter(attempt=attempt)
+        .select_related("question", "question__case_study", "question__regulation")
+        .prefetch_related("question__options")
+        .order_by("position")
+    )
+    for slot in slots:
+        response = slot.response or {}
+        chosen = set(response.get("choices") or ([response["choice"]] if "choice" in response else []))
+        options = list(slot.question.options.all())
+        by_id = {o.pk: o for o in options}
+        ordered = [by_id[i] for i in slot.option_order if i in by_id]
+        matches = response.get("matches") or {}
+        items.append(
+            {
+                "slot": slot,
+                "question": slot.question,
+                "options": [{"option": o, "chosen": o.pk in chosen} for o in ordered],
+                "pairs": [
+                    {
+                        "option": o,
+                        "given": slot.match_choices[matches[str(o.pk)]] if str(o.pk) in matches else "",
+                    }
+                    for o in ordered
+                ],
+                "accepted": [o for o in options if o.is_correct],
+                "text": response.get("text", ""),
+                "fraction": (slot.score or 0) / slot.marks if slot.marks else 0,
+            }
+        )
+    return render(
+        request,
+        "quizzes/review.html",
+        {
+            "attempt": attempt,
+            "quiz": attempt.quiz,
+            "items": items,
+            "show_answers": show_answers,
+            "next": _safe_next(request),
+        },
+    )
+
+
+# --- editors -----------------------------------------------------------------------
+
+
+@staff_required(*EDITORS)
+@require_http_methods(["GET", "POST"])
+def bank_import(request: HttpRequest) -> HttpResponse:
+    """Upload → validate everything → preview → confirm; nothing is saved before confirm."""
+    context: dict = {}
+    if request.method == "POST" and request.POST.get("confirm"):
+        pending = request.session.get(IMPORT_SESSION_KEY)
+        if not pending:
+            messages.error(request, _("The upload has expired; please upload the file again."))
+            return redirect("quizzes:import")
+        category = get_object_or_404(Category, pk=pending["category"])
+        try:
+            created = services.bank_import(
+                category=category,
+                fmt=pending["format"],
+                content=base64.b64decode(pending["content"]),
+                filename=pending["filename"],
+            )
+        except formats.ImportProblems as problems:
+            context["problems"] = problems.problems
+            form = ImportForm()
+        else:
+            del request.session[IMPORT_SESSION_KEY]
+            messages.success(
+                request,
+                _("%(count)d questions imported into “%(category)s”.")
+                % {
+                    "count": len(created),
+                    "category": category.name,
+                },
+            )
+            return redirect("quizzes:import")
+    elif request.method == "POST":
+        form = ImportForm(request.POST, request.FILES)
+        if form.is_valid():
+            upload = form.cleaned_data["file"]
+            content = upload.read()
+            fmt = form.cleaned_data["format"]
+            try:
+                parsed = formats.parse(fmt, content, filename=upload.name)
+            except formats.ImportProblems as problems:
+                context["problems"] = problems.problems
+            else:
+                request.session[IMPORT_SESSION_KEY] = {
+                    "category": form.cleaned_data["category"].pk,
+                    "format": fmt,
+                    "filename": upload.name,
+                    "content": base64.b64encode(content).decode("ascii"),
+                }
+                context["preview"] = parsed
+                context["category"] = form.cleaned_data["category"]
+    else:
+        form = ImportForm()
+    context["form"] = form
+    return render(request, "quizzes/import.html", context)
+
+
+@staff_required(*EDITORS)
+@require_GET
+def xlsx_template(request: HttpRequest) -> HttpResponse:
+    response = HttpResponse(
+        formats.xlsx_template(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    response["Content-Disposition"] = 'attachment; filename="mau-ngan-hang-cau-hoi.xlsx"'
+    return response
+
+
+@staff_required(*EDITORS)
+@require_GET
+def bank_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
+    category = get_object_or_404(Category, pk=pk)
+    questions = formats.export_queryset(category)
+    if fmt == "gift":
+        response = HttpResponse(formats.export_gift(questions), content_type="text/plain; charset=utf-8")
+    elif fmt == "xlsx":
+        response = HttpResponse(
+            formats.export_xlsx(questions),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+    else:
+        raise Http404
+    response["Content-Disposition"] = f'attachment; filename="category-{category.pk}.{fmt}"'
+    return response
+
+
+@staff_required(*EDITORS)
+@require_GET
+def quiz_statistics(request: HttpRequest, pk: int) -> HttpResponse:
+    quiz = get_object_or_404(Quiz, pk=pk)
+    stats = selectors.quiz_statistics(quiz)
+    peak = max((n for _label, n in stats.distribution), default=0) or 1
+    bars = [(label, n, round(n * 10 / peak)) for label, n in stats.distribution]
+    return render(request, "quizzes/statistics.html", {"quiz": quiz, "stats": stats, "bars": bars})

@@ -1,0 +1,225 @@
+"""Telling trainees: the subscription, the update emails and the Atom feed."""
+
+import datetime
+from unittest import mock
+from xml.etree import ElementTree
+
+import pytest
+from django.core import mail
+from django.urls import reverse
+
+from cms import services, tasks
+from cms.models import RegulationNotice, RegulationPage, RegulationSubscription
+from lms.errors import ServiceError
+from tests.factories import RegulationPageFactory, UserFactory
+
+SUBSCRIBE_URL = reverse("cms:regulation_subscribe")
+FEED_URL = reverse("cms:regulation_feed")
+ATOM = "{http://www.w3.org/2005/Atom}"
+
+
+@pytest.fixture
+def publish(django_capture_on_commit_callbacks):
+    """Publish a page's latest content as a moderator would, running on-commit work."""
+
+    def run(page: RegulationPage):
+        with django_capture_on_commit_callbacks(execute=True):
+            revision = page.save_revision()
+            revision.publish()
+        return revision
+
+    return run
+
+
+@pytest.fixture
+def draft(regulation_index):
+    return RegulationPageFactory(
+        parent=regulation_index,
+        title="Luật Thi đua, khen thưởng số 06/2022/QH15",
+        document_number="06/2022/QH15",
+        document_type="law",
+        issuing_body="Quốc hội khóa XV",
+        date_issued=None,
+        date_in_force=datetime.date(2024, 1, 1),
+        summary="Thay thế Luật Thi đua, khen thưởng số 15/2003/QH11.",
+        live=False,
+    )
+
+
+# --- subscription page ------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_subscribing_needs_an_account(client):
+    response = client.get(SUBSCRIBE_URL)
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("account_login"))
+
+
+@pytest.mark.django_db
+def test_a_trainee_subscribes_and_unsubscribes(client, trainee, regulation_index):
+    assert SUBSCRIBE_URL in client.get(regulation_index.url).content.decode()
+    client.force_login(trainee)
+    assert client.get(SUBSCRIBE_URL).context["subscribed"] is False
+
+    response = client.post(SUBSCRIBE_URL, {"subscribe": "1", "next": regulation_index.url})
+    assert response["Location"] == regulation_index.url
+    assert RegulationSubscription.objects.filter(user=trainee).exists()
+    assert client.get(SUBSCRIBE_URL).context["subscribed"] is True
+    client.post(SUBSCRIBE_URL, {"subscribe": "1"})  # twice is still one subscription
+    assert RegulationSubscription.objects.filter(user=trainee).count() == 1
+
+    response = client.post(SUBSCRIBE_URL, {"subscribe": "0", "next": "https://evil.example/"})
+    assert response["Location"] == SUBSCRIBE_URL  # no open redirect
+    assert not RegulationSubscription.objects.filter(user=trainee).exists()
+
+
+@pytest.mark.django_db
+def test_inactive_accounts_cannot_subscribe(trainee):
+    trainee.is_active = False
+    with pytest.raises(ServiceError) as error:
+        services.regulation_subscription_set(user=trainee, subscribed=True)
+    assert error.value.code == "inactive_user"
+
+
+# --- update emails ----------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_publishing_mails_subscribed_active_users_only(draft, subscriber, trainee, publish, mailoutbox):
+    gone = UserFactory(is_active=False)
+    RegulationSubscription.objects.create(user=gone)
+    revision = publish(draft)
+    assert [message.to for message in mailoutbox] == [[subscriber.email]]
+    message = mailoutbox[0]
+    assert draft.title in message.subject
+    assert "06/2022/QH15" in message.body
+    assert "01/01/2024" in message.body
+    assert "http://127.0.0.1:8000" + draft.url in message.body
+    assert "http://127.0.0.1:8000" + SUBSCRIBE_URL in message.body
+    assert message.extra_headers["List-Unsubscribe"] == f"<http://127.0.0.1:8000{SUBSCRIBE_URL}>"
+    assert RegulationNotice.objects.get().revision == revision
+
+
+@pytest.mark.django_db
+def test_a_retried_task_does_not_mail_anyone_twice(draft, subscriber, publish, mailoutbox):
+    others = [UserFactory() for _ in range(2)]
+    for user in others:
+        RegulationSubscription.objects.create(user=user)
+    revision = publish(draft)
+    assert len(mailoutbox) == 3
+
+    assert tasks.regulation_update_notify.apply(args=[revision.pk]).get() == 0
+    assert len(mailoutbox) == 3
+    assert RegulationNotice.objects.filter(revision=revision, sent_at__isnull=False).count() == 3
+
+
+@pytest.mark.django_db
+def test_after_a_failure_half_way_the_retry_mails_only_the_rest(draft, subscriber, mailoutbox):
+    for _ in range(2):
+        RegulationSubscription.objects.create(user=UserFactory())
+    draft.notify_subscribers = False  # publish quietly, then run the task by hand
+    revision = draft.save_revision()
+    revision.publish()
+    RegulationPage.objects.filter(pk=draft.pk).update(notify_subscribers=True)
+
+    original_send = mail.EmailMessage.send
+    attempts = []
+
+    def flaky_send(message, *args, **kwargs):
+        attempts.append(message.to[0])
+        if len(attempts) == 2:
+            raise OSError("SMTP server went away")
+        return original_send(message, *args, **kwargs)
+
+    with mock.patch.object(mail.EmailMessage, "send", flaky_send), pytest.raises(OSError):
+        services.regulation_update_notify(revision_id=revision.pk)
+    assert len(mailoutbox) == 1
+
+    assert services.regulation_update_notify(revision_id=revision.pk) == 2
+    recipients = [message.to[0] for message in mailoutbox]
+    assert len(recipients) == len(set(recipients)) == 3
+
+
+@pytest.mark.django_db
+def test_smtp_errors_make_the_task_retry(draft, subscriber, mailoutbox):
+    draft.notify_subscribers = False
+    revision = draft.save_revision()
+    revision.publish()
+    RegulationPage.objects.filter(pk=draft.pk).update(notify_subscribers=True)
+    original_send = mail.EmailMessage.send
+    attempts = []
+
+    def fails_once(message, *args, **kwargs):
+        attempts.append(1)
+        if len(attempts) == 1:
+            raise OSError("temporary failure")
+        return original_send(message, *args, **kwargs)
+
+    with mock.patch.object(mail.EmailMessage, "send", fails_once):
+        # throw=False: let Celery handle the retry as a worker would (eager
+        # mode otherwise propagates the Retry exception).
+        result = tasks.regulation_update_notify.apply(args=[revision.pk], throw=False)
+    assert result.get() == 1
+    assert len(attempts) == 2
+    assert [message.to for message in mailoutbox] == [[subscriber.email]]
+
+
+@pytest.mark.django_db
+def test_a_mail_failure_does_not_break_publishing(draft, subscriber, publish, mailoutbox):
+    with mock.patch.object(mail.EmailMessage, "send", side_effect=OSError("SMTP down")):
+        publish(draft)
+    draft.refresh_from_db()
+    assert draft.live
+    assert mailoutbox == []
+    # The notice stays unstamped, so the next run of the task mails it.
+    assert RegulationNotice.objects.get(user=subscriber).sent_at is None
+
+
+@pytest.mark.django_db
+def test_each_published_revision_is_news_unless_the_editor_says_otherwise(draft, subscriber, publish, mailoutbox):
+    publish(draft)
+    draft.summary = "Bổ sung: có hiệu lực từ ngày 01/01/2024."
+    publish(draft)
+    assert len(mailoutbox) == 2
+    draft.summary = "Sửa lỗi chính tả."
+    draft.notify_subscribers = False
+    publish(draft)
+    assert len(mailoutbox) == 2
+
+
+@pytest.mark.django_db
+def test_an_outdated_revision_is_not_mailed(draft, subscriber, mailoutbox):
+    draft.notify_subscribers = False
+    first = draft.save_revision()
+    first.publish()
+    draft.save_revision().publish()
+    RegulationPage.objects.filter(pk=draft.pk).update(notify_subscribers=True)
+    assert services.regulation_update_notify(revision_id=first.pk) == 0
+    assert services.regulation_update_notify(revision_id=999_999) == 0
+    assert mailoutbox == []
+
+
+# --- Atom feed --------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_the_atom_feed_lists_published_regulations_newest_first(client, regulation_index, draft, publish):
+    older = RegulationPageFactory(parent=regulation_index, title="Thông tư số 13/2015/TT-BTTTT", live=False)
+    publish(older)
+    publish(draft)
+    RegulationPageFactory(parent=regulation_index, title="Bản nháp", live=False)
+
+    response = client.get(FEED_URL)
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/atom+xml")
+    feed = ElementTree.fromstring(response.content)  # noqa: S314 - our own response
+    entries = feed.findall(f"{ATOM}entry")
+    assert [entry.findtext(f"{ATOM}title") for entry in entries] == [
+        "Luật Thi đua, khen thưởng số 06/2022/QH15 (06/2022/QH15)",
+        f"Thông tư số 13/2015/TT-BTTTT ({older.document_number})",
+    ]
+    assert entries[0].find(f"{ATOM}link").get("href") == "http://testserver" + draft.url
+    assert entries[0].findtext(f"{ATOM}summary") == draft.summary
+    assert feed.find(f"{ATOM}link[@rel='self']").get("href") == "http://testserver" + FEED_URL
+    assert f'href="{FEED_URL}"' in client.get(regulation_index.url).content.decode()

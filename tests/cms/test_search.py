@@ -1,0 +1,179 @@
+"""Site search: accent-insensitive, đ = d, document numbers, hostile input."""
+
+import datetime
+import io
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from cms import search
+from cms.models import SearchEntry
+from tests.factories import CampaignPageFactory, RegulationPageFactory
+
+URL = reverse("cms:search")
+
+
+@pytest.fixture
+def pages(regulation_index, campaign_index):
+    return {
+        "law": RegulationPageFactory(
+            parent=regulation_index,
+            title="Luật Thi đua, khen thưởng số 06/2022/QH15",
+            document_number="06/2022/QH15",
+            document_type="law",
+            issuing_body="Quốc hội khóa XV",
+            date_issued=None,
+            summary="Thay thế Luật số 15/2003/QH11 từ ngày 01/01/2024.",
+        ),
+        "circular": RegulationPageFactory(
+            parent=regulation_index,
+            title="Thông tư hướng dẫn công tác trong ngành Thông tin và Truyền thông",
+            document_number="13/2015/TT-BTTTT",
+            date_issued=datetime.date(2015, 6, 8),
+            summary="Hướng dẫn công tác thi đua, khen thưởng trong ngành.",
+        ),
+        "directive": RegulationPageFactory(
+            parent=regulation_index,
+            title="Chỉ thị số 39-CT/TW",
+            document_number="39-CT/TW",
+            document_type="directive",
+            date_issued=datetime.date(2004, 5, 21),
+            summary="Đổi mới, đẩy mạnh phong trào thi đua yêu nước; nhân rộng điển hình tiên tiến.",
+        ),
+        "campaign": CampaignPageFactory(
+            parent=campaign_index,
+            title="Học tập và làm theo tấm gương đạo đức Hồ Chí Minh",
+            summary="Phong trào thi đua yêu nước gắn với học tập và làm theo tấm gương đạo đức Hồ Chí Minh.",
+        ),
+        "draft": RegulationPageFactory(
+            parent=regulation_index,
+            title="Dự thảo thi đua, khen thưởng chưa xuất bản",
+            document_number="1/2099/TT-BTTTT",
+            date_issued=datetime.date(2099, 1, 1),
+            live=False,
+        ),
+    }
+
+
+def titles(client, q):
+    response = client.get(URL, {"q": q})
+    assert response.status_code == 200
+    results = response.context["results"]
+    return [entry.page.title for entry in results] if results is not None else None
+
+
+@pytest.mark.django_db
+def test_with_and_without_accents_give_the_same_results(client, pages):
+    plain = titles(client, "thi dua khen thuong")
+    accented = titles(client, "Thi đua, khen thưởng")
+    upper = titles(client, "THI ĐUA – KHEN THƯỞNG")
+    assert plain == accented == upper
+    # Title matches first, then by date; drafts never show.
+    assert plain == [pages["law"].title, pages["circular"].title]
+
+
+@pytest.mark.django_db
+def test_đ_and_d_match_both_ways(client, pages):
+    assert titles(client, "đạo đức") == titles(client, "dao duc") == [pages["campaign"].title]
+    assert titles(client, "DOI MOI") == [pages["directive"].title]
+    assert titles(client, "Quốc hội") == titles(client, "quoc hoi") == [pages["law"].title]
+
+
+@pytest.mark.django_db
+def test_document_numbers_find_their_documents(client, pages):
+    assert titles(client, "13/2015") == [pages["circular"].title]
+    assert titles(client, "13/2015/TT-BTTTT") == [pages["circular"].title]
+    assert titles(client, "39-CT/TW") == [pages["directive"].title]
+    assert titles(client, "15/2003/QH11") == [pages["law"].title]  # named in its summary
+
+
+@pytest.mark.django_db
+def test_every_word_must_match(client, pages):
+    assert titles(client, "thi dua hồ chí minh") == [pages["campaign"].title]
+    assert titles(client, "thi dua xyzzy") == []
+
+
+@pytest.mark.django_db
+def test_results_show_type_and_date(client, pages):
+    html = client.get(URL, {"q": "13/2015"}).content.decode()
+    assert 'datetime="2015-06-08">08/06/2015</time>' in html
+    response = client.get(URL, {"q": "tam guong"})
+    assert [entry.kind for entry in response.context["results"]] == [pages["campaign"]._meta.verbose_name]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("q", ["", "   ", "!!!", "?", "…", "–", "%", "_", "%%%___", "/ - ."])
+def test_empty_or_punctuation_only_queries_give_an_empty_page_without_touching_the_index(client, pages, q):
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(URL, {"q": q})
+    assert response.status_code == 200
+    assert response.context["results"] is None
+    assert not any("cms_searchentry" in query["sql"] for query in queries.captured_queries)
+
+
+@pytest.mark.django_db
+def test_like_wildcards_are_literal(client, pages):
+    # "_" would match the "/" of 13/2015 if it reached LIKE unescaped.
+    assert titles(client, "13_2015") == []
+    assert titles(client, "13/2015") == [pages["circular"].title]
+    # "%" separates words, so it never reaches the database at all.
+    assert search.parse_query("thi%dua").tokens == ("thi", "dua")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("q", ["thi đua " * 625, "x" * 5000, "%" * 5000])
+def test_very_long_queries_give_an_empty_page(client, pages, q):
+    assert len(q) >= 5000
+    response = client.get(URL, {"q": q})
+    assert response.status_code == 200
+    assert response.context["results"] is None
+    assert response.context["query"].too_long
+    assert 'class="message message-warning"' in response.content.decode()
+
+
+def test_queries_are_capped_in_tokens():
+    parsed = search.parse_query(" ".join(f"tu{n}" for n in range(30)))
+    assert len(parsed.tokens) == search.MAX_TOKENS
+    assert search.parse_query("thi đua thi dua THI ĐUA").tokens == ("thi", "dua")
+
+
+@pytest.mark.django_db
+def test_the_index_holds_the_published_text_not_drafts(pages):
+    circular = pages["circular"]
+    circular.title = "Bản nháp mới"
+    circular.save_revision()  # a draft: the live page and its entry keep the published text
+    entry = SearchEntry.objects.get(page=circular)
+    assert "13/2015/tt-btttt" in entry.title_folded
+    assert "ban nhap moi" not in entry.text_folded
+    circular.get_latest_revision().publish()
+    assert "ban nhap moi" in SearchEntry.objects.get(page=circular).title_folded
+
+
+@pytest.mark.django_db
+def test_search_results_paginate(client, regulation_index):
+    for n in range(25):
+        RegulationPageFactory(parent=regulation_index, document_number=f"{n + 1}/2016/TT-BTTTT")
+    first = client.get(URL, {"q": "thong tu"})
+    assert len(first.context["results"]) == 20
+    assert len(client.get(URL, {"q": "thong tu", "page": "2"}).context["results"]) == 5
+
+
+@pytest.mark.django_db
+def test_reindex_rebuilds_every_registered_page(client, pages):
+    SearchEntry.objects.all().delete()
+    assert titles(client, "13/2015") == []
+    out = io.StringIO()
+    call_command("cms_search_reindex", stdout=out)
+    assert "5 pages" in out.getvalue()  # drafts too: visibility is decided at query time
+    assert titles(client, "13/2015") == [pages["circular"].title]
+
+
+def test_only_pages_that_describe_themselves_can_register():
+    class Mute:
+        pass
+
+    with pytest.raises(TypeError):
+        search.register(Mute)
