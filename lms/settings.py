@@ -174,6 +174,12 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "Asia/Ho_Chi_Minh"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Periodic tasks for `celery -A lms beat` (each app's entry, written out here
+# so that settings import no app; tests check they match the apps' own).
+CELERY_BEAT_SCHEDULE = {
+    # quizzes.tasks.QUIZZES_BEAT_SCHEDULE: grade attempts past deadline + grace.
+    "quizzes-close-overdue-attempts": {"task": "quizzes.tasks.close_overdue_attempts", "schedule": 30.0},
+}
 
 # --- Authentication -------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
@@ -297,6 +303,10 @@ WAGTAILUSERS_PASSWORD_ENABLED = False
 # the admin's CSP stays tighter for it.
 WAGTAIL_GRAVATAR_PROVIDER_URL = None
 WAGTAIL_ENABLE_UPDATE_CHECK = False
+# The admin's date pickers read and write the same dd/mm/yyyy as the site.
+WAGTAIL_DATE_FORMAT = "%d/%m/%Y"
+WAGTAIL_DATETIME_FORMAT = "%d/%m/%Y %H:%M"
+WAGTAIL_TIME_FORMAT = "%H:%M"
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 WAGTAILDOCS_EXTENSIONS = ["pdf", "docx", "doc", "xlsx", "xls", "odt", "ods", "zip"]
 

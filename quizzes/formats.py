@@ -205,6 +205,7 @@ def parse_gift(text: str) -> list[Parsed]:
     parsed: list[Parsed] = []
     problems: list[Problem] = []
     category = ""
+    scenarios: dict[str, str] = {}
     for number, comments, block in _gift_blocks(nfc(text) or ""):
         place = _line(number)
         stripped = block.strip()
@@ -212,14 +213,35 @@ def parse_gift(text: str) -> list[Parsed]:
             # "$course$/top/Luật Thi đua" → the last part names the category.
             category = stripped.split(":", 1)[1].strip().split("/")[-1].strip()
             continue
+        meta = _meta(comments)
+        if meta.get("scenario") and _find(stripped, "{") == -1:
+            # A case study's scenario: a description item for Moodle.
+            try:
+                scenarios[meta["scenario"]] = _gift_description(stripped)
+            except ValueError as error:
+                problems.append(Problem(place, str(error)))
+            continue
         try:
-            data = _gift_question(stripped, _meta(comments))
+            data = _gift_question(stripped, meta)
         except ValueError as error:
             problems.append(Problem(place, str(error)))
             continue
         data.category = data.category or category
         parsed.append(Parsed(place, data))
+    for item in parsed:
+        item.data.case_scenario = scenarios.get(item.data.case_study, "")
     return _finish(parsed, problems)
+
+
+def _gift_description(block: str) -> str:
+    if block.startswith("::"):
+        end = block.find("::", 2)
+        if end == -1:
+            raise ValueError(_("The title is not closed with “::”."))
+        block = block[end + 2 :].lstrip()
+    fmt = re.match(r"^\[(html|moodle|plain|markdown)\]", block)
+    html = bool(fmt) and fmt.group(1) == "html"
+    return _gift_text(block[fmt.end() :] if fmt else block, html)
 
 
 def _gift_question(block: str, meta: dict[str, str]) -> QuestionData:
@@ -374,24 +396,37 @@ def _gift_weight(value: Decimal) -> str:
     return f"%{text}%"
 
 
+def _meta_value(text: str) -> str:
+    return " ".join(text.replace(";", ",").split())
+
+
 def export_gift(questions: Iterable[Question]) -> str:
     out: list[str] = []
     category = None
+    cases: set[int] = set()
     for question in questions:
         if question.category_id != category:
             category = question.category_id
             out.append(f"$CATEGORY: $course$/top/{question.category.name}\n")
+        if question.case_study_id and question.case_study_id not in cases:
+            cases.add(question.case_study_id)
+            case = question.case_study
+            out.append(
+                f"// tdkt: scenario={_meta_value(case.title)}\n"
+                f"::{_escape(case.title)}::[html]{_escape(case.scenario or case.title)}\n"
+            )
         meta = [f"marks={question.marks.normalize():f}", f"difficulty={question.difficulty}"]
         if question.regulation_id:
             meta.append(f"regulation={question.regulation.document_number}")
         if question.article:
-            meta.append(f"article={question.article.replace(';', ',')}")
-        if question.partial_credit:
-            meta.append("partial=1")
+            meta.append(f"article={_meta_value(question.article)}")
+        if question.partial_credit or question.qtype == QuestionType.MULTIPLE:
+            # Always said for multiple choice: the weights alone would read as partial credit.
+            meta.append(f"partial={int(question.partial_credit)}")
         if question.accent_insensitive:
             meta.append("accents=1")
         if question.case_study_id:
-            meta.append(f"case={question.case_study.title.replace(';', ',')}")
+            meta.append(f"case={_meta_value(question.case_study.title)}")
         lines = ["// tdkt: " + "; ".join(meta)]
         head = f"::{_escape(question.name)}::" if question.name else ""
         lines.append(f"{head}[html]{_escape(question.stem)}" + " {")
@@ -550,7 +585,21 @@ COLUMNS = (
     Column("category", ("Chủ đề",), width=30, help="Để trống: chủ đề chọn khi nhập."),
     Column("partial", ("Tính điểm từng phần",), width=12, help="Có/Không"),
     Column("accents", ("Bỏ qua dấu",), width=12, help="Trả lời ngắn: Có để không phân biệt dấu."),
+    Column("case", ("Tình huống",), width=30, help="Tên tình huống dùng chung cho nhiều câu hỏi (nếu có)."),
 )  # fmt: skip
+
+
+# A cell starting with one of these is a formula to a spreadsheet program.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell_out(value: str) -> str:
+    """Text that a spreadsheet would run as a formula, prefixed with ' so it stays text."""
+    return "'" + value if value.startswith(_FORMULA_START) else value
+
+
+def _cell_in(value: str) -> str:
+    return value[1:] if value.startswith("'") and value[1:].startswith(_FORMULA_START) else value
 
 
 def xlsx_template() -> bytes:
@@ -570,35 +619,37 @@ def parse_xlsx(content: bytes, *, filename: str) -> list[Parsed]:
     problems: list[Problem] = []
     for row in sheet.rows:
         place = _row_place(row.number)
-        qtype = TYPE_NAMES.get(fold(row["type"]).strip())
+        values = {key: _cell_in(value) for key, value in row.values.items()}
+        qtype = TYPE_NAMES.get(fold(values.get("type", "")).strip())
         if qtype is None:
-            problems.append(Problem(place, _("Unknown question type “%(type)s”.") % {"type": row["type"]}))
+            problems.append(Problem(place, _("Unknown question type “%(type)s”.") % {"type": values.get("type", "")}))
             continue
         data = QuestionData(
             qtype=qtype,
-            stem=sanitize_html(row["stem"]),
-            feedback=sanitize_html(row.values.get("feedback", "")),
-            regulation_number=row.values.get("regulation", "").strip(),
-            article=row.values.get("article", "").strip(),
-            category=row.values.get("category", "").strip(),
-            partial_credit=fold(row.values.get("partial", "")).strip() in YES,
-            accent_insensitive=fold(row.values.get("accents", "")).strip() in YES,
+            stem=sanitize_html(values.get("stem", "")),
+            feedback=sanitize_html(values.get("feedback", "")),
+            regulation_number=values.get("regulation", "").strip(),
+            article=values.get("article", "").strip(),
+            category=values.get("category", "").strip(),
+            case_study=values.get("case", "").strip(),
+            partial_credit=fold(values.get("partial", "")).strip() in YES,
+            accent_insensitive=fold(values.get("accents", "")).strip() in YES,
         )
-        marks = row.values.get("marks", "").strip().replace(",", ".")
+        marks = values.get("marks", "").strip().replace(",", ".")
         if marks:
             try:
                 data.marks = Decimal(marks)
             except InvalidOperation:
                 problems.append(Problem(place, _("Unreadable marks “%(m)s”.") % {"m": marks}))
-        difficulty = fold(row.values.get("difficulty", "")).strip()
+        difficulty = fold(values.get("difficulty", "")).strip()
         if difficulty:
             if difficulty not in DIFFICULTY_NAMES:
                 problems.append(Problem(place, _("Unknown difficulty “%(value)s”.") % {"value": difficulty}))
             else:
                 data.difficulty = DIFFICULTY_NAMES[difficulty]
-        texts = [(letter, row.values.get(f"option_{letter}", "").strip()) for letter in LETTERS]
+        texts = [(letter, values.get(f"option_{letter}", "").strip()) for letter in LETTERS]
         texts = [(letter, text) for letter, text in texts if text]
-        answer = row["answer"].strip()
+        answer = values.get("answer", "").strip()
         if qtype == QuestionType.TRUE_FALSE:
             value = fold(answer)
             if value not in {"dung", "sai", "true", "false"}:
@@ -642,6 +693,7 @@ def export_xlsx(questions: Iterable[Question]) -> bytes:
             "category": question.category.name,
             "partial": "Có" if question.partial_credit else "",
             "accents": "Có" if question.accent_insensitive else "",
+            "case": question.case_study.title if question.case_study_id else "",
         }
         if question.qtype == QuestionType.TRUE_FALSE:
             right = next(o for o in options if o.is_correct)
@@ -657,5 +709,5 @@ def export_xlsx(questions: Iterable[Question]) -> bytes:
             row["answer"] = ", ".join(letter for letter, o in zip(LETTERS, options, strict=False) if o.is_correct)
             if question.qtype == QuestionType.MATCHING:
                 row["answer"] = ""
-        rows.append(row)
+        rows.append({key: _cell_out(value) for key, value in row.items()})
     return build_template(COLUMNS, sheet_title="Câu hỏi", example_rows=rows)

@@ -1,5 +1,8 @@
+from decimal import Decimal
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from wagtail.admin.forms import WagtailAdminModelForm
 
 from quizzes.models import Category
 
@@ -20,3 +23,38 @@ class ImportForm(forms.Form):
         if upload.size > MAX_UPLOAD_BYTES:
             raise forms.ValidationError(_("The file is larger than 5 MB."))
         return upload
+
+
+class QuestionAdminForm(WagtailAdminModelForm):
+    """The Wagtail edit form of a question: the whole question is checked, options included.
+
+    The same rules as imports (``services.question_problems``), so that a
+    question with no right answer cannot be saved from the admin either.
+    """
+
+    def is_valid(self) -> bool:
+        if not super().is_valid():
+            return False
+        from quizzes.services import OptionData, QuestionData, question_problems
+
+        formset = self.formsets.get("options")
+        options = [
+            OptionData(
+                text=form.cleaned_data.get("text", ""),
+                is_correct=bool(form.cleaned_data.get("is_correct")),
+                match_text=form.cleaned_data.get("match_text", ""),
+            )
+            for form in (formset.forms if formset is not None else [])
+            if form.cleaned_data and not form.cleaned_data.get("DELETE")
+        ]
+        data = QuestionData(
+            qtype=self.cleaned_data.get("qtype", ""),
+            stem=self.cleaned_data.get("stem", ""),
+            options=options,
+            marks=self.cleaned_data.get("marks") or Decimal("0"),
+            difficulty=self.cleaned_data.get("difficulty", ""),
+        )
+        problems = question_problems(data)
+        for problem in problems:
+            self.add_error(None, problem)
+        return not problems

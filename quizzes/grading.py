@@ -83,4 +83,6 @@ def _grade_multiple(question: Question, options: Sequence[Option], chosen: set[i
         total = Decimal(len(chosen & correct)) / max(len(correct), 1) - Decimal(len(chosen & wrong)) / max(
             len(wrong), 1
         )
+    # GIFT writes a third as 33.33333%: three of them must still make a whole.
+    total = total.quantize(Decimal("0.001"))
     return min(max(total, ZERO), ONE)

@@ -76,7 +76,8 @@ class QuestionData:
     accent_insensitive: bool = False
     regulation_number: str = ""
     article: str = ""
-    case_study: str = ""
+    case_study: str = ""  # a case study's title
+    case_scenario: str = ""  # its scenario (HTML), when the file carries it
     category: str = ""  # a category name; empty means the import's target
 
 
@@ -141,8 +142,11 @@ def questions_create(
         if data.case_study:
             if data.case_study not in cases:
                 cases[data.case_study], _created = CaseStudy.objects.get_or_create(
-                    title=nfc(data.case_study), defaults={"scenario": ""}
+                    title=nfc(data.case_study)[:200], defaults={"scenario": data.case_scenario}
                 )
+                if data.case_scenario and not cases[data.case_study].scenario:
+                    cases[data.case_study].scenario = data.case_scenario
+                    cases[data.case_study].save(update_fields=["scenario"])
             case = cases[data.case_study]
         question = Question(
             category=target,
@@ -275,6 +279,13 @@ def _is_overdue(attempt: Attempt, now: datetime) -> bool:
 
 @dataclass
 class AnswerInput:
+    """One question's answer as the browser sends it.
+
+    ``values``: positions of the chosen options in the order shown (``"0"``,
+    ``"2"``), or the typed text of a short answer; ``matches``: for matching,
+    position of the left item → index into the slot's ``match_choices``.
+    """
+
     slot_id: int
     values: list[str]
     matches: dict[str, str] = field(default_factory=dict)
@@ -293,31 +304,38 @@ def _refuse(code: str, message: str, attempt: Attempt, detail: str) -> ServiceEr
     return ServiceError(code, message)
 
 
+def _position(value: str, size: int) -> int | None:
+    """``value`` as an index below ``size``, or None (``"²"`` is a digit but no number)."""
+    if value.isascii() and value.isdigit() and int(value) < size:
+        return int(value)
+    return None
+
+
 def _response(slot: AttemptQuestion, answer: AnswerInput, attempt: Attempt) -> dict | None:
-    """The stored form of an answer, refusing anything that is not on the slot."""
+    """The stored form of an answer, refusing anything that is not on the slot.
+
+    The browser names options by their position in the order shown, never by
+    database id (ids are created in the author's order, and authors often put
+    the right answer first); the stored response holds option ids.
+    """
     qtype = slot.question.qtype
     values = [v.strip() for v in answer.values if v and v.strip()]
     if qtype == QuestionType.SHORT:
         text = nfc(" ".join(values))[:500]
         return {"text": text} if text else None
+    shown = slot.option_order
     if qtype == QuestionType.MATCHING:
-        allowed_left = {str(i) for i in slot.option_order}
         matches: dict[str, int] = {}
         for left, value in answer.matches.items():
             if not value:
                 continue
-            if left not in allowed_left or not value.isdigit() or int(value) >= len(slot.match_choices):
+            if _position(left, len(shown)) is None or _position(value, len(slot.match_choices)) is None:
                 raise _refuse("foreign_option", _("That answer does not belong to this question."), attempt, left)
-            matches[left] = int(value)
+            matches[str(shown[int(left)])] = int(value)
         return {"matches": matches} if matches else None
-    try:
-        ids = [int(v) for v in values]
-    except ValueError:
-        raise _refuse(
-            "foreign_option", _("That answer does not belong to this question."), attempt, str(values)
-        ) from None
-    if any(i not in slot.option_order for i in ids):
-        raise _refuse("foreign_option", _("That answer does not belong to this question."), attempt, str(ids))
+    if any(_position(v, len(shown)) is None for v in values):
+        raise _refuse("foreign_option", _("That answer does not belong to this question."), attempt, str(values))
+    ids = [shown[int(v)] for v in values]
     if qtype == QuestionType.MULTIPLE:
         return {"choices": sorted(set(ids))} if ids else None
     if len(ids) > 1:

@@ -50,13 +50,13 @@ def _remaining(attempt: Attempt) -> int | None:
 @require_GET
 def quiz_detail(request: HttpRequest, pk: int) -> HttpResponse:
     quiz = get_object_or_404(Quiz.objects.prefetch_related("rules"), pk=pk)
-    attempts = list(Attempt.objects.filter(quiz=quiz, user=request.user).order_by("number"))
-    current = next((a for a in attempts if not a.is_finished), None)
+    current = Attempt.objects.filter(quiz=quiz, user=request.user, state=Attempt.State.IN_PROGRESS).first()
     if current is not None:
         current = services.attempt_close_if_overdue(attempt=current)
         if current.is_finished:
             current = None
-    finished = [a for a in attempts if a.is_finished or a.state == Attempt.State.FINISHED]
+    attempts = list(Attempt.objects.filter(quiz=quiz, user=request.user).order_by("number"))
+    finished = [a for a in attempts if a.is_finished]
     return render(
         request,
         "quizzes/quiz_detail.html",
@@ -117,30 +117,39 @@ def _pages(attempt: Attempt, total: int) -> int:
 
 
 def _slot_views(slots: list[AttemptQuestion]) -> list[dict]:
-    """What the browser may know of each question: texts and ids, no answers."""
+    """What the browser may know of each question: texts and positions, no answers.
+
+    Options are named by their position in the order shown, never by
+    database id. A case study's scenario is shown once, above the first of
+    its questions on the page.
+    """
     option_ids = [oid for slot in slots for oid in slot.option_order]
     texts = dict(Option.objects.filter(pk__in=option_ids).values_list("pk", "text"))
     views = []
+    previous_case = None
     for slot in slots:
         response = slot.response or {}
         chosen = set(response.get("choices") or ([response["choice"]] if "choice" in response else []))
         matches = response.get("matches") or {}
+        case_id = slot.question.case_study_id
         views.append(
             {
                 "slot": slot,
                 "question": slot.question,
-                "case_study": slot.question.case_study,
+                "case_study": slot.question.case_study if case_id and case_id != previous_case else None,
                 "options": [
-                    {"id": oid, "text": texts.get(oid, ""), "checked": oid in chosen} for oid in slot.option_order
+                    {"index": index, "text": texts.get(oid, ""), "checked": oid in chosen}
+                    for index, oid in enumerate(slot.option_order)
                 ],
                 "pairs": [
-                    {"id": oid, "text": texts.get(oid, ""), "selected": matches.get(str(oid))}
-                    for oid in slot.option_order
+                    {"index": index, "text": texts.get(oid, ""), "selected": matches.get(str(oid))}
+                    for index, oid in enumerate(slot.option_order)
                 ],
                 "choices": list(enumerate(slot.match_choices)),
                 "text": response.get("text", ""),
             }
         )
+        previous_case = case_id
     return views
 
 
@@ -242,9 +251,11 @@ def attempt_review(request: HttpRequest, attempt_id) -> HttpResponse:
         .prefetch_related("question__options")
         .order_by("position")
     )
+    previous_case = None
     for slot in slots:
         response = slot.response or {}
         chosen = set(response.get("choices") or ([response["choice"]] if "choice" in response else []))
+        case_id = slot.question.case_study_id
         options = list(slot.question.options.all())
         by_id = {o.pk: o for o in options}
         ordered = [by_id[i] for i in slot.option_order if i in by_id]
@@ -253,6 +264,7 @@ def attempt_review(request: HttpRequest, attempt_id) -> HttpResponse:
             {
                 "slot": slot,
                 "question": slot.question,
+                "case_study": slot.question.case_study if case_id and case_id != previous_case else None,
                 "options": [{"option": o, "chosen": o.pk in chosen} for o in ordered],
                 "pairs": [
                     {
@@ -266,6 +278,7 @@ def attempt_review(request: HttpRequest, attempt_id) -> HttpResponse:
                 "fraction": (slot.score or 0) / slot.marks if slot.marks else 0,
             }
         )
+        previous_case = case_id
     return render(
         request,
         "quizzes/review.html",

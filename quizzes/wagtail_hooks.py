@@ -2,10 +2,12 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
+from wagtail.admin.panels import ObjectList
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
 from accounts.scopes import has_role
+from quizzes.forms import QuestionAdminForm
 from quizzes.models import CaseStudy, Category, Question, Quiz
 from quizzes.views import EDITORS
 
@@ -25,6 +27,9 @@ class QuestionViewSet(SnippetViewSet):
     list_display = ["__str__", "category", "qtype", "difficulty", "is_active"]
     list_filter = ["category", "qtype", "difficulty", "is_active"]
     search_fields = ["name", "stem"]
+
+    def get_edit_handler(self):
+        return ObjectList(Question.panels, base_form_class=QuestionAdminForm).bind_to_model(Question)
 
 
 class CaseStudyViewSet(SnippetViewSet):

@@ -15,12 +15,13 @@ pytestmark = pytest.mark.django_db
 
 
 def right_option(slot):
-    return str(Option.objects.get(question=slot.question, is_correct=True).pk)
+    """The right option's position in the order shown (what the browser sends)."""
+    return str(slot.option_order.index(Option.objects.get(question=slot.question, is_correct=True).pk))
 
 
 def answer_all(attempt, user, right=True):
     for slot in attempt.slots.select_related("question"):
-        value = right_option(slot) if right else str(next(i for i in slot.option_order if str(i) != right_option(slot)))
+        value = right_option(slot) if right else next(str(i) for i in range(3) if str(i) != right_option(slot))
         services.answers_save(
             attempt_id=attempt.pk, user=user, answers=[AnswerInput(slot.pk, [value], version=slot.version)]
         )
@@ -88,7 +89,7 @@ def test_submit_grades_once_and_fires_signal(trainee, quiz, django_capture_on_co
 def test_stale_write_is_refused(trainee, quiz):
     attempt = services.attempt_start(quiz=quiz, user=trainee)
     slot = attempt.slots.first()
-    first, second = (str(i) for i in slot.option_order[:2])
+    first, second = "0", "1"
     # Tab A and tab B both loaded version 0; A saves first.
     services.answers_save(attempt_id=attempt.pk, user=trainee, answers=[AnswerInput(slot.pk, [first], version=0)])
     saved, stale = services.answers_save(
@@ -96,27 +97,33 @@ def test_stale_write_is_refused(trainee, quiz):
     )
     slot.refresh_from_db()
     assert stale == [slot.pk] and saved == []
-    assert slot.response == {"choice": int(first)} and slot.version == 1
+    assert slot.response == {"choice": slot.option_order[0]} and slot.version == 1
 
 
 def test_foreign_question_and_option_refused_and_logged(trainee, quiz, caplog):
     attempt = services.attempt_start(quiz=quiz, user=trainee)
     slot = attempt.slots.first()
     other = QuestionFactory()
+    # Options are named by position: an id from another question is a position this one lacks.
     foreign_option = str(other.options.first().pk)
+    assert int(foreign_option) >= len(slot.option_order)
     other_attempt = services.attempt_start(quiz=QuizFactory(rules=[(other.category, 1)]), user=UserFactory())
     foreign_slot = other_attempt.slots.first().pk
     caplog.set_level(logging.WARNING, logger="quizzes")
     for answer, code in [
         (AnswerInput(slot.pk, [foreign_option], version=0), "foreign_option"),
-        (AnswerInput(foreign_slot, [foreign_option], version=0), "foreign_question"),
+        (AnswerInput(slot.pk, ["3"], version=0), "foreign_option"),
+        (AnswerInput(slot.pk, ["-1"], version=0), "foreign_option"),
+        (AnswerInput(slot.pk, ["²"], version=0), "foreign_option"),
+        (AnswerInput(slot.pk, ["0", "1"], version=0), "foreign_option"),
+        (AnswerInput(foreign_slot, ["0"], version=0), "foreign_question"),
         (AnswerInput(slot.pk, ["not-a-number"], version=0), "foreign_option"),
     ]:
         with pytest.raises(ServiceError) as error:
             services.answers_save(attempt_id=attempt.pk, user=trainee, answers=[answer])
         assert error.value.code == code
     assert AttemptQuestion.objects.filter(response__isnull=False).count() == 0
-    assert caplog.text.count("quiz answer refused") == 3
+    assert caplog.text.count("quiz answer refused") == 7
 
 
 def test_another_users_attempt_is_not_found(trainee, quiz):
@@ -195,3 +202,14 @@ def test_grading_method_highest_and_last(trainee, quiz):
     assert best_result(trainee, quiz).pk == first.pk
     quiz.grading_method = "last"
     assert best_result(trainee, quiz).pk == second.pk
+
+
+def test_beat_schedule_in_settings_runs_the_close_task():
+    from django.conf import settings
+
+    from lms.celery import app
+    from quizzes.tasks import QUIZZES_BEAT_SCHEDULE, close_overdue_attempts
+
+    for name, entry in QUIZZES_BEAT_SCHEDULE.items():
+        assert settings.CELERY_BEAT_SCHEDULE[name] == entry
+        assert app.conf.beat_schedule[name]["task"] == close_overdue_attempts.name
