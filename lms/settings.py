@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "quizzes",
     "certificates",
     "events",
+    "courses",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
     "wagtail.contrib.settings",

@@ -96,3 +96,20 @@ def _screenshot(page, request) -> None:
         page.screenshot(path=str(results / f"{name}.png"), full_page=True)
     except Exception as exc:  # noqa: BLE001 - a failed screenshot must not hide the test's failure
         print(f"screenshot of the failed page could not be taken: {exc}")  # noqa: T201
+
+
+def sign_in(page, email: str, password: str, *, totp=None) -> None:
+    """Sign in through the real forms; ``totp`` gives the authenticator's current code."""
+    from playwright.sync_api import expect
+
+    page.goto("/accounts/login/")
+    form = page.locator("form[action$='/accounts/login/']")
+    form.locator("input[name='login']").fill(email)
+    form.locator("input[name='password']").fill(password)
+    form.locator("button[type='submit']").click()
+    if totp is not None:
+        code = page.locator("input[name='code']")
+        expect(code).to_be_visible()
+        code.fill(totp())
+        code.locator("xpath=ancestor::form").locator("button[type='submit']").first.click()
+    expect(page).not_to_have_url(re.compile(r"/accounts/(login|2fa)/"))
