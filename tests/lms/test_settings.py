@@ -8,8 +8,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 ROOT = Path(__file__).resolve().parents[2]
 PROD_KEY = "k" * 20 + "-production-secret-key-for-tests-0123456789"
 PROBE = """
