@@ -11,6 +11,8 @@ from __future__ import annotations
 import uuid
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -46,6 +48,12 @@ class EventPage(Page):
         INVITATION = "invitation", _("By invitation only")
         QUOTA = "quota", _("Quotas per unit")
 
+    class CertificateRule(models.TextChoices):
+        NONE = "none", _("No certificate")
+        ATTENDANCE = "attendance", _("Attendance")
+        POST_TEST = "post_test", _("Passing the post-test")
+        BOTH = "both", _("Attendance and passing the post-test")
+
     description = RichTextField(_("description"), blank=True)
     venue = NFCCharField(_("venue"), max_length=200)
     address = NFCCharField(_("address"), max_length=300, blank=True)
@@ -76,8 +84,27 @@ class EventPage(Page):
         default=15,
         help_text=_("A check-in this long after a session starts counts as late."),
     )
-    # Certificate rule: attend at least this share of the required sessions.
-    min_attendance_percent = models.PositiveSmallIntegerField(_("minimum attendance (%)"), default=80)
+    # Certificate rule: attend at least this share of the required sessions,
+    # and/or pass the post-test (see events.selectors.certificate_standings).
+    certificate_rule = models.CharField(
+        _("certificate rule"), max_length=20, choices=CertificateRule.choices, default=CertificateRule.ATTENDANCE
+    )
+    min_attendance_percent = models.PositiveSmallIntegerField(
+        _("minimum attendance (%)"),
+        default=80,
+        validators=[MaxValueValidator(100)],
+        help_text=_("Share of the required sessions (all sessions if none is marked required) a delegate attends."),
+    )
+    post_test = models.ForeignKey(
+        "quizzes.Quiz",
+        verbose_name=_("post-test"),
+        null=True,
+        blank=True,
+        # A certificate rule may depend on it: the quiz stays while an event names it.
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("An optional quiz delegates take after the event."),
+    )
     hours = models.DecimalField(_("training hours"), max_digits=5, decimal_places=1, default=0)
 
     content_panels = [
@@ -103,7 +130,13 @@ class EventPage(Page):
             heading=_("Registration"),
         ),
         MultiFieldPanel(
-            [FieldPanel("late_after_minutes"), FieldPanel("min_attendance_percent"), FieldPanel("hours")],
+            [
+                FieldPanel("late_after_minutes"),
+                FieldPanel("certificate_rule"),
+                FieldPanel("min_attendance_percent"),
+                FieldPanel("post_test"),
+                FieldPanel("hours"),
+            ],
             heading=_("Attendance and certificate"),
         ),
         InlinePanel("sessions", label=_("Sessions"), min_num=1),
@@ -115,6 +148,33 @@ class EventPage(Page):
     class Meta:
         verbose_name = _("event")
         verbose_name_plural = _("events")
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(certificate_rule__in=["post_test", "both"]) | models.Q(post_test__isnull=False),
+                name="events_event_post_test_rule_needs_quiz",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(min_attendance_percent__lte=100), name="events_event_attendance_percent_max_100"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(ends_at__gte=models.F("starts_at")), name="events_event_ends_after_start"
+            ),
+        ]
+
+    def clean(self) -> None:
+        super().clean()
+        if self.rule_uses_post_test and not self.post_test_id:
+            raise ValidationError({"post_test": _("Choose the post-test: the certificate rule needs it.")})
+        if self.starts_at and self.ends_at and self.ends_at < self.starts_at:
+            raise ValidationError({"ends_at": _("The event cannot end before it starts.")})
+
+    @property
+    def rule_uses_attendance(self) -> bool:
+        return self.certificate_rule in (self.CertificateRule.ATTENDANCE, self.CertificateRule.BOTH)
+
+    @property
+    def rule_uses_post_test(self) -> bool:
+        return self.certificate_rule in (self.CertificateRule.POST_TEST, self.CertificateRule.BOTH)
 
     def registration_is_open(self, now=None) -> bool:
         now = now or timezone.now()

@@ -4,12 +4,18 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.db.models import Count, Q, QuerySet
+from django.utils.translation import gettext as _
 
 from accounts.scopes import AnyUser
 from events.models import Attendance, EventPage, EventSession, Registration
 from lms.text import collapse_spaces, fold
+
+if TYPE_CHECKING:
+    from certificates.models import Certificate
 
 ATTENDED = (Attendance.Status.PRESENT, Attendance.Status.LATE)
 
@@ -113,11 +119,103 @@ def managed_events(user: AnyUser) -> QuerySet[EventPage]:
     return EventPage.objects.none()
 
 
-def attendance_rule_met(registration: Registration) -> bool:
-    """The certificate rule: attended (present or late) at least the event's share of required sessions."""
-    event = registration.event
-    required = list(event.sessions.filter(required=True).values_list("pk", flat=True))
-    if not required:
-        return registration.attendances.filter(status__in=ATTENDED).exists()
-    attended = registration.attendances.filter(session_id__in=required, status__in=ATTENDED).count()
-    return attended * 100 >= event.min_attendance_percent * len(required)
+@dataclass
+class Standing:
+    """Where one confirmed delegate stands against the event's certificate rule."""
+
+    registration: Registration
+    attended: int  # counted sessions attended (present or late)
+    total: int  # counted sessions: the required ones, or all when none is required
+    passed: bool | None  # the post-test; None when the rule does not use it
+    score: Decimal | None  # the post-test result that counts, in percent
+    earned: bool
+    reason: str
+    certificate: Certificate | None = None  # the valid certificate already issued, if any
+
+
+def counted_sessions(event: EventPage) -> list[int]:
+    """The sessions the attendance rule counts: the required ones, or all when none is marked required."""
+    sessions = list(event.sessions.order_by("starts_at").values_list("pk", "required"))
+    required = [pk for pk, is_required in sessions if is_required]
+    return required or [pk for pk, _required in sessions]
+
+
+def _post_test_results(quiz, user_ids: list[int]) -> dict[int, tuple[bool, Decimal | None]]:
+    """Per user, the finished attempt that counts under the quiz's grading method (as quizzes.selectors.best_result)."""
+    from quizzes.models import Attempt, GradingMethod
+
+    attempts = Attempt.objects.filter(quiz=quiz, user_id__in=user_ids, state=Attempt.State.FINISHED)
+    if quiz.grading_method == GradingMethod.LAST:
+        ordering = ("user_id", "-finished_at", "-number")
+    else:
+        ordering = ("user_id", "-percent", "-finished_at")
+    results: dict[int, tuple[bool, Decimal | None]] = {}
+    for user_id, passed, percent in attempts.order_by(*ordering).values_list("user_id", "passed", "percent"):
+        results.setdefault(user_id, (bool(passed), percent))
+    return results
+
+
+def certificate_standings(event: EventPage, *, registrations: list[Registration] | None = None) -> list[Standing]:
+    """Each confirmed delegate (or those given) against the certificate rule, in a fixed number of queries."""
+    from certificates.models import Certificate
+
+    if registrations is None:
+        registrations = list(
+            Registration.objects.filter(event=event, status=Registration.Status.CONFIRMED)
+            .select_related("org_unit", "user")
+            .order_by("org_unit__name", "full_name_folded", "pk")
+        )
+    if not registrations:
+        return []
+    counted = counted_sessions(event)
+    attended = dict(
+        Attendance.objects.filter(
+            registration__in=[r.pk for r in registrations], session_id__in=counted, status__in=ATTENDED
+        )
+        .values("registration_id")
+        .annotate(n=Count("pk"))
+        .values_list("registration_id", "n")
+    )
+    user_ids = [r.user_id for r in registrations]
+    quiz = event.post_test if event.post_test_id else None
+    results = _post_test_results(quiz, user_ids) if quiz is not None and event.rule_uses_post_test else {}
+    certificates = {
+        c.holder_id: c
+        for c in Certificate.objects.filter(page_id=event.pk, holder_id__in=user_ids, status=Certificate.Status.VALID)
+    }
+    standings = []
+    for registration in registrations:
+        count = attended.get(registration.pk, 0)
+        reasons = []
+        if event.certificate_rule == EventPage.CertificateRule.NONE:
+            reasons.append(_("This event does not issue certificates."))
+        if event.rule_uses_attendance and (not counted or count * 100 < event.min_attendance_percent * len(counted)):
+            reasons.append(
+                _("Attended %(attended)d of %(total)d required sessions; at least %(percent)d%% are needed.")
+                % {"attended": count, "total": len(counted), "percent": event.min_attendance_percent}
+            )
+        passed, score = None, None
+        if event.rule_uses_post_test:
+            passed, score = results.get(registration.user_id, (False, None))
+            if not passed:
+                reasons.append(_("Has not passed the post-test “%(quiz)s”.") % {"quiz": quiz.title if quiz else "—"})
+        standings.append(
+            Standing(
+                registration=registration,
+                attended=count,
+                total=len(counted),
+                passed=passed,
+                score=score,
+                earned=not reasons,
+                reason=" ".join(reasons),
+                certificate=certificates.get(registration.user_id),
+            )
+        )
+    return standings
+
+
+def certificate_standing(registration: Registration) -> Standing | None:
+    """One delegate's standing; None unless the registration is confirmed."""
+    if registration.status != Registration.Status.CONFIRMED:
+        return None
+    return certificate_standings(registration.event, registrations=[registration])[0]

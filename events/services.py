@@ -1,4 +1,4 @@
-"""Every write in events: registrations, waiting list, attendance."""
+"""Every write in events: registrations, waiting list, attendance, certificates through the certificates app."""
 
 from __future__ import annotations
 
@@ -10,6 +10,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import OrgUnit, User
+from certificates.models import Certificate, CertificateBatch
+from certificates.services import Achievement, BatchItem, certificate_batch_start, certificate_issue
+from events import selectors
 from events.models import Attendance, EventPage, EventSession, Registration, ScanNonce, UnitQuota
 from events.tokens import ticket_uuid
 from lms.errors import ServiceError
@@ -114,6 +117,8 @@ def registration_cancel(*, registration: Registration, now: datetime.datetime | 
     registration = Registration.objects.select_for_update().get(pk=registration.pk)
     if registration.status == Registration.Status.CANCELLED:
         raise ServiceError("already_cancelled", _("This registration is already cancelled."))
+    if event.ends_at < (now or timezone.now()):
+        raise ServiceError("event_over", _("The event is over: its registrations are kept as they are."))
     had_seat = registration.status == Registration.Status.CONFIRMED
     registration.status = Registration.Status.CANCELLED
     registration.seat = None
@@ -331,3 +336,64 @@ def attendance_self_check_in(*, session_id: int, user: User, now: datetime.datet
         method=Attendance.Method.SELF,
         now=now,
     )
+
+
+# --- certificates -------------------------------------------------------------
+
+
+def _rule_text(event: EventPage) -> str:
+    attendance = _("Attended at least %(percent)d%% of the required sessions") % {
+        "percent": event.min_attendance_percent
+    }
+    post_test = _("passed the post-test")
+    if event.certificate_rule == EventPage.CertificateRule.BOTH:
+        return f"{attendance}; {post_test}."
+    if event.certificate_rule == EventPage.CertificateRule.POST_TEST:
+        return _("Passed the post-test.")
+    return f"{attendance}."
+
+
+def _achievement(event: EventPage, standing: selectors.Standing) -> Achievement:
+    return Achievement(
+        page=event,
+        kind=Certificate.Kind.EVENT,
+        earned=standing.earned,
+        reason=standing.reason,
+        started_on=timezone.localtime(event.starts_at).date(),
+        completed_on=timezone.localtime(event.ends_at).date(),
+        hours=event.hours or None,
+        sessions_attended=standing.attended if event.rule_uses_attendance else None,
+        sessions_total=standing.total if event.rule_uses_attendance else None,
+        score=standing.score,
+        criteria=_rule_text(event),
+    )
+
+
+def event_certificate_issue(*, registration: Registration, issued_by: User | None = None) -> Certificate:
+    """Issue (or return) the delegate's certificate when the event's rule is met; refused with the reason if not."""
+    registration = Registration.objects.select_related("event", "user__org_unit", "org_unit").get(pk=registration.pk)
+    standing = selectors.certificate_standing(registration)
+    if standing is None:
+        raise ServiceError("not_confirmed", _("Only confirmed delegates receive a certificate."))
+    if standing.certificate is not None:
+        return standing.certificate
+    return certificate_issue(
+        holder=registration.user, achievement=_achievement(registration.event, standing), issued_by=issued_by
+    )
+
+
+def event_certificates_bulk_issue(*, event: EventPage, started_by: User) -> CertificateBatch:
+    """The organiser's bulk issue after the event, run in the background by certificates.
+
+    Every confirmed delegate goes into the batch: those who met the rule get a
+    certificate (or keep theirs), the others are listed on the batch page
+    with the reason and get none.
+    """
+    standings = selectors.certificate_standings(event)
+    if not any(standing.earned for standing in standings):
+        raise ServiceError("nobody_earned", _("Nobody has met the certificate rule of this event yet."))
+    items = [
+        BatchItem(holder=standing.registration.user, achievement=_achievement(event, standing))
+        for standing in standings
+    ]
+    return certificate_batch_start(page=event, items=items, started_by=started_by)

@@ -9,6 +9,7 @@ urlpatterns = [
     path("<int:event_id>/register/", views.register, name="register"),
     path("tickets/<uuid:registration_uuid>/", views.ticket, name="ticket"),
     path("tickets/<uuid:registration_uuid>/cancel/", views.cancel, name="cancel"),
+    path("tickets/<uuid:registration_uuid>/certificate/", views.ticket_certificate, name="ticket_certificate"),
     path("s/<str:code>/", views.self_check_in, name="self_check_in"),
     path("manage/", views.manage_list, name="manage_list"),
     path("manage/<int:event_id>/", views.manage_detail, name="manage_detail"),
@@ -19,6 +20,7 @@ urlpatterns = [
     path("manage/<int:event_id>/report/", views.report, name="report"),
     path("manage/<int:event_id>/report.xlsx", views.report_xlsx, name="report_xlsx"),
     path("manage/<int:event_id>/sign-in.pdf", views.sign_in_sheet, name="sign_in_sheet"),
+    path("manage/<int:event_id>/certificates/", views.certificates, name="certificates"),
     path("manage/<int:event_id>/sessions/<int:session_id>/check-in/", views.check_in_page, name="check_in"),
     path(
         "manage/<int:event_id>/sessions/<int:session_id>/check-in/search/",

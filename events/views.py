@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -10,6 +12,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -40,9 +43,21 @@ def _managed_event(request: HttpRequest, event_id: int) -> EventPage:
 
 def _nominating_event(request: HttpRequest, event_id: int) -> EventPage:
     event = get_object_or_404(EventPage, pk=event_id)
-    if not (can_manage_event(request.user, event) or nominable_units(request.user, event).exists()):
+    if can_manage_event(request.user, event):
+        return event
+    # Coordinators nominate only into published events that are not over.
+    if not (event.live and event.ends_at >= timezone.now() and nominable_units(request.user, event).exists()):
         raise PermissionDenied
     return event
+
+
+def _registration_of(event: EventPage, value: str) -> Registration:
+    """A registration of ``event`` named by its UUID in a form; 404 for anything else (a malformed value too)."""
+    try:
+        key = uuid.UUID(str(value))
+    except ValueError:
+        raise Http404 from None
+    return get_object_or_404(Registration.objects.select_related("user", "org_unit"), uuid=key, event=event)
 
 
 def _own_registration(request: HttpRequest, registration_uuid) -> Registration:
@@ -101,10 +116,39 @@ def register(request: HttpRequest, event_id: int) -> HttpResponse:
 @never_cache
 def ticket(request: HttpRequest, registration_uuid) -> HttpResponse:
     registration = _own_registration(request, registration_uuid)
-    context = {"registration": registration, "event": registration.event}
+    event = registration.event
+    context = {"registration": registration, "event": event, "event_over": event.ends_at <= timezone.now()}
     if registration.status == Registration.Status.CONFIRMED:
         context["qr"] = qr_svg(ticket_token(registration.uuid))
+        if event.post_test_id:
+            context["post_test_url"] = (
+                reverse("quizzes:quiz", args=[event.post_test_id]) + "?" + urlencode({"next": request.path})
+            )
+        if context["event_over"] and event.certificate_rule != EventPage.CertificateRule.NONE:
+            context["standing"] = selectors.certificate_standing(registration)
     return render(request, "events/ticket.html", context)
+
+
+@login_required
+@require_POST
+def ticket_certificate(request: HttpRequest, registration_uuid) -> HttpResponse:
+    """The delegate asks for their certificate once the event is over and the rule is met."""
+    registration = _own_registration(request, registration_uuid)
+    if registration.user_id != request.user.pk:
+        raise Http404
+    if registration.event.ends_at > timezone.now():
+        messages.error(request, _("Certificates can be requested after the event ends."))
+        return redirect("events:ticket", registration_uuid=registration.uuid)
+    try:
+        certificate = services.event_certificate_issue(registration=registration)
+    except ServiceError as error:
+        messages.error(request, error.message)
+        return redirect("events:ticket", registration_uuid=registration.uuid)
+    messages.success(
+        request,
+        _("Certificate %(serial)s is issued; the PDF will also be sent by email.") % {"serial": certificate.serial},
+    )
+    return redirect("certificates:mine")
 
 
 @login_required
@@ -355,7 +399,7 @@ def check_in_mark(request: HttpRequest, event_id: int, session_id: int) -> HttpR
     """Set a status by hand (excused, absent, or a correction)."""
     event = _managed_event(request, event_id)
     session = _session_of(event, session_id)
-    registration = get_object_or_404(Registration, uuid=request.POST.get("registration", ""), event=event)
+    registration = _registration_of(event, request.POST.get("registration", ""))
     try:
         services.attendance_mark(
             registration=registration, session=session, status=request.POST.get("status", ""), recorded_by=request.user
@@ -416,3 +460,38 @@ def sign_in_sheet(request: HttpRequest, event_id: int) -> HttpResponse:
     )
     response["Content-Disposition"] = f'inline; filename="danh-sach-ky-ten-{event.pk}.pdf"'
     return response
+
+
+@staff_required(*MANAGERS)
+@require_http_methods(["GET", "POST"])
+def certificates(request: HttpRequest, event_id: int) -> HttpResponse:
+    """Who met the certificate rule and why not; issue for one person or in bulk."""
+    event = _managed_event(request, event_id)
+    if request.method == "POST":
+        action = request.POST.get("action")
+        try:
+            if action == "bulk":
+                batch = services.event_certificates_bulk_issue(event=event, started_by=request.user)
+                return redirect("certificates:batch_detail", pk=batch.pk)
+            if action == "issue":
+                registration = _registration_of(event, request.POST.get("registration", ""))
+                certificate = services.event_certificate_issue(registration=registration, issued_by=request.user)
+                messages.success(
+                    request,
+                    _("Certificate %(serial)s is issued to %(name)s.")
+                    % {"serial": certificate.serial, "name": certificate.holder_name},
+                )
+            else:
+                messages.error(request, _("Unknown action."))
+        except ServiceError as error:
+            messages.error(request, error.message)
+        return redirect("events:certificates", event_id=event.pk)
+    standings = selectors.certificate_standings(event)
+    context = {
+        "event": event,
+        "standings": standings,
+        "earned": sum(1 for s in standings if s.earned),
+        "issued": sum(1 for s in standings if s.certificate is not None),
+        "event_over": event.ends_at <= timezone.now(),
+    }
+    return render(request, "events/certificates.html", context)

@@ -52,3 +52,10 @@ def organiser_client(client, organiser):
 @pytest.fixture
 def danang(db):
     return OrgUnitFactory(code="DANANG-STTTT", name="Sở Thông tin và Truyền thông Đà Nẵng")
+
+
+@pytest.fixture
+def media(settings, tmp_path):
+    # Certificate PDFs and ZIPs go to a folder of the test's own.
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    settings.WAGTAILADMIN_BASE_URL = "https://daotao.example.vn"
