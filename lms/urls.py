@@ -18,6 +18,7 @@ urlpatterns = [
     path("certificates/", include("certificates.urls")),
     path("events/", include("events.urls")),
     path("quizzes/", include("quizzes.urls")),
+    path("courses/", include("courses.urls")),
     path("", include("cms.urls")),
     # The home page is the Wagtail site root (cms.HomePage); the name keeps
     # {% url "home" %} and reverse("home") meaning "/".

@@ -254,3 +254,52 @@ class QuizFactory(DjangoModelFactory):
 
         for index, (category, count) in enumerate(extracted):
             QuizRule.objects.create(quiz=self, category=category, count=count, sort_order=index)
+
+
+# --- courses ------------------------------------------------------------------------
+
+
+def _course_index():
+    from courses.models import CourseIndexPage
+
+    index = CourseIndexPage.objects.first()
+    if index is None:
+        index = CourseIndexPage(title="Khóa học trực tuyến", slug="khoa-hoc")
+        _home_page().add_child(instance=index)
+    return index
+
+
+class CoursePageFactory(wagtail_factories.PageFactory):
+    """A published open course with sequential modules (add ModulePageFactory children)."""
+
+    class Meta:
+        model = "courses.CoursePage"
+
+    parent = factory.LazyFunction(_course_index)
+    title = factory.Sequence(lambda n: f"Nghiệp vụ thi đua, khen thưởng {n}")
+    slug = factory.Sequence(lambda n: f"khoa-hoc-{n}")
+    summary = "Những điểm mới của Luật Thi đua, khen thưởng và các văn bản hướng dẫn thi hành."
+    estimated_hours = 4
+    live = True
+
+
+class ModulePageFactory(wagtail_factories.PageFactory):
+    """A published module; pass ``parent`` (a CoursePage)."""
+
+    class Meta:
+        model = "courses.ModulePage"
+
+    title = factory.Sequence(lambda n: f"Bài {n}")
+    slug = factory.Sequence(lambda n: f"bai-{n}")
+    intro = "Nội dung chính của bài học."
+    estimated_minutes = 15
+    live = True
+
+
+class EnrolmentFactory(DjangoModelFactory):
+    class Meta:
+        model = "courses.Enrolment"
+
+    user = factory.SubFactory(UserFactory)
+    course = factory.SubFactory(CoursePageFactory)
+    status = "active"

@@ -1,0 +1,430 @@
+"""Reads spanning pages, enrolments, progress, quizzes and certificates.
+
+Each function answers in a fixed number of queries, whatever the number of
+modules or enrolments (tests/courses/test_queries.py holds them to it).
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Count, Q
+from django.db.models.functions import Length, Substr
+from django.utils import timezone
+from wagtail.models import Page
+
+from courses.models import CoursePage, Enrolment, ModulePage, ModuleProgress, RefresherNotice
+
+STEP = Page.steplen
+
+
+def _parent_path(page: Page) -> str:
+    return page.path[:-STEP]
+
+
+def modules_by_course(course_ids: Iterable[int] | None = None, *, courses: Iterable[CoursePage] = ()) -> dict:
+    """Live modules of the given courses, in order, in one query: {course_id: [ModulePage]}."""
+    courses = list(courses)
+    if not courses:
+        return {}
+    by_path = {course.path: course.pk for course in courses}
+    modules = (
+        ModulePage.objects.live()
+        .annotate(parent_path=Substr("path", 1, Length("path") - STEP))
+        .filter(parent_path__in=list(by_path))
+        .order_by("path")
+    )
+    result: dict[int, list[ModulePage]] = {course.pk: [] for course in courses}
+    for module in modules:
+        result[by_path[module.parent_path]].append(module)
+    return result
+
+
+def passed_quiz_ids(user, quiz_ids: Iterable[int]) -> set[int]:
+    """Which of these quizzes the user has passed, under each quiz's grading method, in one query.
+
+    The same rule as ``quizzes.selectors.has_passed`` (highest: any finished
+    attempt passed; last: the latest finished attempt passed), for many
+    quizzes at once.
+    """
+    from quizzes.models import Attempt, GradingMethod
+
+    quiz_ids = {pk for pk in quiz_ids if pk}
+    if not quiz_ids or not user.is_authenticated:
+        return set()
+    rows = (
+        Attempt.objects.filter(user=user, quiz_id__in=quiz_ids, state=Attempt.State.FINISHED)
+        .order_by("quiz_id", "-finished_at", "-number")
+        .values_list("quiz_id", "quiz__grading_method", "passed")
+    )
+    passed: set[int] = set()
+    seen_last: set[int] = set()
+    for quiz_id, method, ok in rows:
+        if method == GradingMethod.LAST:
+            if quiz_id not in seen_last:
+                seen_last.add(quiz_id)
+                if ok:
+                    passed.add(quiz_id)
+        elif ok:
+            passed.add(quiz_id)
+    return passed
+
+
+def best_score(user, quiz_id: int) -> Decimal | None:
+    from quizzes.models import Quiz
+    from quizzes.selectors import best_result
+
+    quiz = Quiz.objects.filter(pk=quiz_id).first()
+    result = best_result(user, quiz) if quiz else None
+    return result.percent if result else None
+
+
+@dataclass
+class ModuleItem:
+    module: ModulePage
+    number: int
+    completed: bool
+    locked: bool
+    visited: bool
+
+
+@dataclass
+class Outline:
+    """A course as one trainee sees it: modules, their state, progress and where to resume."""
+
+    course: CoursePage
+    enrolment: Enrolment | None
+    items: list[ModuleItem]
+    certificate: object | None = None
+    notices: list[RefresherNotice] = field(default_factory=list)
+
+    @property
+    def total(self) -> int:
+        return len(self.items)
+
+    @property
+    def completed_count(self) -> int:
+        return sum(1 for item in self.items if item.completed)
+
+    @property
+    def percent(self) -> int:
+        if self.enrolment is not None and self.enrolment.status == Enrolment.Status.COMPLETED:
+            return 100
+        return round(100 * self.completed_count / self.total) if self.total else 0
+
+    @property
+    def next_item(self) -> ModuleItem | None:
+        """Where to resume: the last module opened if unfinished, else the first open unfinished one."""
+        if self.enrolment is None or not self.items:
+            return None
+        last_id = self.enrolment.last_module_id
+        for item in self.items:
+            if item.module.pk == last_id and not item.completed and not item.locked:
+                return item
+        return next((item for item in self.items if not item.completed and not item.locked), None)
+
+    @property
+    def is_overdue(self) -> bool:
+        enrolment = self.enrolment
+        return bool(
+            enrolment
+            and enrolment.due_date
+            and enrolment.status in (Enrolment.Status.ACTIVE, Enrolment.Status.PENDING)
+            and enrolment.due_date < timezone.localdate()
+        )
+
+    def as_context(self) -> dict:
+        return {"outline": self, "enrolment": self.enrolment, "items": self.items}
+
+
+def build_items(modules: list[ModulePage], progress: dict[int, ModuleProgress], *, sequential: bool) -> list:
+    items = []
+    blocked = False
+    for number, module in enumerate(modules, start=1):
+        row = progress.get(module.pk)
+        completed = bool(row and row.completed_at)
+        items.append(ModuleItem(module, number, completed, locked=sequential and blocked, visited=row is not None))
+        if not completed:
+            blocked = True
+    return items
+
+
+def enrolment_for(user, course: CoursePage) -> Enrolment | None:
+    if not user.is_authenticated:
+        return None
+    return Enrolment.objects.filter(user=user, course=course).select_related("last_module").first()
+
+
+def progress_map(enrolment: Enrolment | None) -> dict[int, ModuleProgress]:
+    if enrolment is None:
+        return {}
+    return {row.module_id: row for row in ModuleProgress.objects.filter(enrolment=enrolment)}
+
+
+def course_outline(*, course: CoursePage, user, enrolment: Enrolment | None = None) -> Outline:
+    """The course page's data: 3 queries (modules, enrolment, progress) plus prerequisites."""
+    modules = list(course.modules()) if course.pk else []
+    if enrolment is None:
+        enrolment = enrolment_for(user, course) if course.pk else None
+    items = build_items(modules, progress_map(enrolment), sequential=course.sequential)
+    outline = Outline(course=course, enrolment=enrolment, items=items)
+    if enrolment is not None and enrolment.status == Enrolment.Status.COMPLETED:
+        from certificates.models import Certificate
+
+        outline.certificate = Certificate.objects.filter(
+            holder=user, page_id=course.pk, status=Certificate.Status.VALID
+        ).first()
+    return outline
+
+
+def missing_prerequisites(*, user, course: CoursePage) -> list[CoursePage]:
+    required = list(course.prerequisites.all())
+    if not required:
+        return []
+    done = set(
+        Enrolment.objects.filter(user=user, course__in=required, status=Enrolment.Status.COMPLETED).values_list(
+            "course_id", flat=True
+        )
+    )
+    return [other for other in required if other.pk not in done]
+
+
+@dataclass
+class ModuleState:
+    module: ModulePage
+    course: CoursePage | None
+    outline: Outline | None
+    item: ModuleItem | None
+    quiz_passed: bool = False
+
+    @property
+    def enrolment(self) -> Enrolment | None:
+        return self.outline.enrolment if self.outline else None
+
+    @property
+    def can_study(self) -> bool:
+        """Enrolled (active or completed) and not locked: the body may be shown."""
+        enrolment = self.enrolment
+        return bool(enrolment and enrolment.is_open and self.item and not self.item.locked)
+
+    @property
+    def previous_item(self) -> ModuleItem | None:
+        if not self.item or self.item.number == 1:
+            return None
+        return self.outline.items[self.item.number - 2]
+
+    @property
+    def next_item(self) -> ModuleItem | None:
+        if not self.item or self.item.number >= len(self.outline.items):
+            return None
+        return self.outline.items[self.item.number]
+
+    @property
+    def blocking_item(self) -> ModuleItem | None:
+        """For a locked module, the first unfinished module before it."""
+        if not self.item or not self.item.locked:
+            return None
+        return next((item for item in self.outline.items if not item.completed), None)
+
+    def as_context(self) -> dict:
+        return {
+            "course": self.course,
+            "outline": self.outline,
+            "enrolment": self.enrolment,
+            "item": self.item,
+            "quiz_passed": self.quiz_passed,
+            "can_study": self.can_study,
+            "previous_item": self.previous_item,
+            "next_item": self.next_item,
+            "blocking_item": self.blocking_item,
+        }
+
+
+def module_state(*, module: ModulePage, user) -> ModuleState:
+    """A module in its course for one trainee: about five queries, whatever the course's size."""
+    course = CoursePage.objects.filter(path=_parent_path(module)).first()
+    if course is None:
+        return ModuleState(module=module, course=None, outline=None, item=None)
+    outline = course_outline(course=course, user=user)
+    item = next((i for i in outline.items if i.module.pk == module.pk), None)
+    passed = bool(module.quiz_id) and module.quiz_id in passed_quiz_ids(user, [module.quiz_id])
+    return ModuleState(module=module, course=course, outline=outline, item=item, quiz_passed=passed)
+
+
+def enrolments_by_course(*, user, courses: list[CoursePage]) -> dict[int, Enrolment]:
+    if not user.is_authenticated or not courses:
+        return {}
+    return {e.course_id: e for e in Enrolment.objects.filter(user=user, course__in=courses)}
+
+
+# --- dashboard ------------------------------------------------------------------------
+
+
+@dataclass
+class Dashboard:
+    current: list[Outline]
+    pending: list[Outline]
+    completed: list[Outline]
+    left: list[Outline]
+    notices: list[RefresherNotice]
+
+
+def dashboard(*, user) -> Dashboard:
+    """ "Khóa học của tôi" in six queries, however many courses and modules."""
+    from certificates.models import Certificate
+
+    enrolments = list(
+        Enrolment.objects.filter(user=user)
+        .select_related("course", "last_module")
+        .order_by("-last_visited_at", "-created_at")
+    )
+    courses = [e.course for e in enrolments]
+    modules = modules_by_course(courses=courses)
+    progress: dict[int, dict[int, ModuleProgress]] = defaultdict(dict)
+    for row in ModuleProgress.objects.filter(enrolment__in=[e.pk for e in enrolments]):
+        progress[row.enrolment_id][row.module_id] = row
+    certificates = {
+        c.page_id: c
+        for c in Certificate.objects.filter(
+            holder=user, page_id__in=[c.pk for c in courses], status=Certificate.Status.VALID
+        )
+    }
+    notices = list(
+        RefresherNotice.objects.filter(user=user, dismissed_at__isnull=True)
+        .select_related("flag__module", "flag__regulation", "flag__superseded", "course")
+        .order_by("-created_at")
+    )
+    notices_by_course = defaultdict(list)
+    for notice in notices:
+        notices_by_course[notice.course_id].append(notice)
+    board = Dashboard([], [], [], [], notices)
+    buckets = {
+        Enrolment.Status.ACTIVE: board.current,
+        Enrolment.Status.PENDING: board.pending,
+        Enrolment.Status.COMPLETED: board.completed,
+        Enrolment.Status.LEFT: board.left,
+    }
+    for enrolment in enrolments:
+        course = enrolment.course
+        outline = Outline(
+            course=course,
+            enrolment=enrolment,
+            items=build_items(modules.get(course.pk, []), progress[enrolment.pk], sequential=course.sequential),
+            certificate=certificates.get(course.pk),
+            notices=notices_by_course.get(course.pk, []),
+        )
+        buckets[enrolment.status].append(outline)
+    board.current.sort(key=lambda o: (o.enrolment.due_date is None, o.enrolment.due_date or datetime.date.max))
+    return board
+
+
+# --- reports ----------------------------------------------------------------------------
+
+
+@dataclass
+class UnitRow:
+    unit: object
+    depth: int
+    enrolled: int = 0
+    not_started: int = 0
+    in_progress: int = 0
+    completed: int = 0
+    overdue: int = 0
+
+    @property
+    def percent_completed(self) -> int:
+        return round(100 * self.completed / self.enrolled) if self.enrolled else 0
+
+    def add(self, other: UnitRow) -> None:
+        for name in ("enrolled", "not_started", "in_progress", "completed", "overdue"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+
+def _report_enrolments(course: CoursePage, units):
+    """Enrolments counted in a report: not left, of people in ``units``."""
+    return Enrolment.objects.filter(course=course, user__org_unit__in=units).exclude(status=Enrolment.Status.LEFT)
+
+
+def enrolment_bucket(status: str, started: bool, due_date, today) -> tuple[str, bool]:
+    if status == Enrolment.Status.COMPLETED:
+        return "completed", False
+    overdue = bool(due_date and due_date < today)
+    return ("in_progress" if started else "not_started"), overdue
+
+
+def unit_report(*, course: CoursePage, units) -> tuple[list[UnitRow], UnitRow]:
+    """Counts per unit (each row its whole subtree within ``units``), in two queries."""
+    today = timezone.localdate()
+    units = list(units.order_by("path"))
+    if not units:
+        return [], UnitRow(unit=None, depth=0)
+    top_depth = min(u.depth for u in units)
+    rows = {u.path: UnitRow(unit=u, depth=u.depth - top_depth) for u in units}
+    unit_paths = {u.pk: u.path for u in units}
+    enrolments = (
+        _report_enrolments(course, units)
+        .annotate(started=Count("progress", filter=Q(progress__completed_at__isnull=False)))
+        .values_list("user__org_unit_id", "status", "started", "due_date")
+    )
+    total = UnitRow(unit=None, depth=0)
+    for unit_id, status, started, due_date in enrolments:
+        bucket, overdue = enrolment_bucket(status, bool(started), due_date, today)
+        own = UnitRow(unit=None, depth=0, enrolled=1, overdue=int(overdue))
+        setattr(own, bucket, 1)
+        total.add(own)
+        path = unit_paths[unit_id]
+        # Each ancestor within the report counts its subtree.
+        for cut in range(len(path), 0, -STEP):
+            row = rows.get(path[:cut])
+            if row is not None:
+                row.add(own)
+    return list(rows.values()), total
+
+
+@dataclass
+class PersonRow:
+    enrolment: Enrolment
+    completed_modules: int
+    total_modules: int
+    bucket: str
+    overdue: bool
+
+    @property
+    def percent(self) -> int:
+        if self.bucket == "completed":
+            return 100
+        return round(100 * self.completed_modules / self.total_modules) if self.total_modules else 0
+
+
+def people_report(*, course: CoursePage, units, bucket: str = "") -> list[PersonRow]:
+    """Everyone enrolled from ``units`` with their progress, in two queries."""
+    today = timezone.localdate()
+    total_modules = course.modules().count()
+    enrolments = (
+        _report_enrolments(course, units)
+        .select_related("user", "user__org_unit")
+        .annotate(done=Count("progress", filter=Q(progress__completed_at__isnull=False)))
+        .order_by("user__org_unit__path", "user__full_name", "pk")
+    )
+    rows = []
+    for enrolment in enrolments:
+        kind, overdue = enrolment_bucket(enrolment.status, bool(enrolment.done), enrolment.due_date, today)
+        row = PersonRow(enrolment, enrolment.done, total_modules, kind, overdue)
+        if bucket == "overdue" and not overdue:
+            continue
+        if bucket and bucket != "overdue" and bucket != kind:
+            continue
+        rows.append(row)
+    return rows
+
+
+def pending_enrolments(*, course: CoursePage, users):
+    return (
+        Enrolment.objects.filter(course=course, status=Enrolment.Status.PENDING, user__in=users)
+        .select_related("user", "user__org_unit")
+        .order_by("created_at")
+    )

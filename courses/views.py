@@ -1,0 +1,262 @@
+"""Thin views: parse, check scope (by URL too), call a service or selector, render."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.response import TemplateResponse
+from django.utils import timezone
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from accounts.decorators import staff_required
+from accounts.scopes import units_in_scope, users_in_scope
+from courses import exports, selectors, services
+from courses.forms import AssignForm, ReportFilterForm
+from courses.models import CoursePage, Enrolment, ModulePage, RefresherNotice
+from lms.errors import ServiceError
+
+MANAGERS = services.MANAGER_ROLES
+
+
+# --- trainees ----------------------------------------------------------------------------
+
+
+def module_serve(request: HttpRequest, module: ModulePage, serve, *args, **kwargs) -> HttpResponse:
+    """A module's page: its body only for enrolled trainees, and only once it is unlocked.
+
+    Opening it records where the trainee is, so they resume here on any device.
+    """
+    if getattr(request, "is_preview", False):
+        return serve(request, *args, **kwargs)
+    state = selectors.module_state(module=module, user=request.user)
+    request._course_module_state = state
+    if not state.can_study:
+        context = {"page": module, "self": module, **state.as_context()}
+        return TemplateResponse(request, "courses/module_locked.html", context, status=403)
+    services.module_visit(enrolment=state.enrolment, module=module)
+    return serve(request, *args, **kwargs)
+
+
+@login_required
+@require_POST
+def enrol(request: HttpRequest, course_id: int) -> HttpResponse:
+    course = get_object_or_404(CoursePage.objects.live(), pk=course_id)
+    try:
+        enrolment = services.enrolment_create(user=request.user, course=course)
+    except ServiceError as error:
+        messages.error(request, error.message)
+        return redirect(course.url)
+    if enrolment.status == Enrolment.Status.PENDING:
+        messages.success(request, _("Your request has been sent. You can start once it is approved."))
+    else:
+        messages.success(request, _("You are enrolled. Start with the first module."))
+    return redirect(course.url)
+
+
+@login_required
+@require_POST
+def leave(request: HttpRequest, course_id: int) -> HttpResponse:
+    enrolment = get_object_or_404(Enrolment.objects.select_related("course"), course_id=course_id, user=request.user)
+    try:
+        services.enrolment_leave(enrolment=enrolment, user=request.user)
+    except ServiceError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("You have left the course. Your progress is kept if you come back."))
+    return redirect("courses:mine")
+
+
+@login_required
+@require_POST
+def module_complete(request: HttpRequest, module_id: int) -> HttpResponse:
+    module = get_object_or_404(ModulePage.objects.live(), pk=module_id)
+    try:
+        services.module_complete(user=request.user, module=module)
+    except ServiceError as error:
+        messages.error(request, error.message)
+        if error.code == "not_enrolled":
+            course = CoursePage.objects.filter(path=module.path[: -ModulePage.steplen]).first()
+            return redirect(course.url if course else "courses:mine")
+        return redirect(module.url)
+    state = selectors.module_state(module=module, user=request.user)
+    enrolment = state.enrolment
+    if enrolment and enrolment.status == Enrolment.Status.COMPLETED and state.next_item is None:
+        messages.success(request, _("Congratulations: you have completed the course."))
+        return redirect(state.course.url)
+    messages.success(request, _("Module completed."))
+    if state.next_item is not None:
+        return redirect(state.next_item.module.url)
+    return redirect(state.course.url)
+
+
+@login_required
+@require_GET
+def mine(request: HttpRequest) -> HttpResponse:
+    board = selectors.dashboard(user=request.user)
+    return render(request, "courses/mine.html", {"board": board, "today": timezone.localdate()})
+
+
+@login_required
+@require_POST
+def notice_dismiss(request: HttpRequest, notice_id: int) -> HttpResponse:
+    notice = get_object_or_404(RefresherNotice, pk=notice_id, user=request.user)
+    services.refresher_notice_dismiss(notice=notice, user=request.user)
+    return redirect("courses:mine")
+
+
+# --- coordinators and organisers ---------------------------------------------------------------
+
+
+def _course(course_id: int) -> CoursePage:
+    return get_object_or_404(CoursePage, pk=course_id)
+
+
+def _report_units(request: HttpRequest):
+    """The units the report covers: the chosen one's subtree, which must be in the user's scope."""
+    scope = units_in_scope(request.user)
+    form = ReportFilterForm(request.GET or None, units=scope)
+    if request.GET.get("unit"):
+        if not form.is_valid():
+            # Another unit's id typed into the address: as if it did not exist.
+            raise Http404
+        unit = form.cleaned_data["unit"]
+        units = scope.filter(path__startswith=unit.path)
+    else:
+        unit = None
+        units = scope
+    return form, unit, units
+
+
+@staff_required(*MANAGERS)
+@require_GET
+def manage_list(request: HttpRequest) -> HttpResponse:
+    courses = CoursePage.objects.live().order_by("path")
+    return render(request, "courses/manage_list.html", {"courses": courses})
+
+
+@staff_required(*MANAGERS)
+@require_GET
+def report(request: HttpRequest, course_id: int) -> HttpResponse:
+    course = _course(course_id)
+    form, unit, units = _report_units(request)
+    rows, total = selectors.unit_report(course=course, units=units)
+    chart_rows = [row for row in rows if row.enrolled]
+    return render(
+        request,
+        "courses/report.html",
+        {
+            "course": course,
+            "form": form,
+            "unit": unit,
+            "rows": rows,
+            "total": total,
+            "chart_rows": chart_rows,
+            "chart_height": 24 * len(chart_rows) + 8,
+            "query": request.GET.urlencode(),
+        },
+    )
+
+
+BUCKETS = ("completed", "in_progress", "not_started", "overdue")
+
+
+@staff_required(*MANAGERS)
+@require_GET
+def report_people(request: HttpRequest, course_id: int) -> HttpResponse:
+    course = _course(course_id)
+    form, unit, units = _report_units(request)
+    bucket = request.GET.get("status", "")
+    if bucket and bucket not in BUCKETS:
+        bucket = ""
+    people = selectors.people_report(course=course, units=units, bucket=bucket)
+    return render(
+        request,
+        "courses/report_people.html",
+        {"course": course, "form": form, "unit": unit, "people": people, "bucket": bucket},
+    )
+
+
+@staff_required(*MANAGERS)
+@require_GET
+def report_export(request: HttpRequest, course_id: int, fmt: str) -> HttpResponse:
+    if fmt not in ("xlsx", "csv"):
+        raise Http404
+    course = _course(course_id)
+    _form, _unit, units = _report_units(request)
+    people = selectors.people_report(course=course, units=units)
+    name = f"bao-cao-{slugify(course.slug)[:40]}-{timezone.localdate():%Y%m%d}.{fmt}"
+    if fmt == "xlsx":
+        rows, total = selectors.unit_report(course=course, units=units)
+        content = exports.report_xlsx(course=course, unit_rows=rows, total=total, people=people)
+        content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    else:
+        content = exports.report_csv(people=people)
+        content_type = "text/csv; charset=utf-8"
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@staff_required(*MANAGERS)
+@require_http_methods(["GET", "POST"])
+def assign(request: HttpRequest, course_id: int) -> HttpResponse:
+    course = get_object_or_404(CoursePage.objects.live(), pk=course_id)
+    form = AssignForm(request.POST or None, units=units_in_scope(request.user))
+    if request.method == "POST" and form.is_valid():
+        people, unknown = form.people()
+        if unknown:
+            form.add_error(
+                "emails",
+                _("No account has these addresses: %(emails)s. Nobody was assigned.") % {"emails": ", ".join(unknown)},
+            )
+        else:
+            try:
+                result = services.enrolment_assign_bulk(
+                    course=course, users=people, assigned_by=request.user, due_date=form.cleaned_data["due_date"]
+                )
+            except ServiceError as error:
+                form.add_error(None, error.message)
+            else:
+                messages.success(
+                    request,
+                    ngettext(
+                        "Course assigned to %(count)d person.",
+                        "Course assigned to %(count)d people.",
+                        result.created + result.updated,
+                    )
+                    % {"count": result.created + result.updated},
+                )
+                if result.skipped_completed:
+                    messages.info(
+                        request,
+                        ngettext(
+                            "%(count)d person had already completed it.",
+                            "%(count)d people had already completed it.",
+                            result.skipped_completed,
+                        )
+                        % {"count": result.skipped_completed},
+                    )
+                return redirect("courses:report", course_id=course.pk)
+    return render(request, "courses/assign.html", {"course": course, "form": form})
+
+
+@staff_required(*MANAGERS)
+@require_http_methods(["GET", "POST"])
+def pending(request: HttpRequest, course_id: int) -> HttpResponse:
+    course = _course(course_id)
+    requests = selectors.pending_enrolments(course=course, users=users_in_scope(request.user))
+    if request.method == "POST":
+        enrolment = get_object_or_404(requests, pk=request.POST.get("enrolment") or 0)
+        try:
+            services.enrolment_approve(enrolment=enrolment, approved_by=request.user)
+        except ServiceError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, _("%(name)s can now start the course.") % {"name": enrolment.user.full_name})
+        return redirect("courses:pending", course_id=course.pk)
+    return render(request, "courses/pending.html", {"course": course, "requests": requests})
