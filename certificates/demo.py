@@ -1,17 +1,12 @@
-"""Demo certificate template and, when demo courses or events exist, certificates.
+"""The demo's default certificate template, shaped like Vietnamese official paper.
 
-Courses and events are other apps; once their demo pages exist (they come
-later in INSTALLED_APPS, so on a later run of seed_demo, or their own demo
-issues certificates through certificates.services), the demo trainee gets a
-certificate for the first of them, so the verification page can be tried.
-Idempotent: the template is updated in place and issuing is idempotent.
+The demo's certificates themselves are earned, not handed out: courses and
+events seed trainees who completed a course or attended a conference, and
+their own completion rules issue the certificates through
+certificates.services. Idempotent: the template is updated in place.
 """
 
-from wagtail.models import Page
-
-from accounts.models import User
-from certificates.models import Certificate, CertificateTemplate
-from certificates.services import Achievement, certificate_issue
+from certificates.models import CertificateTemplate
 
 DEFAULT_NAME = "Mẫu mặc định"
 DEMO_TEMPLATE = {
@@ -22,7 +17,6 @@ DEMO_TEMPLATE = {
     # A demo account's name: a real official's signature is not ours to print.
     "signatory_name": "Phạm Thị Lan",
 }
-DEMO_TRAINEE = "hocvien@demo.tdkt.vn"
 
 
 def seed(out) -> None:
@@ -34,13 +28,4 @@ def seed(out) -> None:
             setattr(template, name, value)
         template.full_clean()
         template.save()
-    issued = 0
-    holder = User.objects.filter(email=DEMO_TRAINEE).select_related("org_unit").first()
-    pages = Page.objects.live().filter(content_type__model__in=["coursepage", "eventpage"]).specific()
-    for page in pages[:2]:
-        if holder is None:
-            break
-        kind = Certificate.Kind.EVENT if page.content_type.model == "eventpage" else Certificate.Kind.COURSE
-        certificate_issue(holder=holder, achievement=Achievement(page=page, kind=kind, earned=True))
-        issued += 1
-    out.write(f"Mẫu giấy chứng nhận: {template.name}; giấy chứng nhận mẫu: {issued}")
+    out.write(f"Mẫu giấy chứng nhận: {template.name}")
