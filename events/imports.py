@@ -78,6 +78,13 @@ class ImportPreview:
         """What the confirm step needs, small enough for the session."""
         return [asdict(row) for row in self.valid_rows]
 
+    def rejected_lines(self) -> list[str]:
+        """The invalid rows as the final report lists them, by row number."""
+        return [
+            _("Row %(row)d: %(error)s") % {"row": row.number, "error": " ".join(row.errors)}
+            for row in self.invalid_rows
+        ]
+
 
 def template_bytes() -> bytes:
     return build_template(COLUMNS, sheet_title="Danh sách đại biểu")
@@ -93,6 +100,7 @@ def registration_import_preview(*, event: EventPage, file, filename: str, by: An
         .values_list("user__email", flat=True)
     )
     registered = {email.lower() for email in registered}
+    allowed = _unit_check(by, event)
     seen: dict[str, int] = {}
     rows: list[ImportRow] = []
     for raw in sheet.rows:
@@ -116,14 +124,21 @@ def registration_import_preview(*, event: EventPage, file, filename: str, by: An
                         "encoding": conversion.encoding.upper(),
                     }
                 )
-        _validate(row, event=event, by=by, units=units, registered=registered, seen=seen)
+        _validate(row, allowed=allowed, units=units, registered=registered, seen=seen)
         rows.append(row)
     if not rows:
         raise ServiceError("file_empty", _("The file has no rows."))
     return ImportPreview(rows=rows, encoding=sheet.encoding, ignored_headers=sheet.ignored_headers)
 
 
-def _validate(row: ImportRow, *, event, by, units, registered, seen) -> None:
+def _unit_check(by: AnyUser, event: EventPage):
+    """Whether ``by`` may register people of a unit: the event's question asked once, not per row."""
+    if has_event_rights(by, event):
+        return lambda unit: True
+    return lambda unit: can_register_into_unit(by, event, unit)
+
+
+def _validate(row: ImportRow, *, allowed, units, registered, seen) -> None:
     if not row.full_name:
         row.errors.append(_("The name is missing."))
     try:
@@ -141,7 +156,7 @@ def _validate(row: ImportRow, *, event, by, units, registered, seen) -> None:
     unit = units.get(row.unit_code)
     if unit is None:
         row.errors.append(_("Unknown unit code “%(code)s”.") % {"code": row.unit_code})
-    elif not can_register_into_unit(by, event, unit):
+    elif not allowed(unit):
         row.errors.append(_("You may not register people of unit “%(code)s”.") % {"code": row.unit_code})
     if row.phone and not 9 <= len(row.phone.lstrip("+")) <= 15:
         row.errors.append(_("“%(phone)s” is not a valid phone number.") % {"phone": row.phone})
@@ -162,9 +177,11 @@ def registration_import_commit(*, event: EventPage, rows: list[dict], by: User) 
 
     report = ImportReport()
     units = {unit.code.upper(): unit for unit in OrgUnit.objects.filter(code__in=[r["unit_code"] for r in rows])}
+    allowed = _unit_check(by, event)
+    source = Registration.Source.IMPORT if has_event_rights(by, event) else Registration.Source.COORDINATOR
     for data in rows:
         unit = units.get(data["unit_code"])
-        if unit is None or not can_register_into_unit(by, event, unit):
+        if unit is None or not allowed(unit):
             report.skipped.append(_("Row %(row)d: unit not allowed.") % {"row": data["number"]})
             continue
         user = User.objects.filter(email__iexact=data["email"]).first()
@@ -179,7 +196,6 @@ def registration_import_commit(*, event: EventPage, rows: list[dict], by: User) 
                 phone=data["phone"][:20],
             )
             report.accounts_created += 1
-        source = Registration.Source.IMPORT if has_event_rights(by, event) else Registration.Source.COORDINATOR
         try:
             registration = registration_create(
                 event=event,

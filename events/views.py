@@ -271,9 +271,11 @@ def import_upload(request: HttpRequest, event_id: int) -> HttpResponse:
                 event=event, file=upload, filename=upload.name, by=request.user
             )
         except ServiceError as error:
+            # A refused file leaves nothing to confirm, not an older preview.
+            request.session.pop(key, None)
             form.add_error("file", error.message)
         else:
-            request.session[key] = preview.valid_payload()
+            request.session[key] = {"rows": preview.valid_payload(), "rejected": preview.rejected_lines()}
     return render(request, "events/import.html", {"event": event, "form": form, "preview": preview})
 
 
@@ -281,11 +283,13 @@ def import_upload(request: HttpRequest, event_id: int) -> HttpResponse:
 @require_POST
 def import_confirm(request: HttpRequest, event_id: int) -> HttpResponse:
     event = _nominating_event(request, event_id)
-    rows = request.session.pop(IMPORT_SESSION_KEY.format(event=event.pk), None)
-    if not rows:
+    payload = request.session.pop(IMPORT_SESSION_KEY.format(event=event.pk), None)
+    if not isinstance(payload, dict) or not payload.get("rows"):
         messages.error(request, _("Nothing to import: upload the file again."))
         return redirect("events:import", event_id=event.pk)
-    report = imports.registration_import_commit(event=event, rows=rows, by=request.user)
+    report = imports.registration_import_commit(event=event, rows=payload["rows"], by=request.user)
+    # The rows the preview refused come first in the report, by row number.
+    report.skipped[:0] = payload.get("rejected", [])
     return render(request, "events/import_report.html", {"event": event, "report": report})
 
 
