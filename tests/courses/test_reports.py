@@ -1,0 +1,132 @@
+"""Unit reports: counts by subtree, drill-down, exports, chart, and the coordinator's scope."""
+
+import csv
+import datetime
+import io
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+from openpyxl import load_workbook
+
+from courses.models import Enrolment
+from courses.services import enrolment_create, module_complete
+from tests.factories import OrgUnitFactory, UserFactory
+
+
+@pytest.fixture
+def cohort(course, modules, people, danang_dept):
+    """dept: completed; danang: in progress and overdue; hue: not started; a leaver is not counted."""
+    for user in people.values():
+        enrolment_create(user=user, course=course)
+    for module in modules:
+        module_complete(user=people["dept"], module=module)
+    module_complete(user=people["danang"], module=modules[0])
+    Enrolment.objects.filter(user=people["danang"]).update(due_date=timezone.localdate() - datetime.timedelta(days=1))
+    leaver = UserFactory(full_name='=HYPERLINK("http://evil")', org_unit=danang_dept)
+    enrolment = enrolment_create(user=leaver, course=course)
+    Enrolment.objects.filter(pk=enrolment.pk).update(status="left")
+    return people
+
+
+@pytest.fixture
+def coordinator_client(client, coordinator):
+    client.force_login(coordinator)
+    return client
+
+
+def test_the_coordinator_sees_their_subtree_counts(coordinator_client, course, cohort, danang, danang_dept, hue):
+    response = coordinator_client.get(reverse("courses:report", args=[course.pk]))
+    assert response.status_code == 200
+    rows = {row.unit.code: row for row in response.context["rows"]}
+    assert set(rows) == {"DANANG", "DANANG-STTTT"}
+    top = rows["DANANG"]
+    assert (top.enrolled, top.not_started, top.in_progress, top.completed, top.overdue) == (2, 0, 1, 1, 1)
+    dept = rows["DANANG-STTTT"]
+    assert (dept.enrolled, dept.completed) == (1, 1)
+    html = response.content.decode()
+    assert hue.name not in html
+    assert 'style="' not in html
+    assert '<svg xmlns="http://www.w3.org/2000/svg"' in html and 'class="bar-fill"' in html
+
+
+def test_another_units_report_is_invisible_by_url(coordinator_client, course, cohort, hue):
+    url = reverse("courses:report", args=[course.pk])
+    assert coordinator_client.get(url, {"unit": hue.pk}).status_code == 404
+    assert (
+        coordinator_client.get(reverse("courses:report_people", args=[course.pk]), {"unit": hue.pk}).status_code == 404
+    )
+    export = reverse("courses:report_export", args=[course.pk, "xlsx"])
+    assert coordinator_client.get(export, {"unit": hue.pk}).status_code == 404
+
+
+def test_the_people_list_drills_down(coordinator_client, course, cohort, danang_dept):
+    url = reverse("courses:report_people", args=[course.pk])
+    html = coordinator_client.get(url).content.decode()
+    assert "Nguyễn Văn An" in html and "Trần Thị Hoa" in html and "Lê Văn Minh" not in html
+    html = coordinator_client.get(url, {"unit": danang_dept.pk}).content.decode()
+    assert "Trần Thị Hoa" in html and "Nguyễn Văn An" not in html
+    response = coordinator_client.get(url, {"status": "overdue"})
+    assert [row.enrolment.user.full_name for row in response.context["people"]] == ["Nguyễn Văn An"]
+
+
+def test_an_organiser_sees_every_unit(client, organiser, course, cohort):
+    client.force_login(organiser)
+    response = client.get(reverse("courses:report", args=[course.pk]))
+    assert response.context["total"].enrolled == 3
+    assert {row.unit.code for row in response.context["rows"]} >= {"DANANG", "HUE"}
+
+
+def test_the_xlsx_matches_the_database_and_escapes_formulas(client, organiser, course, cohort, danang_dept):
+    # A name that a spreadsheet would run as a formula, enrolled and counted.
+    sneaky = UserFactory(full_name="=1+2", org_unit=danang_dept)
+    enrolment_create(user=sneaky, course=course)
+    client.force_login(organiser)
+    response = client.get(reverse("courses:report_export", args=[course.pk, "xlsx"]))
+    assert response.status_code == 200
+    assert "attachment" in response["Content-Disposition"]
+    workbook = load_workbook(io.BytesIO(response.content))
+    people = list(workbook["Học viên"].iter_rows(values_only=True))
+    names = [row[1] for row in people[1:]]
+    assert sorted(names) == sorted(["'=1+2", "Nguyễn Văn An", "Trần Thị Hoa", "Lê Văn Minh"])
+    assert len(people) - 1 == Enrolment.objects.filter(course=course).exclude(status="left").count()
+    by_unit = list(workbook["Theo đơn vị"].iter_rows(values_only=True))
+    total = by_unit[-1]
+    assert total[:6] == ("Total", 4, 2, 1, 1, 1)
+    for row in people[1:]:
+        for value in row:
+            assert not (isinstance(value, str) and value[:1] in "=+-@")
+
+
+def test_the_csv_escapes_formulas_and_opens_as_utf8(client, organiser, course, cohort, danang_dept):
+    enrolment_create(user=UserFactory(full_name="@SUM(A1)", org_unit=danang_dept), course=course)
+    client.force_login(organiser)
+    response = client.get(reverse("courses:report_export", args=[course.pk, "csv"]))
+    text = response.content.decode("utf-8")
+    assert text.startswith("\ufeff")
+    rows = list(csv.reader(io.StringIO(text[1:])))
+    assert "'@SUM(A1)" in [row[1] for row in rows]
+    assert "Trần Thị Hoa" in [row[1] for row in rows]
+
+
+def test_an_unknown_export_format_is_not_found(client, organiser, course):
+    client.force_login(organiser)
+    assert client.get(reverse("courses:report_export", args=[course.pk, "pdf"])).status_code == 404
+
+
+def test_a_coordinator_without_mfa_is_sent_to_set_it_up(client, make_staff, danang, course):
+    from accounts.roles import Role
+
+    user = make_staff(Role.COORDINATOR, unit=danang)
+    client.force_login(user)
+    response = client.get(reverse("courses:report", args=[course.pk]))
+    assert response.status_code == 302
+
+
+def test_deeper_units_roll_up(coordinator_client, course, danang_dept):
+    ward = OrgUnitFactory(code="DANANG-STTTT-P1", name="Phòng Văn thư", parent=danang_dept)
+    enrolment_create(user=UserFactory(org_unit=ward), course=course)
+    response = coordinator_client.get(reverse("courses:report", args=[course.pk]))
+    rows = {row.unit.code: row for row in response.context["rows"]}
+    assert rows["DANANG"].enrolled == rows["DANANG-STTTT"].enrolled == rows["DANANG-STTTT-P1"].enrolled == 1
+    assert rows["DANANG-STTTT-P1"].depth == 2
