@@ -113,3 +113,43 @@ def test_two_people_racing_for_the_last_seat(event):
         thread.join()
     assert sorted(results) == ["confirmed", "waitlisted"]
     assert Registration.objects.filter(event=event, status="confirmed").count() == 1
+
+
+def test_promotion_skips_people_whose_unit_quota_is_full(event, danang):
+    from tests.factories import OrgUnitFactory
+
+    hue = OrgUnitFactory(code="HUE-STTTT")
+    EventPage.objects.filter(pk=event.pk).update(registration_mode=EventPage.Mode.QUOTA, capacity=3)
+    event.refresh_from_db()
+    UnitQuota.objects.create(event=event, unit=danang, seats=1)
+    UnitQuota.objects.create(event=event, unit=hue, seats=3)
+
+    def nominate(unit):
+        return registration_create(event=event, user=UserFactory(org_unit=unit), source="coordinator")
+
+    danang_1, danang_2 = nominate(danang), nominate(danang)
+    hue_1, hue_2, hue_3 = nominate(hue), nominate(hue), nominate(hue)
+    assert [r.status for r in (danang_1, danang_2, hue_1, hue_2, hue_3)] == [
+        "confirmed",
+        "waitlisted",  # Đà Nẵng's one seat is taken
+        "confirmed",
+        "confirmed",
+        "waitlisted",  # the event is full
+    ]
+    promoted = registration_cancel(registration=hue_1)
+    assert promoted.pk == hue_3.pk  # first on the list, but Đà Nẵng's quota is still used up
+    danang_2.refresh_from_db()
+    assert danang_2.status == "waitlisted"
+
+
+def test_no_cancellation_once_the_event_is_over(event, trainee):
+    import datetime
+
+    from django.utils import timezone
+
+    registration = registration_create(event=event, user=trainee)
+    with pytest.raises(ServiceError) as error:
+        registration_cancel(registration=registration, now=timezone.now() + datetime.timedelta(days=3))
+    assert error.value.code == "event_over"
+    registration.refresh_from_db()
+    assert registration.status == "confirmed"

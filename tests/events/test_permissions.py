@@ -1,0 +1,168 @@
+"""The permission matrix: every events URL × every role → allowed or denied, checked by URL."""
+
+import pytest
+from django.utils import timezone
+
+from accounts.roles import Role
+from events.models import Attendance
+from tests.factories import EventPageFactory, RegistrationFactory, UserFactory
+
+ROLES = ("anonymous", "trainee", "owner", "coordinator", "other_organiser", "organiser", "admin")
+STAFF_PAGE = {"anonymous": "login", "trainee": 403, "owner": 403, "coordinator": 403, "other_organiser": 403}
+MANAGERS_ONLY = {**STAFF_PAGE, "organiser": 200, "admin": 200}
+# Coordinators nominate and import their own units' people into any live event.
+NOMINATORS = {**STAFF_PAGE, "coordinator": 200, "organiser": 200, "admin": 200}
+OWN_TICKET = {
+    "anonymous": "login",
+    "trainee": 404,
+    "owner": 200,
+    "coordinator": 404,
+    "other_organiser": 404,
+    "organiser": 200,
+    "admin": 200,
+}
+OWNER_ONLY_POST = {**OWN_TICKET, "owner": 302, "organiser": 404, "admin": 404}
+ANY_SIGNED_IN = {role: 200 for role in ROLES} | {"anonymous": "login"}
+
+
+def _matrix():
+    # (name, method, url template, expected per role, POST data)
+    m = "/events/manage/{event}"
+    s = m + "/sessions/{session}"
+    return [
+        ("mine", "get", "/events/mine/", ANY_SIGNED_IN, None),
+        ("register", "get", "/events/{event}/register/", ANY_SIGNED_IN | {"owner": 302}, None),
+        ("ticket", "get", "/events/tickets/{ticket}/", OWN_TICKET, None),
+        ("cancel", "post", "/events/tickets/{ticket}/cancel/", OWNER_ONLY_POST, {}),
+        ("ticket_certificate", "post", "/events/tickets/{ticket}/certificate/", OWNER_ONLY_POST, {}),
+        ("manage_list", "get", "/events/manage/", NOMINATORS | {"other_organiser": 200}, None),
+        ("manage_detail", "get", m + "/", MANAGERS_ONLY, None),
+        ("nominate", "get", m + "/nominate/", NOMINATORS, None),
+        ("import", "get", m + "/import/", NOMINATORS, None),
+        (
+            "import_confirm",
+            "post",
+            m + "/import/confirm/",
+            NOMINATORS | {"coordinator": 302, "organiser": 302, "admin": 302},
+            {},
+        ),
+        ("import_template", "get", m + "/import/template.xlsx", NOMINATORS, None),
+        ("report", "get", m + "/report/", MANAGERS_ONLY, None),
+        ("report_xlsx", "get", m + "/report.xlsx", MANAGERS_ONLY, None),
+        ("sign_in_sheet", "get", m + "/sign-in.pdf", MANAGERS_ONLY, None),
+        ("certificates", "get", m + "/certificates/", MANAGERS_ONLY, None),
+        ("check_in", "get", s + "/check-in/", MANAGERS_ONLY, None),
+        ("check_in_search", "get", s + "/check-in/search/?q=nguyen", MANAGERS_ONLY, None),
+        ("check_in_scan", "post", s + "/check-in/scan/", MANAGERS_ONLY, {"registration": "{ticket}"}),
+        (
+            "check_in_mark",
+            "post",
+            s + "/check-in/mark/",
+            MANAGERS_ONLY | {"organiser": 302, "admin": 302},
+            {"registration": "{ticket}", "status": "excused"},
+        ),
+        ("check_in_undo", "post", s + "/check-in/undo/{attendance}/", MANAGERS_ONLY, {}),
+        ("check_in_counts", "get", s + "/counts/", MANAGERS_ONLY, None),
+        ("projector", "get", s + "/projector/", MANAGERS_ONLY, None),
+    ]
+
+
+@pytest.fixture
+def world(event, session, organiser, make_staff, enable_totp, danang):
+    other_organiser = make_staff(Role.ORGANISER)
+    enable_totp(other_organiser)
+    other_organiser.organised_events.add(EventPageFactory())
+    coordinator = make_staff(Role.COORDINATOR, unit=danang, org_unit=danang)
+    enable_totp(coordinator)
+    admin = make_staff(Role.ADMIN)
+    enable_totp(admin)
+    owner = UserFactory(org_unit=danang)
+    registration = RegistrationFactory(event=event, user=owner)
+    # Another delegate checked in a moment ago, for the undo URL.
+    attendance = Attendance.objects.create(
+        registration=RegistrationFactory(event=event),
+        session=session,
+        status="present",
+        checked_in_at=timezone.now(),
+    )
+    users = {
+        "anonymous": None,
+        "trainee": UserFactory(),
+        "owner": owner,
+        "coordinator": coordinator,
+        "other_organiser": other_organiser,
+        "organiser": organiser,
+        "admin": admin,
+    }
+    ids = {"event": event.pk, "session": session.pk, "ticket": registration.uuid, "attendance": attendance.pk}
+    return users, ids
+
+
+CASES = [(name, method, url, expected, data, role) for name, method, url, expected, data in _matrix() for role in ROLES]
+
+
+@pytest.mark.parametrize(
+    ("name", "method", "url", "expected", "data", "role"),
+    CASES,
+    ids=[f"{case[0]}-{case[5]}" for case in CASES],
+)
+def test_permission_matrix(client, world, name, method, url, expected, data, role):
+    users, ids = world
+    if users[role] is not None:
+        client.force_login(users[role])
+    url = url.format(**ids)
+    if method == "get":
+        response = client.get(url)
+    else:
+        response = client.post(url, {key: value.format(**ids) for key, value in data.items()})
+    wanted = expected[role]
+    if wanted == "login":
+        assert response.status_code == 302
+        assert response.url.startswith("/accounts/login/")
+    else:
+        assert response.status_code == wanted, (name, role, response.status_code)
+        if wanted == 302:
+            assert not response.url.startswith("/accounts/login/")
+
+
+def test_matrix_covers_every_events_url():
+    from events.urls import urlpatterns
+
+    assert {pattern.name for pattern in urlpatterns} - {"self_check_in"} == {case[0] for case in _matrix()}
+
+
+def test_an_organiser_lists_only_their_own_events(client, world, event):
+    users, _ids = world
+    client.force_login(users["other_organiser"])
+    assert event.title not in client.get("/events/manage/").content.decode()
+    client.force_login(users["organiser"])
+    assert event.title in client.get("/events/manage/").content.decode()
+
+
+def test_a_coordinator_sees_only_their_units_registrations(client, world, event):
+    users, _ids = world
+    stranger = RegistrationFactory(event=event, full_name="Người Đơn Vị Khác")
+    client.force_login(users["coordinator"])
+    html = client.get(f"/events/manage/{event.pk}/nominate/").content.decode()
+    assert users["owner"].full_name in html
+    assert stranger.full_name not in html
+
+
+def test_a_coordinator_cannot_nominate_into_a_past_or_unpublished_event(client, world, event):
+    from events.models import EventPage
+
+    users, _ids = world
+    client.force_login(users["coordinator"])
+    EventPage.objects.filter(pk=event.pk).update(live=False)
+    assert client.get(f"/events/manage/{event.pk}/nominate/").status_code == 403
+    client.force_login(users["organiser"])
+    assert client.get(f"/events/manage/{event.pk}/nominate/").status_code == 200
+
+
+def test_a_coordinator_cannot_nominate_someone_outside_their_unit(client, world, event):
+    users, _ids = world
+    outsider = UserFactory()
+    client.force_login(users["coordinator"])
+    response = client.post(f"/events/manage/{event.pk}/nominate/", {"user": outsider.pk})
+    assert response.status_code == 200  # the form refuses: the person is not in the coordinator's list
+    assert not event.registrations.filter(user=outsider).exists()
