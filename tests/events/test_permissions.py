@@ -22,7 +22,7 @@ OWN_TICKET = {
     "admin": 200,
 }
 OWNER_ONLY_POST = {**OWN_TICKET, "owner": 302, "organiser": 404, "admin": 404}
-ANY_SIGNED_IN = {role: 200 for role in ROLES} | {"anonymous": "login"}
+ANY_SIGNED_IN = dict.fromkeys(ROLES, 200) | {"anonymous": "login"}
 
 
 def _matrix():
