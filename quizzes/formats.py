@@ -322,7 +322,10 @@ def _gift_question(block: str, meta: dict[str, str]) -> QuestionData:
             )
         return data
     right = [item for item in items if item[0] == "=" or (item[2] is not None and item[2] > 0)]
-    data.qtype = QuestionType.MULTIPLE if (weighted and len(right) != 1) or len(right) > 1 else QuestionType.SINGLE
+    # Weights make it multiple choice unless one answer takes all; our own
+    # export marks multiple choice with "partial=" even then.
+    multiple = len(right) > 1 or (weighted and (len(right) != 1 or "partial" in meta))
+    data.qtype = QuestionType.MULTIPLE if multiple else QuestionType.SINGLE
     if data.qtype == QuestionType.MULTIPLE and "partial" not in meta:
         data.partial_credit = weighted
     for sign, text, weight, feedback in items:
@@ -391,8 +394,21 @@ def _apply_meta(data: QuestionData, meta: dict[str, str]) -> None:
     data.case_study = meta.get("case", "")
 
 
+# The shares Moodle offers (question_bank::fraction_options); a stored
+# 0.3333 is written as Moodle writes a third, so exports are stable.
+MOODLE_FRACTIONS = tuple(
+    Decimal(f)
+    for f in (
+        "1", "0.9", "0.8333333", "0.8", "0.75", "0.7", "0.6666667", "0.6", "0.5", "0.4", "0.3333333",
+        "0.3", "0.25", "0.2", "0.1666667", "0.1428571", "0.125", "0.1111111", "0.1", "0.05",
+    )
+)  # fmt: skip
+
+
 def _gift_weight(value: Decimal) -> str:
-    text = f"{value * 100:.5f}".rstrip("0").rstrip(".")
+    size = abs(value)
+    snapped = next((f for f in MOODLE_FRACTIONS if abs(f - size) < Decimal("0.0001")), size)
+    text = f"{snapped.copy_sign(value) * 100:.5f}".rstrip("0").rstrip(".")
     return f"%{text}%"
 
 
