@@ -353,7 +353,8 @@ def _rule_text(event: EventPage) -> str:
     return f"{attendance}."
 
 
-def _achievement(event: EventPage, standing: selectors.Standing) -> Achievement:
+def event_achievement(event: EventPage, standing: selectors.Standing) -> Achievement:
+    """What the certificates app is told about one delegate: the facts and whether the rule is met."""
     return Achievement(
         page=event,
         kind=Certificate.Kind.EVENT,
@@ -378,7 +379,7 @@ def event_certificate_issue(*, registration: Registration, issued_by: User | Non
     if standing.certificate is not None:
         return standing.certificate
     return certificate_issue(
-        holder=registration.user, achievement=_achievement(registration.event, standing), issued_by=issued_by
+        holder=registration.user, achievement=event_achievement(registration.event, standing), issued_by=issued_by
     )
 
 
@@ -393,7 +394,7 @@ def event_certificates_bulk_issue(*, event: EventPage, started_by: User) -> Cert
     if not any(standing.earned for standing in standings):
         raise ServiceError("nobody_earned", _("Nobody has met the certificate rule of this event yet."))
     items = [
-        BatchItem(holder=standing.registration.user, achievement=_achievement(event, standing))
+        BatchItem(holder=standing.registration.user, achievement=event_achievement(event, standing))
         for standing in standings
     ]
     return certificate_batch_start(page=event, items=items, started_by=started_by)
