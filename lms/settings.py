@@ -247,8 +247,8 @@ MFA_TOTP_ISSUER = "TĐKT Đào tạo"
 LANGUAGE_CODE = "vi"
 # Each language is named in itself, as language switches do.
 LANGUAGES = [("vi", "Tiếng Việt"), ("en", "English")]
-# Our catalogue, then the Vietnamese for allauth, which ships none.
-LOCALE_PATHS = [BASE_DIR / "locale", BASE_DIR / "locale" / "allauth"]
+# Our catalogue, then the Vietnamese for allauth, which ships none, and for what Wagtail leaves untranslated.
+LOCALE_PATHS = [BASE_DIR / "locale", BASE_DIR / "locale" / "allauth", BASE_DIR / "locale" / "wagtail"]
 TIME_ZONE = "Asia/Ho_Chi_Minh"
 USE_I18N = True
 USE_TZ = True
