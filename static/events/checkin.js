@@ -111,6 +111,9 @@
           if (showLast || item.live) {
             show(result);
           }
+          if (result.outcome === "ok") {
+            refreshCounts();
+          }
           return next();
         })
         .catch(function () {
