@@ -31,6 +31,14 @@ APPS = [
     "contrib/settings",
     "contrib/redirects",
     "contrib/forms",
+    "embeds",
+    "search",
+    "locales",
+    "contrib/search_promotions",
+    "contrib/simple_translation",
+    "contrib/table_block",
+    "contrib/typed_table_block",
+    "contrib/styleguide",
 ]
 TAG = re.compile(r"</?[a-zA-Z][^>]*>|&\w+;")
 
