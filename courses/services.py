@@ -195,6 +195,9 @@ def module_complete(*, user: User, module: ModulePage) -> ModuleProgress:
     enrolment = Enrolment.objects.select_for_update().filter(user=user, course=course).first()
     if enrolment is None or not enrolment.is_open:
         raise ServiceError("not_enrolled", _("Enrol in the course before completing its modules."))
+    done = ModuleProgress.objects.filter(enrolment=enrolment, module=module, completed_at__isnull=False).first()
+    if done is not None:
+        return done  # marked before (double click, another tab): nothing new to record
     state = selectors.module_state(module=module, user=user)
     if state.item is None:
         raise ServiceError("not_live", _("This module is not published."))

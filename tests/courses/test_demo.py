@@ -46,3 +46,8 @@ def test_demo_courses_are_idempotent_and_show_every_stage(django_capture_on_comm
     assert flagged == {"luat-thi-dua-khen-thuong-va-cac-lan-sua-doi", "nhung-diem-moi-nam-2013"}
     assert RefresherNotice.objects.filter(user__email="hocvien@demo.tdkt.vn").exists()
     assert ModulePage.objects.filter(cited_regulations__document_number="13/2015/TT-BTTTT").count() == 2
+
+    # The quizzes demo's module quizzes end each course (when it has made them).
+    last = courses[1].modules().last()
+    assert last.quiz is not None and last.quiz.title == "Kiểm tra chuyên đề 2"
+    assert courses[4].modules().last().quiz.title == "Kiểm tra nhập môn"
