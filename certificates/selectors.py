@@ -7,6 +7,8 @@ import re
 from django.db.models import QuerySet
 
 from accounts.models import User
+from accounts.roles import Role
+from accounts.scopes import has_role
 from certificates import badges
 from certificates.models import Certificate, CertificateBatch, CertificateEvent
 
@@ -63,5 +65,16 @@ def certificates_for_staff(query: str = "") -> QuerySet[Certificate]:
     return queryset.order_by("-issued_at", "-pk")
 
 
-def recent_batches(limit: int = 20) -> QuerySet[CertificateBatch]:
-    return CertificateBatch.objects.select_related("started_by").order_by("-created_at", "-pk")[:limit]
+def batches_visible_to(user: User) -> QuerySet[CertificateBatch]:
+    """Administrators see every bulk issue; an organiser only the ones they started.
+
+    A batch's ZIP holds every delegate's certificate, so it is not for the
+    organisers of other events.
+    """
+    if has_role(user, Role.ADMIN):
+        return CertificateBatch.objects.all()
+    return CertificateBatch.objects.filter(started_by=user)
+
+
+def recent_batches(user: User, limit: int = 20) -> QuerySet[CertificateBatch]:
+    return batches_visible_to(user).select_related("started_by").order_by("-created_at", "-pk")[:limit]

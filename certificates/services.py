@@ -39,6 +39,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.mail import EmailMessage
@@ -363,8 +364,9 @@ def certificate_email(*, certificate: Certificate) -> bool:
     if not holder.email:
         return False
     context = {"certificate": certificate, "verify_url": verify_url(certificate), "holder": holder}
-    # The holder's language is not stored; mail goes out in the site's.
-    with translation.override(None):
+    # The holder's language is not stored; mail goes out in the site's
+    # (override(None) would mean no translation at all: English).
+    with translation.override(settings.LANGUAGE_CODE):
         subject = render_to_string("certificates/email/issued_subject.txt", context).strip()
         body = render_to_string("certificates/email/issued.txt", context)
     message = EmailMessage(subject=subject, body=body, to=[holder.email])

@@ -129,7 +129,7 @@ def mine(request: HttpRequest) -> HttpResponse:
 def manage_list(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "")
     page = Paginator(selectors.certificates_for_staff(query), 50).get_page(request.GET.get("page"))
-    context = {"page": page, "query": query, "batches": selectors.recent_batches()}
+    context = {"page": page, "query": query, "batches": selectors.recent_batches(request.user)}
     return render(request, "certificates/manage_list.html", context)
 
 
@@ -176,7 +176,7 @@ def manage_detail(request: HttpRequest, code: str) -> HttpResponse:
 @staff_required(*MANAGERS)
 @require_GET
 def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    batch = get_object_or_404(CertificateBatch.objects.select_related("started_by"), pk=pk)
+    batch = get_object_or_404(selectors.batches_visible_to(request.user).select_related("started_by"), pk=pk)
     template = "certificates/includes/batch_progress.html" if request.htmx else "certificates/batch_detail.html"
     return render(request, template, {"batch": batch})
 
@@ -184,7 +184,7 @@ def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @staff_required(*MANAGERS)
 @require_GET
 def batch_download(request: HttpRequest, pk: int) -> HttpResponse:
-    batch = get_object_or_404(CertificateBatch, pk=pk, status=CertificateBatch.Status.DONE)
+    batch = get_object_or_404(selectors.batches_visible_to(request.user), pk=pk, status=CertificateBatch.Status.DONE)
     if not batch.archive:
         raise Http404
     filename = f"giay-chung-nhan-{batch.pk}.zip"

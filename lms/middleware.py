@@ -22,7 +22,13 @@ class LanguageMiddleware:
             language = settings.LANGUAGE_CODE
         translation.activate(language)
         request.LANGUAGE_CODE = language
-        response = self.get_response(request)
-        patch_vary_headers(response, ("Cookie",))
-        response.headers.setdefault("Content-Language", translation.get_language())
+        try:
+            response = self.get_response(request)
+            patch_vary_headers(response, ("Cookie",))
+            response.headers.setdefault("Content-Language", translation.get_language())
+        finally:
+            # The thread goes back to the default language, so that work done
+            # after this request on the same thread (a Celery task in eager
+            # mode, the next test) does not inherit the visitor's choice.
+            translation.deactivate()
         return response

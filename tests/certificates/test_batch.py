@@ -121,3 +121,23 @@ def test_only_organisers_and_administrators_start_a_batch_or_see_it(client, page
     client.force_login(UserFactory())
     assert client.get(f"/certificates/batches/{batch.pk}/").status_code == 403
     assert client.get(f"/certificates/batches/{batch.pk}/download/").status_code == 403
+
+
+@pytest.mark.django_db
+def test_a_batch_and_its_zip_are_for_the_organiser_who_started_it_and_administrators(
+    client, page, make_staff, enable_totp, organiser
+):
+    batch = CertificateBatch.objects.create(page=page, title=page.title, started_by=organiser, total=1)
+    progress = f"/certificates/batches/{batch.pk}/"
+    other = make_staff(Role.ORGANISER)
+    admin = make_staff(Role.ADMIN)
+    for user in (other, admin):  # the organiser fixture has one already
+        enable_totp(user)
+    client.force_login(other)
+    assert client.get(progress).status_code == 404
+    assert client.get(progress + "download/").status_code == 404
+    assert progress not in client.get("/certificates/manage/").content.decode()
+    for user in (organiser, admin):
+        client.force_login(user)
+        assert client.get(progress).status_code == 200
+        assert progress in client.get("/certificates/manage/").content.decode()

@@ -70,6 +70,8 @@ def test_the_pdf_is_mailed_to_the_holder_once(issue, mailoutbox):
     message = mailoutbox[0]
     assert message.to == [holder.email]
     assert certificate.serial in message.subject
+    # In the site's language, whatever the request or task that issued it.
+    assert message.subject.startswith("Giấy chứng nhận")
     assert f"https://daotao.example.vn/certificates/verify/{certificate.code}/" in message.body
     ((filename, content, mimetype),) = message.attachments
     assert mimetype == "application/pdf"
