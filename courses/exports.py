@@ -7,8 +7,7 @@ import io
 
 from django.utils.translation import gettext as _
 
-# The project's one formula-injection escape (cells starting with = + - @ …).
-from events.exports import safe_cell
+from lms.spreadsheets import safe_cell
 
 
 def _people_header() -> list[str]:

@@ -10,16 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from events.models import Attendance, EventPage, Registration
-
-# Spreadsheet programs run a cell starting with these as a formula.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def safe_cell(value: object) -> object:
-    """Text that a spreadsheet would read as a formula, prefixed with ' so it stays text."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
+from lms.spreadsheets import safe_cell
 
 
 def attendance_xlsx(event: EventPage) -> bytes:

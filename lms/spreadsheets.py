@@ -115,6 +115,26 @@ class Sheet:
         return next((column.title for column in columns if column.key == key), key)
 
 
+# A spreadsheet program runs a cell starting with one of these as a formula.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value: object) -> object:
+    """Text that a spreadsheet would run as a formula, prefixed with ' so it stays text.
+
+    Every export writes its cells through this (CSV and XLSX alike): names and
+    titles come from users and imports.
+    """
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+def unsafe_cell(value: str) -> str:
+    """The inverse of safe_cell, for reading back a file we exported."""
+    return value[1:] if value.startswith("'") and value[1:].startswith(FORMULA_START) else value
+
+
 def normalise_header(text: str) -> str:
     """Header comparison key: "MÃ ĐƠN VỊ *" and "ma don vi" are the same."""
     return " ".join(re.sub(r"[\W_]+", " ", fold(text)).split())

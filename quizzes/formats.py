@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from cms.models import RegulationPage
 from cms.sanitize import html_to_text, sanitize_html
 from lms.errors import ServiceError
-from lms.spreadsheets import Column, build_template, read_spreadsheet
+from lms.spreadsheets import Column, build_template, read_spreadsheet, safe_cell, unsafe_cell
 from lms.text import fold, nfc
 from quizzes.models import Category, Difficulty, Question, QuestionType
 from quizzes.services import FALSE_TEXT, TRUE_TEXT, OptionData, QuestionData, question_problems, true_false_options
@@ -605,19 +605,6 @@ COLUMNS = (
 )  # fmt: skip
 
 
-# A cell starting with one of these is a formula to a spreadsheet program.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _cell_out(value: str) -> str:
-    """Text that a spreadsheet would run as a formula, prefixed with ' so it stays text."""
-    return "'" + value if value.startswith(_FORMULA_START) else value
-
-
-def _cell_in(value: str) -> str:
-    return value[1:] if value.startswith("'") and value[1:].startswith(_FORMULA_START) else value
-
-
 def xlsx_template() -> bytes:
     return build_template(COLUMNS, sheet_title="Câu hỏi")
 
@@ -635,7 +622,7 @@ def parse_xlsx(content: bytes, *, filename: str) -> list[Parsed]:
     problems: list[Problem] = []
     for row in sheet.rows:
         place = _row_place(row.number)
-        values = {key: _cell_in(value) for key, value in row.values.items()}
+        values = {key: unsafe_cell(value) for key, value in row.values.items()}
         qtype = TYPE_NAMES.get(fold(values.get("type", "")).strip())
         if qtype is None:
             problems.append(Problem(place, _("Unknown question type “%(type)s”.") % {"type": values.get("type", "")}))
@@ -725,5 +712,5 @@ def export_xlsx(questions: Iterable[Question]) -> bytes:
             row["answer"] = ", ".join(letter for letter, o in zip(LETTERS, options, strict=False) if o.is_correct)
             if question.qtype == QuestionType.MATCHING:
                 row["answer"] = ""
-        rows.append({key: _cell_out(value) for key, value in row.items()})
+        rows.append({key: safe_cell(value) for key, value in row.items()})
     return build_template(COLUMNS, sheet_title="Câu hỏi", example_rows=rows)
