@@ -20,15 +20,12 @@ class LanguageMiddleware:
         language = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
         if language not in self.supported:
             language = settings.LANGUAGE_CODE
-        translation.activate(language)
         request.LANGUAGE_CODE = language
-        try:
+        # override() puts back the thread's language afterwards, so that work
+        # done after this request on the same thread (a Celery task in eager
+        # mode, the next test) does not inherit the visitor's choice.
+        with translation.override(language):
             response = self.get_response(request)
             patch_vary_headers(response, ("Cookie",))
             response.headers.setdefault("Content-Language", translation.get_language())
-        finally:
-            # The thread goes back to the default language, so that work done
-            # after this request on the same thread (a Celery task in eager
-            # mode, the next test) does not inherit the visitor's choice.
-            translation.deactivate()
         return response

@@ -1,5 +1,5 @@
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from accounts.roles import Role
 from tests.factories import CoursePageFactory, ModulePageFactory, OrgUnitFactory, UserFactory
@@ -7,8 +7,10 @@ from tests.factories import CoursePageFactory, ModulePageFactory, OrgUnitFactory
 
 @pytest.fixture(autouse=True)
 def _english(client, settings):
-    # Assertions read the English msgids.
+    # Assertions read the English msgids, from pages and from services alike.
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture(autouse=True)

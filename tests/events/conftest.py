@@ -1,7 +1,7 @@
 import datetime
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from accounts.roles import Role
 from tests.factories import EventPageFactory, EventSessionFactory, OrgUnitFactory
@@ -9,8 +9,10 @@ from tests.factories import EventPageFactory, EventSessionFactory, OrgUnitFactor
 
 @pytest.fixture(autouse=True)
 def _english(client, settings):
-    # Assertions read the English msgids.
+    # Assertions read the English msgids, from pages and from services alike.
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture

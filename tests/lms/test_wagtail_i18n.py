@@ -153,7 +153,7 @@ def test_django_finds_the_wagtail_catalogue():
         assert translation.gettext(save_draft) == "Lưu bản nháp"
         assert translation.gettext(images) == "Hình ảnh"
         assert translation.gettext(request_changes) == "Yêu cầu chỉnh sửa"
-        assert translation.gettext(and_publish) % {"label": translation.gettext(approve)} == "Phê chuẩn và Xuất bản"
+        assert translation.gettext(and_publish) % {"label": translation.gettext(approve)} == "Phê duyệt và Xuất bản"
         assert translation.gettext(title_help) == "Tiêu đề trang như bạn muốn công chúng nhìn thấy"
     with translation.override("en"):
         assert translation.gettext(save_draft) == save_draft
@@ -197,7 +197,7 @@ def test_a_moderator_meets_the_admin_in_vietnamese(client, moderator, home_in_mo
             [
                 "Lưu bản nháp",
                 "Quảng bá",
-                "Phê chuẩn và Xuất bản",
+                "Phê duyệt và Xuất bản",
                 "Yêu cầu chỉnh sửa",
                 "Tiêu đề trang như bạn muốn công chúng nhìn thấy",
                 "Chỉ số nội dung",
