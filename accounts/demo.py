@@ -95,8 +95,13 @@ def seed(out) -> None:
     units = seed_units()
     rows = seed_accounts(units)
     out.write(f"Đơn vị: {len(units)}; tài khoản mẫu: {len(rows)}")
-    if settings.DEBUG:
-        out.write(f"\nTài khoản mẫu (mật khẩu chung: {DEMO_PASSWORD}):")
-        for label, email, name in rows:
-            out.write(f"  {label:<24} {email:<28} {name}")
-        out.write("Cán bộ (đầu mối, ban tổ chức, biên tập, kiểm duyệt, quản trị) sẽ được yêu cầu bật xác thực hai lớp.")
+
+
+def summary(out) -> None:
+    """The demo logins, printed by seed_demo after everything else so they stay in view."""
+    if not settings.DEBUG:
+        return
+    out.write(f"\nTài khoản mẫu (mật khẩu chung: {DEMO_PASSWORD}):")
+    for email, full_name, _position, _unit, role, _coordinated in ACCOUNTS:
+        out.write(f"  {role.label!s:<24} {email:<28} {full_name}")
+    out.write("Cán bộ (đầu mối, ban tổ chức, biên tập, kiểm duyệt, quản trị) sẽ được yêu cầu bật xác thực hai lớp.")

@@ -28,11 +28,13 @@ from django.utils import timezone
 from accounts.models import OrgUnit, User
 from accounts.services import orgunit_create
 from cms.models import HomePage
+from courses.models import CoursePage
 from events.models import Attendance, EventIndexPage, EventPage, EventSession, Registration, UnitQuota
 from events.selectors import certificate_standings
 from events.services import event_achievement, status_for
 from lms.errors import ServiceError
 from lms.text import fold
+from quizzes.models import Quiz
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 ORGANISER = "bantochuc@demo.tdkt.vn"
@@ -204,6 +206,10 @@ DALAT_UNITS = [
 UPCOMING_UNITS = [("DANANG-STTTT", 3), ("HUE-STTTT", 3), ("BTTTT-VP", 3), ("VNPT", 3)]
 
 
+PRE_READING_SLUG = "nhung-diem-moi-cua-luat-thi-dua-khen-thuong"
+POST_TEST_TITLE = "Kiểm tra chuyên đề 1"
+
+
 def _upcoming_start(today: datetime.date) -> datetime.datetime:
     # Six weeks ahead, on a Tuesday; the same all day, so seeding twice agrees.
     day = today + datetime.timedelta(days=42)
@@ -322,6 +328,9 @@ def _specs(units: dict[str, OrgUnit], today: datetime.date) -> list[dict]:
                 "certificate_rule": EventPage.CertificateRule.ATTENDANCE,
                 "min_attendance_percent": 100,
                 "hours": Decimal("7.0"),
+                # From courses' and quizzes' demos, which seed before this one.
+                "pre_reading_id": CoursePage.objects.filter(slug=PRE_READING_SLUG).values_list("pk", flat=True).first(),
+                "post_test_id": Quiz.objects.filter(title=POST_TEST_TITLE).values_list("pk", flat=True).first(),
             },
             "sessions": [
                 (

@@ -106,6 +106,15 @@ class EventPage(Page):
         help_text=_("An optional quiz delegates take after the event."),
     )
     hours = models.DecimalField(_("training hours"), max_digits=5, decimal_places=1, default=0)
+    pre_reading = models.ForeignKey(
+        "courses.CoursePage",
+        verbose_name=_("pre-reading course"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text=_("An online course delegates study before the conference."),
+    )
 
     content_panels = [
         *Page.content_panels,
@@ -123,6 +132,7 @@ class EventPage(Page):
                 FieldPanel("organising_unit"),
                 FieldPanel("organisers"),
                 FieldPanel("audience"),
+                FieldPanel("pre_reading"),
                 FieldPanel("capacity"),
                 FieldPanel("registration_mode"),
                 FieldRowPanel([FieldPanel("registration_opens"), FieldPanel("registration_closes")]),

@@ -94,3 +94,21 @@ def test_da_lat_2022_and_an_upcoming_event_open_to_the_demo_trainee(seeded):
     assert upcoming.registration_is_open()
     trainee = User.objects.get(email="hocvien@demo.tdkt.vn")
     assert registration_create(event=upcoming, user=trainee).status == "confirmed"
+
+
+@pytest.mark.django_db
+def test_the_upcoming_event_links_its_pre_reading_course_and_post_test(client, settings, tmp_path):
+    from certificates import demo as certificates_demo
+    from cms import demo as cms_demo
+    from courses import demo as courses_demo
+    from quizzes import demo as quizzes_demo
+
+    settings.MEDIA_ROOT = str(tmp_path)
+    for app_demo in (accounts_demo, cms_demo, quizzes_demo, certificates_demo, courses_demo, demo):
+        app_demo.seed(io.StringIO())
+    upcoming = EventPage.objects.get(starts_at__gt=timezone.now(), registration_mode="open")
+    assert upcoming.pre_reading.slug == demo.PRE_READING_SLUG
+    assert upcoming.post_test.title == demo.POST_TEST_TITLE
+    html = client.get(upcoming.url).content.decode()
+    assert f'href="{upcoming.pre_reading.url}"' in html
+    assert f'href="/quizzes/{upcoming.post_test.pk}/"' in html
