@@ -184,14 +184,61 @@ def questions_create(
 # --- attempts --------------------------------------------------------------------
 
 
+def _pick_units(units: list[list[int]], count: int) -> list[int]:
+    """Pick whole units at random, as many questions as possible up to ``count``.
+
+    ``units`` are lists of question ids: a case study's questions (one
+    unit) or a lone question. The units are shuffled and walked in that
+    order; each is taken if it fits in what remains of the count and the
+    rest can still be filled to the best total any choice of whole units
+    reaches (a subset sum, kept as bitsets: one integer per unit). So a
+    count that whole units can fill exactly is always filled exactly; when
+    none can (say 4 asked, and only case studies of 3), the draw stops at
+    the largest total below the count (3) rather than split one.
+    """
+    order = units[:]
+    _rng.shuffle(order)
+    mask = (1 << (count + 1)) - 1
+    # reach[i]: bit s set when units order[i:] can make exactly s questions.
+    reach = [1] * (len(order) + 1)
+    for i in range(len(order) - 1, -1, -1):
+        reach[i] = (reach[i + 1] | (reach[i + 1] << len(order[i]))) & mask
+    target = reach[0].bit_length() - 1  # the best total not above the count
+    picked: list[int] = []
+    for i, unit in enumerate(order):
+        if target == 0:
+            break
+        size = len(unit)
+        if size <= target and reach[i + 1] >> (target - size) & 1:
+            picked.extend(unit)
+            target -= size
+    return picked
+
+
 def _draw(quiz: Quiz) -> list[dict]:
-    """Questions for a new attempt, obeying the quiz's rules."""
+    """Questions for a new attempt, obeying the quiz's rules.
+
+    Each rule draws ``count`` active questions from its category at random.
+    A case study is one unit: its questions in that category are drawn all
+    together or not at all, and count toward the rule's number. A case
+    study larger than what remains of the count is passed over for other
+    questions; when whole units cannot make the count exactly, the rule
+    draws as many as they can without going over (never splitting a case
+    study), so such an attempt has fewer questions than the rules add up
+    to. A category with fewer active questions than its count is refused.
+    Shown in order or shuffled, a case study's questions stay together as
+    one block, in the order they were written (by id).
+
+    Queries: one for the rules, one per rule, then one each for the drawn
+    questions and their options, whatever the size of the bank.
+    """
     chosen: list[int] = []
     for rule in quiz.rules.select_related("category").order_by("sort_order"):
         pool = list(
             Question.objects.filter(category_id=rule.category_id, is_active=True)
             .exclude(pk__in=chosen)
-            .values_list("pk", flat=True)
+            .order_by("pk")
+            .values_list("pk", "case_study_id")
         )
         if len(pool) < rule.count:
             raise ServiceError(
@@ -199,7 +246,19 @@ def _draw(quiz: Quiz) -> list[dict]:
                 _("The category “%(category)s” has %(have)d questions; the quiz needs %(need)d.")
                 % {"category": rule.category.name, "have": len(pool), "need": rule.count},
             )
-        chosen.extend(_rng.sample(pool, rule.count))
+        units: dict[object, list[int]] = {}
+        for qid, case_id in pool:
+            units.setdefault(case_id or f"q{qid}", []).append(qid)
+        picked = _pick_units(list(units.values()), rule.count)
+        if len(picked) < rule.count:
+            logger.warning(
+                "Quiz %s, category %s: drew %d of %d questions (case studies are never split).",
+                quiz.pk,
+                rule.category_id,
+                len(picked),
+                rule.count,
+            )
+        chosen.extend(picked)
     if not chosen:
         raise ServiceError("no_questions", _("This quiz has no questions yet."))
     questions = {
@@ -212,9 +271,9 @@ def _draw(quiz: Quiz) -> list[dict]:
         .values_list("question_id", "pk", "match_text")
     ):
         options[qid].append((oid, match))
-    # A case study's questions stay together, whatever the shuffle.
+    # A case study's questions stay together, in authored order, whatever the shuffle.
     groups: dict[object, list[int]] = {}
-    for qid in chosen if quiz.shuffle_questions else sorted(chosen):
+    for qid in sorted(chosen):
         key = questions[qid]["case_study_id"] or f"q{qid}"
         groups.setdefault(key, []).append(qid)
     ordered_groups = list(groups.values())
