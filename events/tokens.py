@@ -19,6 +19,11 @@ SESSION_CODE_MAX_AGE = 30
 # The projector page refreshes faster than the code expires, so a code
 # scanned just before the refresh still works.
 SESSION_CODE_REFRESH = 20
+# Scanning the projector's code opens a page that asks the participant to
+# confirm (a GET changes nothing); the confirmation carries the scan and may
+# arrive this long after it, over slow venue Wi-Fi.
+SELF_CHECK_IN_SALT = "events.self-check-in"
+SELF_CHECK_IN_MAX_AGE = 300
 
 
 def ticket_token(registration_uuid: uuid.UUID) -> str:
@@ -50,3 +55,28 @@ def session_code_session_id(code: str, *, max_age: int = SESSION_CODE_MAX_AGE) -
         raise SessionCodeExpired from error
     except (signing.BadSignature, ValueError, TypeError, AttributeError):
         return None
+
+
+def self_check_in_token(*, session_id: int, user_id: int, scanned_at: float) -> str:
+    """What the confirmation form posts: this user scanned this session's code at ``scanned_at``."""
+    payload = {"s": session_id, "u": user_id, "t": scanned_at}
+    return signing.TimestampSigner(salt=SELF_CHECK_IN_SALT).sign_object(payload)
+
+
+def self_check_in_claim(token: str, *, user_id: int) -> tuple[int, float] | None:
+    """(session id, scan time) from a confirmation; raises SessionCodeExpired when too old.
+
+    None when it is forged or was issued to someone else: a confirmation
+    cannot be passed to another phone.
+    """
+    try:
+        payload = signing.TimestampSigner(salt=SELF_CHECK_IN_SALT).unsign_object(
+            token.strip(), max_age=SELF_CHECK_IN_MAX_AGE
+        )
+    except signing.SignatureExpired as error:
+        raise SessionCodeExpired from error
+    except (signing.BadSignature, ValueError, TypeError, AttributeError):
+        return None
+    if not isinstance(payload, dict) or payload.get("u") != user_id:
+        return None
+    return int(payload["s"]), float(payload["t"])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import uuid
 
 from django.contrib import messages
@@ -26,7 +27,15 @@ from events.forms import CheckInForm, ImportForm, NominateForm, SelfRegistration
 from events.models import Attendance, EventPage, EventSession, Registration
 from events.permissions import can_manage_event, can_register_into_unit, nominable_units
 from events.qr import qr_svg
-from events.tokens import SESSION_CODE_REFRESH, SessionCodeExpired, session_code, session_code_session_id, ticket_token
+from events.tokens import (
+    SESSION_CODE_REFRESH,
+    SessionCodeExpired,
+    self_check_in_claim,
+    self_check_in_token,
+    session_code,
+    session_code_session_id,
+    ticket_token,
+)
 from lms.errors import ServiceError
 
 MANAGERS = (Role.ORGANISER, Role.ADMIN)
@@ -180,16 +189,32 @@ def mine(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def self_check_in(request: HttpRequest, code: str) -> HttpResponse:
-    """A participant scanned the projector's rotating code with their own phone."""
+    """A participant scanned the projector's rotating code with their own phone.
+
+    The scan (GET) only shows a confirmation button, so that nothing is
+    recorded by a link preview or a prefetch; the button posts the signed
+    scan, and the attendance keeps the time of the scan.
+    """
     try:
-        session_id = session_code_session_id(code)
+        if request.method == "POST":
+            claim = self_check_in_claim(request.POST.get("confirmation", ""), user_id=request.user.pk)
+            session_id, scanned = claim if claim else (None, None)
+        else:
+            session_id, scanned = session_code_session_id(code), timezone.now().timestamp()
     except SessionCodeExpired:
         result = services.CheckInResult("expired", _("This code has expired. Scan the code on the screen again."))
     else:
         if session_id is None:
             result = services.CheckInResult("unknown", _("This session code is not valid."))
+        elif request.method == "GET":
+            session = get_object_or_404(EventSession.objects.select_related("event"), pk=session_id)
+            confirmation = self_check_in_token(session_id=session_id, user_id=request.user.pk, scanned_at=scanned)
+            return render(
+                request, "events/self_check_in_confirm.html", {"session": session, "confirmation": confirmation}
+            )
         else:
-            result = services.attendance_self_check_in(session_id=session_id, user=request.user)
+            at = datetime.datetime.fromtimestamp(scanned, tz=datetime.UTC)
+            result = services.attendance_self_check_in(session_id=session_id, user=request.user, now=at)
     return render(
         request, "events/self_check_in.html", {"result": result}, status=200 if result.colour != "red" else 400
     )

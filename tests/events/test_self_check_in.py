@@ -1,10 +1,11 @@
 import datetime
+import re
 from unittest import mock
 
 from django.utils import timezone
 
 from events.models import Attendance, EventPage, EventSession
-from events.tokens import SESSION_CODE_MAX_AGE, session_code
+from events.tokens import SELF_CHECK_IN_MAX_AGE, SESSION_CODE_MAX_AGE, session_code
 from tests.factories import RegistrationFactory, UserFactory
 
 
@@ -19,13 +20,50 @@ def _now_session(event) -> EventSession:
     return session
 
 
+def _confirmation(response) -> str:
+    return re.search(r'name="confirmation" value="([^"]+)"', response.content.decode()).group(1)
+
+
 def test_registered_participant_checks_in_with_the_projector_code(client, event):
     session = _now_session(event)
     registration = RegistrationFactory(event=event)
     client.force_login(registration.user)
-    response = client.get(f"/events/s/{session_code(session.pk)}/")
+    url = f"/events/s/{session_code(session.pk)}/"
+    scan = client.get(url)
+    # Opening the link (or a preview fetching it) records nothing: the participant confirms.
+    assert scan.status_code == 200
+    assert session.title in scan.content.decode()
+    assert not Attendance.objects.exists()
+    scanned = timezone.now()
+    later = scanned.timestamp() + 120  # a slow confirmation over venue Wi-Fi
+    with mock.patch("django.core.signing.time.time", return_value=later):
+        response = client.post(url, {"confirmation": _confirmation(scan)})
     assert response.status_code == 200
-    assert Attendance.objects.get(registration=registration, session=session).method == "self"
+    attendance = Attendance.objects.get(registration=registration, session=session)
+    assert attendance.method == "self"
+    assert abs((attendance.checked_in_at - scanned).total_seconds()) < 5  # the time of the scan
+    # A second confirmation (double tap) keeps the one record.
+    again = client.post(url, {"confirmation": _confirmation(scan)})
+    assert "Already checked in" in again.content.decode()
+    assert Attendance.objects.count() == 1
+
+
+def test_a_confirmation_is_not_for_another_phone_nor_for_later(client, event):
+    session = _now_session(event)
+    mine, theirs = RegistrationFactory(event=event), RegistrationFactory(event=event)
+    client.force_login(mine.user)
+    url = f"/events/s/{session_code(session.pk)}/"
+    confirmation = _confirmation(client.get(url))
+    client.force_login(theirs.user)
+    assert client.post(url, {"confirmation": confirmation}).status_code == 400
+    assert client.post(url, {"confirmation": confirmation + "x"}).status_code == 400
+    client.force_login(mine.user)
+    too_late = timezone.now().timestamp() + SELF_CHECK_IN_MAX_AGE + 1
+    with mock.patch("django.core.signing.time.time", return_value=too_late):
+        response = client.post(url, {"confirmation": confirmation})
+    assert response.status_code == 400
+    assert "expired" in response.content.decode()
+    assert not Attendance.objects.exists()
 
 
 def test_an_expired_code_is_refused(client, event):
@@ -45,10 +83,12 @@ def test_code_is_refused_outside_the_session_window_and_to_strangers(client, eve
     session = event.sessions.order_by("starts_at").first()  # next week
     registration = RegistrationFactory(event=event)
     client.force_login(registration.user)
-    assert client.get(f"/events/s/{session_code(session.pk)}/").status_code == 400
+    url = f"/events/s/{session_code(session.pk)}/"
+    assert client.post(url, {"confirmation": _confirmation(client.get(url))}).status_code == 400
     session = _now_session(event)
     client.force_login(UserFactory())
-    response = client.get(f"/events/s/{session_code(session.pk)}/")
+    url = f"/events/s/{session_code(session.pk)}/"
+    response = client.post(url, {"confirmation": _confirmation(client.get(url))})
     assert response.status_code == 400
     assert "not registered" in response.content.decode()
     assert not Attendance.objects.exists()
