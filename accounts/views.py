@@ -26,4 +26,6 @@ def profile(request):
         user_update_profile(user=user, **form.cleaned_data)
         messages.success(request, _("Your profile has been saved."))
         return redirect("accounts:profile")
-    return render(request, "accounts/profile.html", {"form": form, "roles": sorted(roles_of(user))})
+    roles = roles_of(user)
+    context = {"form": form, "roles": sorted(roles), "role_values": {role.value for role in roles}}
+    return render(request, "accounts/profile.html", context)
