@@ -95,3 +95,32 @@ def test_organiser_imports_checks_in_by_search_and_sees_amber_on_a_second_check_
     expect(result).to_have_class(re.compile(r"checkin-amber"))
     expect(page.locator("#result-message")).to_contain_text(re.compile(r"\d{2}:\d{2}"))
     expect(page.locator("#pending-count")).to_have_text("0")
+
+
+def test_check_ins_made_offline_wait_in_the_browser_and_sync_once_with_their_time(door, page):
+    from events.models import Attendance
+    from tests.factories import RegistrationFactory
+
+    event, session = door["event"], door["session"]
+    registration = RegistrationFactory(event=event, full_name="Lê Thị Mai")
+    _sign_in(page, door["email"], door["code"])
+    page.goto(f"/events/manage/{event.pk}/sessions/{session.pk}/check-in/")
+    page.locator("#q").fill("le thi mai")
+    button = page.locator("#search-results button.check-in-button").first
+    expect(button).to_be_visible()
+
+    # The venue's Wi-Fi drops: the check-in waits in the browser, with its time.
+    page.context.set_offline(True)
+    clicked_at = timezone.now()
+    button.click()
+    expect(page.locator("#pending-count")).to_have_text("1")
+    assert not Attendance.objects.filter(registration=registration).exists()
+    page.wait_for_timeout(2000)
+
+    # Back online: sent once, and the attendance keeps the time of the click.
+    page.context.set_offline(False)
+    page.evaluate("window.dispatchEvent(new Event('online'))")
+    expect(page.locator("#pending-count")).to_have_text("0", timeout=20_000)
+    attendance = Attendance.objects.get(registration=registration)
+    assert abs((attendance.checked_in_at - clicked_at).total_seconds()) < 2
+    assert (timezone.now() - attendance.checked_in_at).total_seconds() >= 2
