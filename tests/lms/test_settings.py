@@ -97,12 +97,13 @@ with connection.cursor() as cursor:
     cursor.execute("PRAGMA busy_timeout")
     busy = cursor.fetchone()[0]
 print(json.dumps({"vendor": connection.vendor, "journal": journal, "busy": busy,
-                  "mode": connection.settings_dict["OPTIONS"]["transaction_mode"]}))
+                  "mode": connection.settings_dict["OPTIONS"]["transaction_mode"],
+                  "persistent": connection.settings_dict["CONN_MAX_AGE"]}))
 """
     result = run(probe, DEBUG="1", SQLITE_PATH=str(tmp_path / "probe.sqlite3"))
     assert result.returncode == 0, result.stderr
     facts = json.loads(result.stdout)
-    assert facts == {"vendor": "sqlite", "journal": "wal", "busy": 20000, "mode": "IMMEDIATE"}
+    assert facts == {"vendor": "sqlite", "journal": "wal", "busy": 20000, "mode": "IMMEDIATE", "persistent": 60}
 
 
 def test_deploy_checks_are_clean_in_production():
