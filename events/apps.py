@@ -8,7 +8,17 @@ class EventsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from django.db.models.signals import post_save
+
         from cms import search
-        from events.models import EventPage
+        from events.models import EventIndexPage, EventPage
 
         search.register(EventPage)
+        post_save.connect(_index_created, sender=EventIndexPage, dispatch_uid="events.index_created")
+
+
+def _index_created(sender, instance, created, raw=False, **kwargs) -> None:
+    if created and not raw:
+        from events.services import event_index_grant_organisers
+
+        event_index_grant_organisers(index=instance)

@@ -10,10 +10,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import OrgUnit, User
+from accounts.roles import ROLE_GROUPS, Role
 from certificates.models import Certificate, CertificateBatch
 from certificates.services import Achievement, BatchItem, certificate_batch_start, certificate_issue
 from events import selectors
-from events.models import Attendance, EventPage, EventSession, Registration, ScanNonce, UnitQuota
+from events.models import Attendance, EventIndexPage, EventPage, EventSession, Registration, ScanNonce, UnitQuota
 from events.tokens import ticket_uuid
 from lms.errors import ServiceError
 from lms.text import collapse_spaces, nfc
@@ -21,6 +22,24 @@ from lms.text import collapse_spaces, nfc
 UNDO_WINDOW = datetime.timedelta(minutes=1)
 # How far a queued offline scan time may lie in the future (clock skew) or past.
 MAX_CLOCK_SKEW = datetime.timedelta(minutes=5)
+
+
+# Organisers write their conferences' pages; publishing still goes through
+# the moderation workflow that covers every page under the home page.
+ORGANISER_PAGE_PERMISSIONS = ("add_page", "change_page")
+
+
+@transaction.atomic
+def event_index_grant_organisers(*, index: EventIndexPage) -> None:
+    """Let the Organisers group add and edit event pages under ``index`` (idempotent)."""
+    from django.contrib.auth.models import Group, Permission
+    from wagtail.models import GroupPagePermission
+
+    organisers, _created = Group.objects.get_or_create(name=ROLE_GROUPS[Role.ORGANISER])
+    for permission in Permission.objects.filter(
+        content_type__app_label="wagtailcore", codename__in=ORGANISER_PAGE_PERMISSIONS
+    ):
+        GroupPagePermission.objects.get_or_create(group=organisers, page=index, permission=permission)
 
 
 def _lock_event(event_id: int) -> EventPage:
