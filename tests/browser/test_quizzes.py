@@ -93,3 +93,34 @@ def test_a_trainee_answers_half_reloads_finds_the_answers_and_finishes(quiz_data
     # The review names the right answer of the question answered wrongly, with its explanation.
     expect(page.locator(".quiz-right").first).to_be_visible()
     expect(page.locator("main")).to_contain_text("Giải thích bí mật")
+
+
+def test_answers_given_with_the_connection_lost_are_kept_and_sent_when_it_returns(quiz_data, page):
+    from quizzes.models import Attempt
+    from tests.factories import DEFAULT_PASSWORD
+
+    page.set_viewport_size({"width": 390, "height": 844})
+    sign_in(page, quiz_data["email"], DEFAULT_PASSWORD)
+    page.goto(quiz_data["quiz_url"])
+    page.locator("form[action$='/start/'] button[type='submit']").click()
+    expect(page).to_have_url(re.compile(r"/quizzes/attempts/[0-9a-f-]+/$"))
+    answer_saved(page, lambda: question(page, "single").get_by_label("01/01/2024").check())
+
+    # The venue's Wi-Fi drops mid-quiz: answers wait in the browser, and the page says so.
+    page.context.set_offline(True)
+    question(page, "truefalse").get_by_label("Sai").check()
+    question(page, "short").get_by_role("textbox").fill("thông tư")
+    expect(page.locator("[data-save-status]")).not_to_have_attribute("data-state", "saved", timeout=10_000)
+    attempt = Attempt.objects.get()
+    assert attempt.slots.filter(answered_at__isnull=False).count() == 1
+
+    # A reload while offline is not possible; the connection returns and the queue is sent.
+    page.context.set_offline(False)
+    page.evaluate("window.dispatchEvent(new Event('online'))")
+    expect(page.locator("[data-save-status]")).to_have_attribute("data-state", "saved", timeout=20_000)
+    assert attempt.slots.filter(answered_at__isnull=False).count() == 3
+    page.evaluate("window.localStorage.clear()")  # what comes back is the server's copy
+    page.reload()
+    expect(question(page, "single").get_by_label("01/01/2024")).to_be_checked()
+    expect(question(page, "truefalse").get_by_label("Sai")).to_be_checked()
+    expect(question(page, "short").get_by_role("textbox")).to_have_value("thông tư")
