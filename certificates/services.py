@@ -48,6 +48,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from wagtail import hooks
 from wagtail.models import Page
 
 from accounts.models import User
@@ -387,9 +388,27 @@ def pdf_filename(certificate: Certificate) -> str:
 # --- revocation and reissue --------------------------------------------------------
 
 
-def _require_manager(user: User | None) -> None:
-    if user is None or not has_role(user, *MANAGER_ROLES):
-        raise ServiceError("forbidden", _("Only organisers and administrators may do this."))
+# Apps that own pages certificates are earned on narrow which organisers
+# manage a page's certificates (certificates knows no event): each function
+# registered under this Wagtail hook takes (user, page) and answers True,
+# False, or None for a page that is not its own.
+PAGE_MANAGER_HOOK = "certificates_page_manager"
+
+
+def can_manage_page_certificates(user: User | None, page_id: int) -> bool:
+    """Administrators always; organisers unless the app owning the page says no."""
+    if user is None:
+        return False
+    if has_role(user, Role.ADMIN):
+        return True
+    if not has_role(user, *MANAGER_ROLES):
+        return False
+    return all(fn(user, page_id) is not False for fn in hooks.get_hooks(PAGE_MANAGER_HOOK))
+
+
+def _require_manager(user: User | None, page_id: int) -> None:
+    if not can_manage_page_certificates(user, page_id):
+        raise ServiceError("forbidden", _("Only the organisers of this event and administrators may do this."))
 
 
 def _reason(reason: str) -> str:
@@ -401,7 +420,7 @@ def _reason(reason: str) -> str:
 
 @transaction.atomic
 def certificate_revoke(*, certificate: Certificate, reason: str, revoked_by: User) -> Certificate:
-    _require_manager(revoked_by)
+    _require_manager(revoked_by, certificate.page_id)
     reason = _reason(reason)
     certificate = Certificate.objects.select_for_update().get(pk=certificate.pk)
     if not certificate.is_valid:
@@ -426,7 +445,7 @@ def certificate_reissue(
     default, the holder's name as it is now in their profile. The old one is
     marked superseded, which the status list publishes as revoked.
     """
-    _require_manager(reissued_by)
+    _require_manager(reissued_by, certificate.page_id)
     reason = _reason(reason)
     old = (
         Certificate.objects.select_for_update(of=("self",))
@@ -496,7 +515,7 @@ def certificate_batch_start(
     template: CertificateTemplate | None = None,
 ) -> CertificateBatch:
     """Record a bulk issue for ``page`` and queue it for a worker."""
-    _require_manager(started_by)
+    _require_manager(started_by, page.pk)
     if not items:
         raise ServiceError("empty_batch", _("Nobody to issue certificates to."))
     for item in items:

@@ -169,6 +169,7 @@ def manage_detail(request: HttpRequest, code: str) -> HttpResponse:
         "revoke_form": revoke_form,
         "reissue_form": reissue_form,
         "verify_url": services.verify_url(certificate),
+        "can_manage": services.can_manage_page_certificates(request.user, certificate.page_id),
     }
     return render(request, "certificates/manage_detail.html", context)
 

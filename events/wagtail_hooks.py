@@ -1,8 +1,10 @@
 from django.utils import timezone
 from wagtail import hooks
 
+from certificates.services import PAGE_MANAGER_HOOK
 from cms.home import HOME_PANELS_HOOK, HomePanel
 from events.models import EventIndexPage, EventPage
+from events.permissions import can_manage_event
 
 
 @hooks.register(HOME_PANELS_HOOK)
@@ -19,3 +21,10 @@ def upcoming_events(request, page):
     index = EventIndexPage.objects.live().first()
     context = {"events": events, "index_url": index.url if index else ""}
     return HomePanel(order=30, template_name="events/home_panel.html", context=context)
+
+
+@hooks.register(PAGE_MANAGER_HOOK)
+def event_certificates_are_for_its_organisers(user, page_id: int) -> bool | None:
+    """Revoking, reissuing and bulk-issuing an event's certificates: its own organisers only."""
+    event = EventPage.objects.filter(pk=page_id).only("pk").first()
+    return None if event is None else can_manage_event(user, event)

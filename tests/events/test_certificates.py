@@ -7,6 +7,7 @@ import pytest
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from accounts.roles import Role
 from certificates.models import Certificate, CertificateBatch
 from events.models import Attendance, EventPage, EventSession
 from events.selectors import certificate_standings
@@ -262,3 +263,35 @@ def test_certificates_page_query_count_does_not_grow(organiser_client, event, se
     with CaptureQueriesContext(connection) as large:
         assert organiser_client.get(url).status_code == 200
     assert len(large) == len(small)
+
+
+@pytest.mark.django_db
+def test_only_the_events_own_organisers_revoke_reissue_or_bulk_issue_its_certificates(
+    client, event, organiser, make_staff, enable_totp
+):
+    from certificates.services import certificate_batch_start, certificate_reissue, certificate_revoke
+
+    registration = RegistrationFactory(event=event)
+    for session in event.sessions.all():
+        Attendance.objects.create(
+            registration=registration, session=session, status="present", checked_in_at=session.starts_at
+        )
+    certificate = event_certificate_issue(registration=registration, issued_by=organiser)
+    stranger = make_staff(Role.ORGANISER)
+    enable_totp(stranger)
+    for attempt in (
+        lambda: certificate_revoke(certificate=certificate, reason="Nhầm", revoked_by=stranger),
+        lambda: certificate_reissue(certificate=certificate, reason="Sai tên", reissued_by=stranger),
+        lambda: certificate_batch_start(page=event, items=[], started_by=stranger),
+    ):
+        with pytest.raises(ServiceError) as error:
+            attempt()
+        assert error.value.code == "forbidden"
+    client.force_login(stranger)
+    page = client.get(f"/certificates/manage/{certificate.code}/").content.decode()
+    assert 'value="revoke"' not in page
+    client.force_login(organiser)
+    assert 'value="revoke"' in client.get(f"/certificates/manage/{certificate.code}/").content.decode()
+    certificate_revoke(certificate=certificate, reason="Cấp nhầm người", revoked_by=organiser)
+    certificate.refresh_from_db()
+    assert certificate.status == "revoked"
