@@ -8,7 +8,7 @@ from django.conf import settings
 from accounts.models import OrgUnit, User
 from accounts.roles import Role
 from accounts.services import orgunit_create, user_assign_role
-from lms.text import nfc
+from core.text import nfc
 
 DEMO_PASSWORD = "TdktDemo@2015"  # noqa: S105 - printed for the local demo only (DEBUG)
 

@@ -5,7 +5,7 @@ from wagtail.users.forms import UserEditForm as WagtailUserEditForm
 
 from accounts.models import OrgUnit, User
 from accounts.services import user_update_profile
-from lms.text import collapse_spaces, nfc
+from core.text import collapse_spaces, nfc
 
 
 class UnitChoiceField(forms.ModelChoiceField):

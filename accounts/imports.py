@@ -32,8 +32,8 @@ from django.utils.translation import gettext as _
 
 from accounts.models import OrgUnit, unit_code_validator
 from accounts.services import orgunit_create, orgunit_update
-from lms.spreadsheets import Column, Row, Sheet, build_template, normalise_header, read_spreadsheet
-from lms.text import collapse_spaces
+from core.spreadsheets import Column, Row, Sheet, build_template, normalise_header, read_spreadsheet
+from core.text import collapse_spaces
 
 # A ministry with every unit and province department is a few hundred rows.
 ORGUNIT_IMPORT_MAX_ROWS = 5000

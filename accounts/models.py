@@ -6,7 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from treebeard.mp_tree import MP_Node
 
-from lms.fields import NFCCharField
+from core.fields import NFCCharField
 
 unit_code_validator = RegexValidator(
     r"^[A-Z0-9][A-Z0-9._-]{0,39}$",

@@ -4,8 +4,8 @@ from django.utils.translation import gettext as _
 
 from accounts.models import OrgUnit, User
 from accounts.roles import ROLE_GROUPS, Role
-from lms.errors import ServiceError
-from lms.text import collapse_spaces, nfc
+from core.errors import ServiceError
+from core.text import collapse_spaces, nfc
 
 
 @transaction.atomic

@@ -32,8 +32,8 @@ from accounts.models import OrgUnit, User
 from accounts.roles import ROLE_GROUPS, Role
 from accounts.scopes import has_role
 from accounts.services import orgunit_create, orgunit_update
-from lms.errors import ServiceError
-from lms.text import collapse_spaces, fold, nfc
+from core.errors import ServiceError
+from core.text import collapse_spaces, fold, nfc
 
 
 class UserViewSet(WagtailUserViewSet):

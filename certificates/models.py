@@ -24,7 +24,7 @@ from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
 from wagtail.images import get_image_model_string
 from wagtail.models import PreviewableMixin
 
-from lms.fields import NFCCharField, NFCTextField
+from core.fields import NFCCharField, NFCTextField
 
 # Placeholders a template body may use, each with what it stands for.
 PLACEHOLDERS: dict[str, str] = {

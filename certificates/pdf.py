@@ -35,7 +35,7 @@ from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas
 from reportlab.platypus import Paragraph
 
-from lms.text import nfc
+from core.text import nfc
 
 if TYPE_CHECKING:
     from certificates.models import Certificate, CertificateTemplate

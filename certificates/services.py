@@ -63,8 +63,8 @@ from certificates.models import (
     SerialCounter,
 )
 from certificates.pdf import print_data, render_pdf
-from lms.errors import ServiceError
-from lms.text import collapse_spaces, fold, nfc
+from core.errors import ServiceError
+from core.text import collapse_spaces, fold, nfc
 
 MANAGER_ROLES = (Role.ORGANISER, Role.ADMIN)
 

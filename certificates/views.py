@@ -17,7 +17,7 @@ from accounts.decorators import staff_required
 from certificates import badges, selectors, services
 from certificates.forms import CodeForm, PdfCheckForm, ReissueForm, RevokeForm
 from certificates.models import CertificateBatch
-from lms.errors import ServiceError
+from core.errors import ServiceError
 
 MANAGERS = services.MANAGER_ROLES
 

@@ -36,8 +36,8 @@ from wagtail.query import PageQuerySet
 from wagtail.search import index
 
 from cms.blocks import RICH_TEXT_FEATURES, BodyStreamBlock, WhatIsNewStreamBlock
-from lms.fields import NFCCharField, NFCTextField
-from lms.text import collapse_spaces, nfc
+from core.fields import NFCCharField, NFCTextField
+from core.text import collapse_spaces, nfc
 
 LISTING_PAGE_SIZE = 20
 

@@ -27,7 +27,7 @@ from bleach.html5lib_shim import Filter
 from bleach.sanitizer import Cleaner
 from django.conf import settings
 
-from lms.text import nfc
+from core.text import nfc
 
 Token = dict[str, Any]
 

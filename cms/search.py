@@ -33,7 +33,7 @@ from wagtail.models import Page
 from wagtail.rich_text import get_text_for_indexing
 
 from cms.models import SearchEntry
-from lms.text import collapse_spaces, fold
+from core.text import collapse_spaces, fold
 
 MAX_QUERY_LENGTH = 200
 MAX_TOKENS = 8

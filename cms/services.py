@@ -17,7 +17,7 @@ from wagtail.models import Revision
 
 from accounts.models import User as UserModel
 from cms.models import RegulationNotice, RegulationPage, RegulationSubscription
-from lms.errors import ServiceError
+from core.errors import ServiceError
 
 logger = logging.getLogger(__name__)
 

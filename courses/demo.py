@@ -25,9 +25,9 @@ from django.utils import timezone
 from accounts.models import OrgUnit, User
 from cms.demo import _upsert
 from cms.models import HomePage, RegulationPage
+from core.errors import ServiceError
 from courses import services
 from courses.models import CourseIndexPage, CoursePage, Enrolment, ModulePage
-from lms.errors import ServiceError
 
 LAW_2003 = "15/2003/QH11"
 LAW_2022 = "06/2022/QH15"

@@ -7,7 +7,7 @@ import io
 
 from django.utils.translation import gettext as _
 
-from lms.spreadsheets import safe_cell
+from core.spreadsheets import safe_cell
 
 
 def _people_header() -> list[str]:

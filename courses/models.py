@@ -20,8 +20,8 @@ from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Page
 
 from cms.blocks import RICH_TEXT_FEATURES
+from core.fields import NFCTextField
 from courses.blocks import ModuleStreamBlock
-from lms.fields import NFCTextField
 
 
 class CourseIndexPage(Page):

@@ -25,9 +25,9 @@ from accounts.models import User
 from accounts.roles import Role
 from accounts.scopes import can_manage_user, has_role, users_in_scope
 from cms.models import RegulationPage
+from core.errors import ServiceError
 from courses import selectors
 from courses.models import CoursePage, Enrolment, ModulePage, ModuleProgress, ModuleReviewFlag, RefresherNotice
-from lms.errors import ServiceError
 
 logger = logging.getLogger(__name__)
 

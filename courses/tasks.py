@@ -4,8 +4,8 @@ import logging
 
 from celery import shared_task
 
+from core.errors import ServiceError
 from courses import services
-from lms.errors import ServiceError
 
 logger = logging.getLogger(__name__)
 

@@ -15,10 +15,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.decorators import staff_required
 from accounts.scopes import units_in_scope, users_in_scope
+from core.errors import ServiceError
 from courses import exports, selectors, services
 from courses.forms import AssignForm, ReportFilterForm
 from courses.models import CoursePage, Enrolment, ModulePage, RefresherNotice
-from lms.errors import ServiceError
 
 MANAGERS = services.MANAGER_ROLES
 

@@ -28,12 +28,12 @@ from django.utils import timezone
 from accounts.models import OrgUnit, User
 from accounts.services import orgunit_create
 from cms.models import HomePage
+from core.errors import ServiceError
+from core.text import fold
 from courses.models import CoursePage
 from events.models import Attendance, EventIndexPage, EventPage, EventSession, Registration, UnitQuota
 from events.selectors import certificate_standings
 from events.services import event_achievement, status_for
-from lms.errors import ServiceError
-from lms.text import fold
 from quizzes.models import Quiz
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")

@@ -9,8 +9,8 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.spreadsheets import safe_cell
 from events.models import Attendance, EventPage, Registration
-from lms.spreadsheets import safe_cell
 
 
 def attendance_xlsx(event: EventPage) -> bytes:

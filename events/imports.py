@@ -18,12 +18,12 @@ from django.utils.translation import gettext_lazy
 
 from accounts.models import OrgUnit, User, UserManager
 from accounts.scopes import AnyUser
+from core.errors import ServiceError
+from core.legacy_vn import LegacyFixer
+from core.spreadsheets import Column, build_template, read_spreadsheet
+from core.text import collapse_spaces
 from events.models import EventPage, Registration
 from events.permissions import can_register_into_unit
-from lms.errors import ServiceError
-from lms.legacy_vn import LegacyFixer
-from lms.spreadsheets import Column, build_template, read_spreadsheet
-from lms.text import collapse_spaces
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 

@@ -21,7 +21,7 @@ from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFi
 from wagtail.fields import RichTextField
 from wagtail.models import Orderable, Page
 
-from lms.fields import NFCCharField, NFCTextField
+from core.fields import NFCCharField, NFCTextField
 
 
 class EventIndexPage(Page):
@@ -312,7 +312,7 @@ class Registration(models.Model):
         return f"{self.full_name} – {self.event_id}"
 
     def save(self, *args, **kwargs) -> None:
-        from lms.text import fold
+        from core.text import fold
 
         self.full_name_folded = fold(self.full_name or "")[:150]
         super().save(*args, **kwargs)

@@ -11,8 +11,8 @@ from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from accounts.scopes import AnyUser
+from core.text import collapse_spaces, fold
 from events.models import Attendance, EventPage, EventSession, Registration
-from lms.text import collapse_spaces, fold
 
 if TYPE_CHECKING:
     from certificates.models import Certificate

@@ -13,11 +13,11 @@ from accounts.models import OrgUnit, User
 from accounts.roles import ROLE_GROUPS, Role
 from certificates.models import Certificate, CertificateBatch
 from certificates.services import Achievement, BatchItem, certificate_batch_start, certificate_issue
+from core.errors import ServiceError
+from core.text import collapse_spaces, nfc
 from events import selectors
 from events.models import Attendance, EventIndexPage, EventPage, EventSession, Registration, ScanNonce, UnitQuota
 from events.tokens import ticket_uuid
-from lms.errors import ServiceError
-from lms.text import collapse_spaces, nfc
 
 UNDO_WINDOW = datetime.timedelta(minutes=1)
 # How far a queued offline scan time may lie in the future (clock skew) or past.

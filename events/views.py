@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.decorators import staff_required
 from accounts.roles import Role
 from accounts.scopes import users_in_scope
+from core.errors import ServiceError
 from events import imports, selectors, services
 from events.exports import attendance_xlsx, sign_in_sheet_pdf
 from events.forms import CheckInForm, ImportForm, NominateForm, SelfRegistrationForm
@@ -36,7 +37,6 @@ from events.tokens import (
     session_code_session_id,
     ticket_token,
 )
-from lms.errors import ServiceError
 
 MANAGERS = (Role.ORGANISER, Role.ADMIN)
 NOMINATORS = (Role.ORGANISER, Role.ADMIN, Role.COORDINATOR)

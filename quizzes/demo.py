@@ -18,7 +18,7 @@ from decimal import Decimal
 
 from cms.models import RegulationPage
 from cms.sanitize import sanitize_html
-from lms.errors import ServiceError
+from core.errors import ServiceError
 from quizzes.models import CaseStudy, Category, Option, Question, QuestionType, Quiz, QuizRule
 from quizzes.services import OptionData, QuestionData, question_problems
 

@@ -21,9 +21,9 @@ from django.utils.translation import gettext as _
 
 from cms.models import RegulationPage
 from cms.sanitize import html_to_text, sanitize_html
-from lms.errors import ServiceError
-from lms.spreadsheets import Column, build_template, read_spreadsheet, safe_cell, unsafe_cell
-from lms.text import fold, nfc
+from core.errors import ServiceError
+from core.spreadsheets import Column, build_template, read_spreadsheet, safe_cell, unsafe_cell
+from core.text import fold, nfc
 from quizzes.models import Category, Difficulty, Question, QuestionType
 from quizzes.services import FALSE_TEXT, TRUE_TEXT, OptionData, QuestionData, question_problems, true_false_options
 

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 
 from cms.sanitize import html_to_text
-from lms.text import collapse_spaces, fold, nfc
+from core.text import collapse_spaces, fold, nfc
 from quizzes.models import Option, Question, QuestionType
 
 ZERO = Decimal("0")

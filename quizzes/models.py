@@ -23,7 +23,7 @@ from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFi
 from wagtail.models import Orderable
 
 from cms.sanitize import html_to_text, sanitize_html
-from lms.fields import NFCCharField, NFCTextField
+from core.fields import NFCCharField, NFCTextField
 
 
 class Category(models.Model):

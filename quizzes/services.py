@@ -26,8 +26,8 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from cms.models import RegulationPage
 from cms.sanitize import html_to_text, sanitize_html
-from lms.errors import ServiceError
-from lms.text import nfc
+from core.errors import ServiceError
+from core.text import nfc
 from quizzes import grading
 from quizzes.models import (
     Attempt,

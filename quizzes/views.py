@@ -23,7 +23,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.decorators import staff_required
 from accounts.roles import Role
-from lms.errors import ServiceError
+from core.errors import ServiceError
 from quizzes import formats, selectors, services
 from quizzes.forms import ImportForm
 from quizzes.models import Attempt, AttemptQuestion, Category, Option, Quiz

@@ -5,7 +5,7 @@ import django.core.validators
 import django.db.models.deletion
 import django.db.models.functions.text
 import django.utils.timezone
-import lms.fields
+import core.fields
 from django.db import migrations, models
 
 
@@ -26,9 +26,9 @@ class Migration(migrations.Migration):
                 ('depth', models.PositiveIntegerField()),
                 ('numchild', models.PositiveIntegerField(default=0)),
                 ('code', models.CharField(max_length=40, unique=True, validators=[django.core.validators.RegexValidator('^[A-Z0-9][A-Z0-9._-]{0,39}$', 'A unit code has capital letters without accents, digits and . _ - only (at most 40 characters).')], verbose_name='unit code')),
-                ('name', lms.fields.NFCCharField(max_length=255, verbose_name='unit name')),
+                ('name', core.fields.NFCCharField(max_length=255, verbose_name='unit name')),
                 ('kind', models.CharField(choices=[('ministry', 'Ministry or sector'), ('province', 'Province or city'), ('department', 'Provincial department'), ('unit', 'Agency or unit'), ('enterprise', 'Enterprise'), ('other', 'Other')], default='unit', max_length=20, verbose_name='kind')),
-                ('cluster', lms.fields.NFCCharField(blank=True, help_text='The group of units that compete with each other; reports group by it.', max_length=120, verbose_name='emulation block or cluster')),
+                ('cluster', core.fields.NFCCharField(blank=True, help_text='The group of units that compete with each other; reports group by it.', max_length=120, verbose_name='emulation block or cluster')),
                 ('is_active', models.BooleanField(default=True, verbose_name='active')),
             ],
             options={
@@ -44,8 +44,8 @@ class Migration(migrations.Migration):
                 ('last_login', models.DateTimeField(blank=True, null=True, verbose_name='last login')),
                 ('is_superuser', models.BooleanField(default=False, help_text='Designates that this user has all permissions without explicitly assigning them.', verbose_name='superuser status')),
                 ('email', models.EmailField(max_length=254, unique=True, verbose_name='email')),
-                ('full_name', lms.fields.NFCCharField(max_length=150, verbose_name='full name')),
-                ('position', lms.fields.NFCCharField(blank=True, max_length=150, verbose_name='position')),
+                ('full_name', core.fields.NFCCharField(max_length=150, verbose_name='full name')),
+                ('position', core.fields.NFCCharField(blank=True, max_length=150, verbose_name='position')),
                 ('phone', models.CharField(blank=True, max_length=20, validators=[django.core.validators.RegexValidator('^\\+?[0-9 .()-]{8,20}$', 'Enter a valid phone number.')], verbose_name='phone')),
                 ('is_active', models.BooleanField(default=True, verbose_name='active')),
                 ('date_joined', models.DateTimeField(default=django.utils.timezone.now, verbose_name='date joined')),

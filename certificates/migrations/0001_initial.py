@@ -2,7 +2,7 @@
 
 import certificates.models
 import django.db.models.deletion
-import lms.fields
+import core.fields
 import wagtail.models.preview
 from django.conf import settings
 from django.db import migrations, models
@@ -24,14 +24,14 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('code', models.CharField(default=certificates.models.generate_code, editable=False, max_length=32, unique=True, verbose_name='verification code')),
-                ('serial', lms.fields.NFCCharField(max_length=40, unique=True, verbose_name='serial')),
+                ('serial', core.fields.NFCCharField(max_length=40, unique=True, verbose_name='serial')),
                 ('kind', models.CharField(choices=[('course', 'Course'), ('event', 'Event')], max_length=10, verbose_name='kind')),
                 ('status', models.CharField(choices=[('valid', 'Valid'), ('revoked', 'Revoked'), ('superseded', 'Replaced by a reissued certificate')], default='valid', max_length=12, verbose_name='status')),
-                ('holder_name', lms.fields.NFCCharField(max_length=150, verbose_name="holder's name as printed")),
-                ('holder_unit', lms.fields.NFCCharField(blank=True, max_length=255, verbose_name="holder's unit as printed")),
-                ('achievement_title', lms.fields.NFCCharField(max_length=255, verbose_name='achievement')),
+                ('holder_name', core.fields.NFCCharField(max_length=150, verbose_name="holder's name as printed")),
+                ('holder_unit', core.fields.NFCCharField(blank=True, max_length=255, verbose_name="holder's unit as printed")),
+                ('achievement_title', core.fields.NFCCharField(max_length=255, verbose_name='achievement')),
                 ('achievement_url', models.URLField(blank=True, max_length=500, verbose_name='achievement address')),
-                ('criteria', lms.fields.NFCTextField(blank=True, verbose_name='criteria')),
+                ('criteria', core.fields.NFCTextField(blank=True, verbose_name='criteria')),
                 ('hours', models.DecimalField(blank=True, decimal_places=1, max_digits=6, null=True, verbose_name='hours')),
                 ('sessions_attended', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='sessions attended')),
                 ('sessions_total', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='sessions in total')),
@@ -40,7 +40,7 @@ class Migration(migrations.Migration):
                 ('completed_on', models.DateField(verbose_name='completed on')),
                 ('issued_at', models.DateTimeField(verbose_name='issued at')),
                 ('revoked_at', models.DateTimeField(blank=True, null=True, verbose_name='revoked at')),
-                ('revocation_reason', lms.fields.NFCTextField(blank=True, verbose_name='reason for revocation')),
+                ('revocation_reason', core.fields.NFCTextField(blank=True, verbose_name='reason for revocation')),
                 ('pdf', models.FileField(blank=True, upload_to='certificates/pdf/', verbose_name='PDF')),
                 ('pdf_sha256', models.CharField(blank=True, db_index=True, max_length=64, verbose_name='SHA-256 of the PDF')),
                 ('emailed_at', models.DateTimeField(blank=True, null=True, verbose_name='emailed at')),
@@ -62,7 +62,7 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('action', models.CharField(choices=[('issued', 'Issued'), ('revoked', 'Revoked'), ('reissued', 'Reissued'), ('superseded', 'Replaced')], max_length=12, verbose_name='action')),
                 ('at', models.DateTimeField(auto_now_add=True, verbose_name='at')),
-                ('reason', lms.fields.NFCTextField(blank=True, verbose_name='reason')),
+                ('reason', core.fields.NFCTextField(blank=True, verbose_name='reason')),
                 ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='by')),
                 ('certificate', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='events', to='certificates.certificate')),
             ],
@@ -76,19 +76,19 @@ class Migration(migrations.Migration):
             name='CertificateTemplate',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', lms.fields.NFCCharField(help_text='For editors; not printed.', max_length=120, unique=True, verbose_name='name')),
+                ('name', core.fields.NFCCharField(help_text='For editors; not printed.', max_length=120, unique=True, verbose_name='name')),
                 ('is_default', models.BooleanField(default=False, help_text='Used when a course or event names no template.', verbose_name='default template')),
-                ('issuing_body_parent', lms.fields.NFCCharField(blank=True, help_text='Printed above the issuing body, top left.', max_length=150, verbose_name='parent body')),
-                ('issuing_body', lms.fields.NFCCharField(help_text='Printed top left, in capitals.', max_length=150, verbose_name='issuing body')),
-                ('national_title', lms.fields.NFCCharField(default='CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM', max_length=150, verbose_name='national title')),
-                ('motto', lms.fields.NFCCharField(default='Độc lập – Tự do – Hạnh phúc', max_length=150, verbose_name='motto')),
-                ('serial_prefix', lms.fields.NFCCharField(default='TĐKT', help_text='Serials read PREFIX-YEAR-NUMBER, e.g. TĐKT-2015-000123.', max_length=20, verbose_name='serial prefix')),
-                ('title', lms.fields.NFCCharField(default='GIẤY CHỨNG NHẬN', max_length=120, verbose_name='title')),
-                ('body', lms.fields.NFCTextField(default='Chứng nhận ông/bà: {name}\nĐơn vị công tác: {unit}\nĐã tham gia và hoàn thành chương trình tập huấn\n{achievement}\nThời gian: {dates}\nThời lượng: {hours} giờ\nSố chuyên đề tham dự: {sessions}\nKết quả: {score} điểm', help_text='One line per line on the certificate. Placeholders: {name}, {unit}, {achievement}, {hours}, {sessions}, {score}, {dates}, {date}, {serial}. A line whose placeholders are all empty (for example hours of an event that has none) is left out.', verbose_name='body text')),
-                ('place', lms.fields.NFCCharField(help_text='Printed in the date line: "Đà Nẵng, ngày 25 tháng 8 năm 2015".', max_length=80, verbose_name='place')),
-                ('signatory_title', lms.fields.NFCTextField(help_text='One line per line, e.g. KT. BỘ TRƯỞNG / THỨ TRƯỞNG.', max_length=200, verbose_name="signatory's title")),
-                ('signatory_name', lms.fields.NFCCharField(blank=True, help_text='Leave empty to have it written by hand.', max_length=120, verbose_name="signatory's name")),
-                ('verification_label', lms.fields.NFCCharField(default='Quét mã QR hoặc truy cập địa chỉ sau để xác minh giấy chứng nhận:', max_length=200, verbose_name='verification note')),
+                ('issuing_body_parent', core.fields.NFCCharField(blank=True, help_text='Printed above the issuing body, top left.', max_length=150, verbose_name='parent body')),
+                ('issuing_body', core.fields.NFCCharField(help_text='Printed top left, in capitals.', max_length=150, verbose_name='issuing body')),
+                ('national_title', core.fields.NFCCharField(default='CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM', max_length=150, verbose_name='national title')),
+                ('motto', core.fields.NFCCharField(default='Độc lập – Tự do – Hạnh phúc', max_length=150, verbose_name='motto')),
+                ('serial_prefix', core.fields.NFCCharField(default='TĐKT', help_text='Serials read PREFIX-YEAR-NUMBER, e.g. TĐKT-2015-000123.', max_length=20, verbose_name='serial prefix')),
+                ('title', core.fields.NFCCharField(default='GIẤY CHỨNG NHẬN', max_length=120, verbose_name='title')),
+                ('body', core.fields.NFCTextField(default='Chứng nhận ông/bà: {name}\nĐơn vị công tác: {unit}\nĐã tham gia và hoàn thành chương trình tập huấn\n{achievement}\nThời gian: {dates}\nThời lượng: {hours} giờ\nSố chuyên đề tham dự: {sessions}\nKết quả: {score} điểm', help_text='One line per line on the certificate. Placeholders: {name}, {unit}, {achievement}, {hours}, {sessions}, {score}, {dates}, {date}, {serial}. A line whose placeholders are all empty (for example hours of an event that has none) is left out.', verbose_name='body text')),
+                ('place', core.fields.NFCCharField(help_text='Printed in the date line: "Đà Nẵng, ngày 25 tháng 8 năm 2015".', max_length=80, verbose_name='place')),
+                ('signatory_title', core.fields.NFCTextField(help_text='One line per line, e.g. KT. BỘ TRƯỞNG / THỨ TRƯỞNG.', max_length=200, verbose_name="signatory's title")),
+                ('signatory_name', core.fields.NFCCharField(blank=True, help_text='Leave empty to have it written by hand.', max_length=120, verbose_name="signatory's name")),
+                ('verification_label', core.fields.NFCCharField(default='Quét mã QR hoặc truy cập địa chỉ sau để xác minh giấy chứng nhận:', max_length=200, verbose_name='verification note')),
                 ('background', models.ForeignKey(blank=True, help_text='Optional; stretched over the whole A4 landscape page, replacing the printed border.', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='wagtailimages.image', verbose_name='background')),
                 ('logo', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='wagtailimages.image', verbose_name='logo')),
                 ('signature_image', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='wagtailimages.image', verbose_name='signature image')),
@@ -103,7 +103,7 @@ class Migration(migrations.Migration):
             name='CertificateBatch',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', lms.fields.NFCCharField(max_length=255, verbose_name='title')),
+                ('title', core.fields.NFCCharField(max_length=255, verbose_name='title')),
                 ('created_at', models.DateTimeField(auto_now_add=True)),
                 ('finished_at', models.DateTimeField(blank=True, null=True)),
                 ('status', models.CharField(choices=[('pending', 'Waiting'), ('running', 'In progress'), ('done', 'Done'), ('failed', 'Failed')], default='pending', max_length=10)),

@@ -3,7 +3,7 @@
 import cms.models
 import django.core.validators
 import django.db.models.deletion
-import lms.fields
+import core.fields
 import modelcluster.fields
 import wagtail.fields
 from django.conf import settings
@@ -62,7 +62,7 @@ class Migration(migrations.Migration):
             name='StandardPage',
             fields=[
                 ('page_ptr', models.OneToOneField(auto_created=True, on_delete=django.db.models.deletion.CASCADE, parent_link=True, primary_key=True, serialize=False, to='wagtailcore.page')),
-                ('intro', lms.fields.NFCTextField(blank=True, help_text='One or two sentences shown under the title.', verbose_name='introduction')),
+                ('intro', core.fields.NFCTextField(blank=True, help_text='One or two sentences shown under the title.', verbose_name='introduction')),
                 ('body', wagtail.fields.StreamField([('heading', 0), ('paragraph', 1), ('image', 5), ('document', 8), ('quote', 11)], blank=True, block_lookup={0: ('cms.blocks.HeadingBlock', (), {}), 1: ('wagtail.blocks.RichTextBlock', (), {'features': ['h3', 'h4', 'bold', 'italic', 'ol', 'ul', 'link', 'document-link'], 'label': 'Paragraph', 'template': 'cms/blocks/paragraph.html'}), 2: ('wagtail.images.blocks.ImageChooserBlock', (), {'label': 'Image'}), 3: ('wagtail.blocks.CharBlock', (), {'label': 'Caption', 'max_length': 255, 'required': False}), 4: ('wagtail.blocks.CharBlock', (), {'help_text': 'Describe the image for people who cannot see it; leave empty if it is decorative.', 'label': 'Text alternative', 'max_length': 255, 'required': False}), 5: ('wagtail.blocks.StructBlock', [[('image', 2), ('caption', 3), ('alt_text', 4)]], {}), 6: ('wagtail.documents.blocks.DocumentChooserBlock', (), {'label': 'Document'}), 7: ('wagtail.blocks.CharBlock', (), {'help_text': "Leave empty to use the document's title.", 'label': 'Link text', 'max_length': 255, 'required': False}), 8: ('wagtail.blocks.StructBlock', [[('document', 6), ('title', 7)]], {}), 9: ('wagtail.blocks.TextBlock', (), {'label': 'Quotation'}), 10: ('wagtail.blocks.CharBlock', (), {'label': 'Source', 'max_length': 255, 'required': False}), 11: ('wagtail.blocks.StructBlock', [[('text', 9), ('source', 10)]], {})}, verbose_name='body')),
             ],
             options={
@@ -75,12 +75,12 @@ class Migration(migrations.Migration):
             name='CampaignPage',
             fields=[
                 ('page_ptr', models.OneToOneField(auto_created=True, on_delete=django.db.models.deletion.CASCADE, parent_link=True, primary_key=True, serialize=False, to='wagtailcore.page')),
-                ('launched_by', lms.fields.NFCCharField(blank=True, max_length=255, verbose_name='launched by')),
+                ('launched_by', core.fields.NFCCharField(blank=True, max_length=255, verbose_name='launched by')),
                 ('launch_date', models.DateField(blank=True, null=True, verbose_name='launch date')),
                 ('start_year', models.PositiveSmallIntegerField(blank=True, null=True, validators=[django.core.validators.MinValueValidator(1945), django.core.validators.MaxValueValidator(2100)], verbose_name='from year')),
                 ('end_year', models.PositiveSmallIntegerField(blank=True, null=True, validators=[django.core.validators.MinValueValidator(1945), django.core.validators.MaxValueValidator(2100)], verbose_name='to year')),
-                ('period_note', lms.fields.NFCCharField(blank=True, help_text='When the period is not a span of years, say it in words.', max_length=255, verbose_name='period (as text)')),
-                ('summary', lms.fields.NFCTextField(help_text='What the campaign is about, in a few plain sentences.', verbose_name='summary')),
+                ('period_note', core.fields.NFCCharField(blank=True, help_text='When the period is not a span of years, say it in words.', max_length=255, verbose_name='period (as text)')),
+                ('summary', core.fields.NFCTextField(help_text='What the campaign is about, in a few plain sentences.', verbose_name='summary')),
                 ('goals', wagtail.fields.RichTextField(blank=True, verbose_name='goals')),
                 ('criteria', wagtail.fields.RichTextField(blank=True, verbose_name='criteria')),
             ],
@@ -96,9 +96,9 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('sort_order', models.IntegerField(blank=True, editable=False, null=True)),
-                ('name', lms.fields.NFCCharField(help_text='A person or a collective.', max_length=255, verbose_name='name')),
-                ('unit', lms.fields.NFCCharField(blank=True, max_length=255, verbose_name='unit')),
-                ('achievement', lms.fields.NFCTextField(verbose_name='achievement')),
+                ('name', core.fields.NFCCharField(help_text='A person or a collective.', max_length=255, verbose_name='name')),
+                ('unit', core.fields.NFCCharField(blank=True, max_length=255, verbose_name='unit')),
+                ('achievement', core.fields.NFCTextField(verbose_name='achievement')),
                 ('photo', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='wagtailimages.image', verbose_name='photo')),
                 ('page', modelcluster.fields.ParentalKey(on_delete=django.db.models.deletion.CASCADE, related_name='advanced_examples', to='cms.campaignpage')),
             ],
@@ -115,13 +115,13 @@ class Migration(migrations.Migration):
                 ('page_ptr', models.OneToOneField(auto_created=True, on_delete=django.db.models.deletion.CASCADE, parent_link=True, primary_key=True, serialize=False, to='wagtailcore.page')),
                 ('document_number', cms.models.DocumentNumberField(error_messages={'unique': 'Another regulation already has this document number.'}, help_text='As printed on the document: 13/2015/TT-BTTTT, 39-CT/TW, 06/2022/QH15…', max_length=50, unique=True, validators=[django.core.validators.RegexValidator('^(?:[0-9]{1,5}/(?:19|20)[0-9]{2}/[A-ZĐ][A-ZĐa-z0-9]*(?:-[A-ZĐ][A-ZĐa-z0-9]*)*|[0-9]{1,5}/[A-ZĐ][A-ZĐa-z0-9]*(?:-[A-ZĐ][A-ZĐa-z0-9]*)*|[0-9]{1,5}-[A-ZĐ][A-ZĐa-z0-9]*(?:-[A-ZĐ][A-ZĐa-z0-9]*)*/[A-ZĐ][A-ZĐa-z0-9]*(?:-[A-ZĐ][A-ZĐa-z0-9]*)*)$', 'Enter the document number as printed on the document, for example 13/2015/TT-BTTTT, 105/CT-BTTTT, 39-CT/TW or 06/2022/QH15.', code='invalid_document_number')], verbose_name='document number')),
                 ('document_type', models.CharField(choices=[('law', 'Law'), ('decree', 'Decree'), ('circular', 'Circular'), ('directive', 'Directive'), ('plan', 'Plan'), ('decision', 'Decision'), ('official_letter', 'Official letter'), ('guidance', 'Guidance')], max_length=20, verbose_name='document type')),
-                ('issuing_body', lms.fields.NFCCharField(max_length=255, verbose_name='issuing body')),
-                ('signer', lms.fields.NFCCharField(blank=True, max_length=150, verbose_name='signed by')),
+                ('issuing_body', core.fields.NFCCharField(max_length=255, verbose_name='issuing body')),
+                ('signer', core.fields.NFCCharField(blank=True, max_length=150, verbose_name='signed by')),
                 ('date_issued', models.DateField(blank=True, help_text='May be left empty only when the document number carries the year (06/2022/QH15).', null=True, verbose_name='date issued')),
                 ('year_issued', models.PositiveSmallIntegerField(db_index=True, editable=False, null=True, verbose_name='year issued')),
                 ('date_in_force', models.DateField(blank=True, help_text='Leave empty if the document takes effect on the date it is issued.', null=True, verbose_name='date in force')),
                 ('expiry_date', models.DateField(blank=True, null=True, verbose_name='expiry date')),
-                ('summary', lms.fields.NFCTextField(help_text='What the document is about, in a few plain sentences.', verbose_name='summary')),
+                ('summary', core.fields.NFCTextField(help_text='What the document is about, in a few plain sentences.', verbose_name='summary')),
                 ('what_is_new', wagtail.fields.StreamField([('provision', 3), ('paragraph', 4)], blank=True, block_lookup={0: ('wagtail.blocks.CharBlock', (), {'help_text': 'For example: Article 5, clause 2. Or the part of the document the change concerns.', 'label': 'Article reference', 'max_length': 255}), 1: ('wagtail.blocks.TextBlock', (), {'help_text': 'Leave empty for a provision that did not exist before.', 'label': 'Previous wording', 'required': False}), 2: ('wagtail.blocks.TextBlock', (), {'label': 'New wording'}), 3: ('wagtail.blocks.StructBlock', [[('article', 0), ('old_wording', 1), ('new_wording', 2)]], {}), 4: ('wagtail.blocks.RichTextBlock', (), {'features': ['h3', 'h4', 'bold', 'italic', 'ol', 'ul', 'link', 'document-link'], 'label': 'Explanation', 'template': 'cms/blocks/paragraph.html'})}, verbose_name='what is new')),
                 ('notify_subscribers', models.BooleanField(default=True, help_text='Untick for corrections that trainees need not be told about.', verbose_name='email subscribers when published')),
                 ('supersedes', models.ForeignKey(blank=True, help_text='The older regulation this one replaces. Once this page is published the older one shows as superseded.', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='superseded_by', to='cms.regulationpage', verbose_name='supersedes')),
@@ -152,7 +152,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('sort_order', models.IntegerField(blank=True, editable=False, null=True)),
-                ('title', lms.fields.NFCCharField(blank=True, help_text="Leave empty to use the document's title.", max_length=255, verbose_name='link text')),
+                ('title', core.fields.NFCCharField(blank=True, help_text="Leave empty to use the document's title.", max_length=255, verbose_name='link text')),
                 ('document', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='wagtaildocs.document', verbose_name='document')),
                 ('page', modelcluster.fields.ParentalKey(on_delete=django.db.models.deletion.CASCADE, related_name='attachments', to='cms.regulationpage')),
             ],

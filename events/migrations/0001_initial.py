@@ -2,7 +2,7 @@
 
 import django.db.models.deletion
 import django.utils.timezone
-import lms.fields
+import core.fields
 import modelcluster.fields
 import uuid
 import wagtail.fields
@@ -38,11 +38,11 @@ class Migration(migrations.Migration):
             fields=[
                 ('page_ptr', models.OneToOneField(auto_created=True, on_delete=django.db.models.deletion.CASCADE, parent_link=True, primary_key=True, serialize=False, to='wagtailcore.page')),
                 ('description', wagtail.fields.RichTextField(blank=True, verbose_name='description')),
-                ('venue', lms.fields.NFCCharField(max_length=200, verbose_name='venue')),
-                ('address', lms.fields.NFCCharField(blank=True, max_length=300, verbose_name='address')),
+                ('venue', core.fields.NFCCharField(max_length=200, verbose_name='venue')),
+                ('address', core.fields.NFCCharField(blank=True, max_length=300, verbose_name='address')),
                 ('starts_at', models.DateTimeField(verbose_name='starts at')),
                 ('ends_at', models.DateTimeField(verbose_name='ends at')),
-                ('audience', lms.fields.NFCTextField(blank=True, verbose_name='audience')),
+                ('audience', core.fields.NFCTextField(blank=True, verbose_name='audience')),
                 ('capacity', models.PositiveIntegerField(default=100, verbose_name='capacity')),
                 ('registration_opens', models.DateTimeField(blank=True, null=True, verbose_name='registration opens')),
                 ('registration_closes', models.DateTimeField(blank=True, null=True, verbose_name='registration closes')),
@@ -64,9 +64,9 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('sort_order', models.IntegerField(blank=True, editable=False, null=True)),
-                ('title', lms.fields.NFCCharField(max_length=300, verbose_name='topic')),
-                ('speaker', lms.fields.NFCCharField(blank=True, max_length=200, verbose_name='speaker')),
-                ('room', lms.fields.NFCCharField(blank=True, max_length=100, verbose_name='room')),
+                ('title', core.fields.NFCCharField(max_length=300, verbose_name='topic')),
+                ('speaker', core.fields.NFCCharField(blank=True, max_length=200, verbose_name='speaker')),
+                ('room', core.fields.NFCCharField(blank=True, max_length=100, verbose_name='room')),
                 ('starts_at', models.DateTimeField(verbose_name='starts at')),
                 ('ends_at', models.DateTimeField(verbose_name='ends at')),
                 ('required', models.BooleanField(default=True, verbose_name='required')),
@@ -84,11 +84,11 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('uuid', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
-                ('full_name', lms.fields.NFCCharField(max_length=150, verbose_name='full name')),
+                ('full_name', core.fields.NFCCharField(max_length=150, verbose_name='full name')),
                 ('full_name_folded', models.CharField(db_index=True, editable=False, max_length=150)),
-                ('position', lms.fields.NFCCharField(blank=True, max_length=150, verbose_name='position')),
+                ('position', core.fields.NFCCharField(blank=True, max_length=150, verbose_name='position')),
                 ('phone', models.CharField(blank=True, max_length=20, verbose_name='phone')),
-                ('notes', lms.fields.NFCTextField(blank=True, verbose_name='notes')),
+                ('notes', core.fields.NFCTextField(blank=True, verbose_name='notes')),
                 ('status', models.CharField(choices=[('confirmed', 'Confirmed'), ('waitlisted', 'Waiting list'), ('cancelled', 'Cancelled')], default='confirmed', max_length=20, verbose_name='status')),
                 ('seat', models.PositiveIntegerField(blank=True, editable=False, null=True)),
                 ('source', models.CharField(choices=[('self', 'Self-registration'), ('coordinator', 'Nominated by unit'), ('import', 'Imported')], default='self', max_length=20)),

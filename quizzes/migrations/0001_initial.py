@@ -3,7 +3,7 @@
 import django.core.validators
 import django.db.models.deletion
 import django.utils.timezone
-import lms.fields
+import core.fields
 import modelcluster.fields
 import uuid
 from decimal import Decimal
@@ -25,8 +25,8 @@ class Migration(migrations.Migration):
             name='CaseStudy',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', lms.fields.NFCCharField(max_length=200, unique=True, verbose_name='title')),
-                ('scenario', lms.fields.NFCTextField(help_text='HTML; sanitised when saved.', verbose_name='scenario')),
+                ('title', core.fields.NFCCharField(max_length=200, unique=True, verbose_name='title')),
+                ('scenario', core.fields.NFCTextField(help_text='HTML; sanitised when saved.', verbose_name='scenario')),
             ],
             options={
                 'verbose_name': 'case study',
@@ -38,8 +38,8 @@ class Migration(migrations.Migration):
             name='Category',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', lms.fields.NFCCharField(max_length=200, unique=True, verbose_name='name')),
-                ('description', lms.fields.NFCTextField(blank=True, verbose_name='description')),
+                ('name', core.fields.NFCCharField(max_length=200, unique=True, verbose_name='name')),
+                ('description', core.fields.NFCTextField(blank=True, verbose_name='description')),
             ],
             options={
                 'verbose_name': 'question category',
@@ -72,10 +72,10 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('qtype', models.CharField(choices=[('single', 'Single choice'), ('multiple', 'Multiple choice'), ('truefalse', 'True/false'), ('short', 'Short answer'), ('matching', 'Matching')], default='single', max_length=20, verbose_name='type')),
-                ('name', lms.fields.NFCCharField(blank=True, help_text='For editors; GIFT ::title::.', max_length=255, verbose_name='short name')),
-                ('stem', lms.fields.NFCTextField(help_text='HTML; sanitised when saved.', verbose_name='question text')),
-                ('feedback', lms.fields.NFCTextField(blank=True, help_text='Shown in the review; HTML.', verbose_name='explanation')),
-                ('article', lms.fields.NFCCharField(blank=True, help_text='E.g. Điều 24, khoản 2.', max_length=100, verbose_name='article')),
+                ('name', core.fields.NFCCharField(blank=True, help_text='For editors; GIFT ::title::.', max_length=255, verbose_name='short name')),
+                ('stem', core.fields.NFCTextField(help_text='HTML; sanitised when saved.', verbose_name='question text')),
+                ('feedback', core.fields.NFCTextField(blank=True, help_text='Shown in the review; HTML.', verbose_name='explanation')),
+                ('article', core.fields.NFCCharField(blank=True, help_text='E.g. Điều 24, khoản 2.', max_length=100, verbose_name='article')),
                 ('difficulty', models.CharField(choices=[('easy', 'Easy'), ('medium', 'Medium'), ('hard', 'Hard')], default='medium', max_length=10, verbose_name='difficulty')),
                 ('marks', models.DecimalField(decimal_places=2, default=Decimal('1'), max_digits=5, validators=[django.core.validators.MinValueValidator(Decimal('0.01'))], verbose_name='marks')),
                 ('partial_credit', models.BooleanField(default=False, help_text='Multiple choice and matching: give part of the marks.', verbose_name='partial credit')),
@@ -98,11 +98,11 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('sort_order', models.IntegerField(blank=True, editable=False, null=True)),
-                ('text', lms.fields.NFCTextField(help_text='HTML for choices; plain text for short answers and pairs.', verbose_name='text')),
+                ('text', core.fields.NFCTextField(help_text='HTML for choices; plain text for short answers and pairs.', verbose_name='text')),
                 ('is_correct', models.BooleanField(default=False, verbose_name='correct')),
                 ('fraction', models.DecimalField(blank=True, decimal_places=4, help_text='Optional; multiple choice with partial credit (GIFT ~%50%).', max_digits=5, null=True, validators=[django.core.validators.MinValueValidator(Decimal('-1')), django.core.validators.MaxValueValidator(Decimal('1'))], verbose_name='share of the marks')),
-                ('match_text', lms.fields.NFCCharField(blank=True, help_text='Matching: the right-hand item.', max_length=500, verbose_name='matches')),
-                ('feedback', lms.fields.NFCTextField(blank=True, verbose_name='feedback for this option')),
+                ('match_text', core.fields.NFCCharField(blank=True, help_text='Matching: the right-hand item.', max_length=500, verbose_name='matches')),
+                ('feedback', core.fields.NFCTextField(blank=True, verbose_name='feedback for this option')),
                 ('question', modelcluster.fields.ParentalKey(on_delete=django.db.models.deletion.CASCADE, related_name='options', to='quizzes.question')),
             ],
             options={
@@ -134,8 +134,8 @@ class Migration(migrations.Migration):
             name='Quiz',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', lms.fields.NFCCharField(max_length=255, verbose_name='title')),
-                ('description', lms.fields.NFCTextField(blank=True, verbose_name='description')),
+                ('title', core.fields.NFCCharField(max_length=255, verbose_name='title')),
+                ('description', core.fields.NFCTextField(blank=True, verbose_name='description')),
                 ('shuffle_questions', models.BooleanField(default=True, verbose_name='shuffle questions')),
                 ('shuffle_options', models.BooleanField(default=True, verbose_name='shuffle options')),
                 ('questions_per_page', models.PositiveSmallIntegerField(default=0, help_text='0 shows every question on one page.', verbose_name='questions per page')),

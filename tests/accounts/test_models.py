@@ -5,7 +5,7 @@ from django.db import IntegrityError
 
 from accounts.models import User
 from accounts.services import user_create, user_update_profile
-from lms.errors import ServiceError
+from core.errors import ServiceError
 from tests.factories import OrgUnitFactory, UserFactory
 
 DECOMPOSED = unicodedata.normalize("NFD", "Nguyễn Thị Hương")

@@ -11,7 +11,7 @@ from openpyxl import Workbook, load_workbook
 from accounts.imports import orgunits_import
 from accounts.models import OrgUnit
 from accounts.roles import Role
-from lms.errors import ServiceError
+from core.errors import ServiceError
 from tests.factories import OrgUnitFactory, UserFactory
 
 HEADERS = ["Mã đơn vị", "Tên đơn vị", "Mã đơn vị cấp trên", "Loại", "Khối, cụm thi đua"]

@@ -11,7 +11,7 @@ from accounts.scopes import (
     users_in_scope,
 )
 from accounts.services import user_assign_role, user_revoke_role
-from lms.errors import ServiceError
+from core.errors import ServiceError
 from tests.factories import OrgUnitFactory, UserFactory
 
 

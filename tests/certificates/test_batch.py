@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from accounts.roles import Role
 from certificates.models import Certificate, CertificateBatch
 from certificates.services import BatchItem, certificate_batch_process, certificate_batch_start
-from lms.errors import ServiceError
+from core.errors import ServiceError
 from tests.certificates.conftest import achievement_for
 from tests.factories import UserFactory
 

@@ -7,7 +7,7 @@ from django.db import connection, connections
 from certificates.models import Certificate, CertificateEvent
 from certificates.services import certificate_issue, certificate_issue_or_get
 from certificates.tasks import certificate_deliver
-from lms.errors import ServiceError
+from core.errors import ServiceError
 from tests.certificates.conftest import achievement_for
 from tests.conftest import require_service
 from tests.factories import OrgUnitFactory, StandardPageFactory, UserFactory

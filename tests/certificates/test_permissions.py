@@ -3,7 +3,7 @@ import pytest
 from accounts.roles import Role
 from certificates.models import Certificate, CertificateEvent
 from certificates.services import certificate_reissue, certificate_revoke
-from lms.errors import ServiceError
+from core.errors import ServiceError
 from tests.factories import UserFactory
 
 

@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from cms import services, tasks
 from cms.models import RegulationNotice, RegulationPage, RegulationSubscription
-from lms.errors import ServiceError
+from core.errors import ServiceError
 from tests.factories import RegulationPageFactory, UserFactory
 
 SUBSCRIBE_URL = reverse("cms:regulation_subscribe")

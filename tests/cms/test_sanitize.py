@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from cms.sanitize import html_to_text, sanitize_html
-from lms.text import nfc
+from core.text import nfc
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 

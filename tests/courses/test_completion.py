@@ -5,9 +5,9 @@ from decimal import Decimal
 import pytest
 
 from certificates.models import Certificate
+from core.errors import ServiceError
 from courses.models import CoursePage, Enrolment, ModulePage, ModuleProgress
 from courses.services import course_completion_check, enrolment_create, module_complete
-from lms.errors import ServiceError
 from tests.courses.conftest import pass_quiz
 from tests.factories import QuizFactory
 

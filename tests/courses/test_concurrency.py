@@ -5,10 +5,10 @@ import threading
 import pytest
 
 from certificates.models import Certificate, SerialCounter
+from core.errors import ServiceError
 from courses import selectors, services, tasks
 from courses.models import Enrolment, ModuleProgress
 from courses.services import enrolment_create, module_complete
-from lms.errors import ServiceError
 from tests.conftest import require_service
 from tests.courses.conftest import make_course
 from tests.factories import UserFactory

@@ -6,6 +6,7 @@ import pytest
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 
+from core.errors import ServiceError
 from courses.models import CoursePage, Enrolment, ModuleProgress
 from courses.services import (
     enrolment_approve,
@@ -14,7 +15,6 @@ from courses.services import (
     enrolment_leave,
     module_complete,
 )
-from lms.errors import ServiceError
 from tests.courses.conftest import make_course
 
 

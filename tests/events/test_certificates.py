@@ -9,10 +9,10 @@ from django.utils import timezone
 
 from accounts.roles import Role
 from certificates.models import Certificate, CertificateBatch
+from core.errors import ServiceError
 from events.models import Attendance, EventPage, EventSession
 from events.selectors import certificate_standings
 from events.services import event_certificate_issue, event_certificates_bulk_issue
-from lms.errors import ServiceError
 from quizzes.models import Attempt
 from tests.factories import QuizFactory, RegistrationFactory
 

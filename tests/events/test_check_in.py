@@ -5,10 +5,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from core.errors import ServiceError
 from events.models import Attendance, ScanNonce
 from events.services import attendance_check_in, attendance_undo, registration_cancel
 from events.tokens import session_code, ticket_token
-from lms.errors import ServiceError
 from tests.factories import EventPageFactory, EventSessionFactory, RegistrationFactory
 
 

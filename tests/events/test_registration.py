@@ -1,9 +1,9 @@
 import pytest
 from django.db import IntegrityError
 
+from core.errors import ServiceError
 from events.models import EventPage, Registration, UnitQuota
 from events.services import registration_cancel, registration_create
-from lms.errors import ServiceError
 from tests.factories import UserFactory
 
 

@@ -8,9 +8,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from core.spreadsheets import safe_cell
 from events.models import Attendance, EventPage
 from events.selectors import event_report, session_counts
-from lms.spreadsheets import safe_cell
 from tests.factories import OrgUnitFactory, RegistrationFactory, UserFactory
 
 

@@ -4,7 +4,7 @@ import logging
 import pytest
 from django.utils import timezone
 
-from lms.errors import ServiceError
+from core.errors import ServiceError
 from quizzes import services
 from quizzes.models import Attempt, AttemptQuestion, Option
 from quizzes.services import AnswerInput

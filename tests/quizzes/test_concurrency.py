@@ -4,7 +4,7 @@ import threading
 
 import pytest
 
-from lms.errors import ServiceError
+from core.errors import ServiceError
 from quizzes import services
 from quizzes.models import Attempt, AttemptQuestion
 from quizzes.services import AnswerInput

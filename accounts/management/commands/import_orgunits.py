@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from accounts.imports import orgunits_import
-from lms.errors import ServiceError
+from core.errors import ServiceError
 
 
 class Command(BaseCommand):

@@ -1,6 +1,6 @@
 import pytest
 
-from lms.legacy_vn import TCVN3, VNI, LegacyFixer, convert, detect
+from core.legacy_vn import TCVN3, VNI, LegacyFixer, convert, detect
 
 
 @pytest.mark.parametrize(

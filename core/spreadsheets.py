@@ -3,7 +3,7 @@
 App-agnostic: org units, event registrations and question banks all declare
 their columns with :class:`Column` and call :func:`read_spreadsheet`; what a
 cell means is the caller's business. Whole-file problems (wrong format, too
-big, a required header missing) raise :class:`~lms.errors.ServiceError`;
+big, a required header missing) raise :class:`~core.errors.ServiceError`;
 problems in a row are the caller's to report, by ``Row.number``.
 
 Row numbers are what a person sees in Excel: the first line of the sheet is
@@ -30,8 +30,8 @@ from typing import BinaryIO
 
 from django.utils.translation import gettext as _
 
-from lms.errors import ServiceError
-from lms.text import fold, nfc
+from core.errors import ServiceError
+from core.text import fold, nfc
 
 DEFAULT_MAX_BYTES = 5 * 1024 * 1024
 DEFAULT_MAX_ROWS = 5000

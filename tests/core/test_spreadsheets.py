@@ -8,8 +8,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from openpyxl import Workbook, load_workbook
 
-from lms.errors import ServiceError
-from lms.spreadsheets import Column, build_template, normalise_header, read_spreadsheet
+from core.errors import ServiceError
+from core.spreadsheets import Column, build_template, normalise_header, read_spreadsheet
 
 COLUMNS = (
     Column("code", ("Mã đơn vị", "Mã"), required=True, example="BTTTT", width=18),

@@ -295,7 +295,7 @@ def convert(text: str) -> tuple[str, str | None]:
 
 @dataclass
 class LegacyFixer:
-    """A ``cell_fixer`` for lms.spreadsheets that remembers what it converted."""
+    """A ``cell_fixer`` for core.spreadsheets that remembers what it converted."""
 
     conversions: dict[str, Conversion] = field(default_factory=dict)
 

@@ -2,7 +2,7 @@
 
 from django.db import models
 
-from lms.text import nfc
+from core.text import nfc
 
 
 class NFCMixin:
