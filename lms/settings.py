@@ -51,6 +51,8 @@ INSTALLED_APPS = [
     "certificates",
     "courses",
     "events",
+    # Demo content for `make run` (`manage.py seed_demo`); nothing imports it.
+    "demo",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
     "wagtail.contrib.settings",

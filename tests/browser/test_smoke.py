@@ -31,7 +31,7 @@ def demo_data(transactional_db):
 
 
 def test_demo_trainee_signs_in_and_sees_their_name(demo_data, page):
-    from accounts.demo import DEMO_PASSWORD
+    from demo.accounts import DEMO_PASSWORD
 
     page.goto("/accounts/login/")
     form = page.locator("form[action$='/accounts/login/']")

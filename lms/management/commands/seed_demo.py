@@ -1,8 +1,8 @@
-from importlib import import_module, util
+from importlib import import_module
 
 from django.apps import apps
 from django.core import mail
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.test.utils import override_settings
 
@@ -11,15 +11,13 @@ class Command(BaseCommand):
     help = "Load the demo content (idempotent: running it again gives the same data)."
 
     def handle(self, *args, **options):
-        # Each app that has demo content offers `<app>.demo.seed(out)`; apps run
-        # in INSTALLED_APPS order, so units and accounts exist before the
-        # pages, courses and events that refer to them. `summary(out)`, where
-        # an app has one, runs after all of them (the logins, printed last).
-        modules = [
-            import_module(f"{config.name}.demo")
-            for config in apps.get_app_configs()
-            if util.find_spec(f"{config.name}.demo") is not None
-        ]
+        if not apps.is_installed("demo"):
+            raise CommandError("The demo app is not installed (INSTALLED_APPS): there is no demo content to load.")
+        from demo import MODULES
+
+        # Each module offers `seed(out)`, run in the demo's order; `summary(out)`,
+        # where a module has one, runs after all of them (the logins, printed last).
+        modules = [import_module(f"demo.{name}") for name in MODULES]
         # The demo's trainees "complete" courses and conferences, which mails
         # them certificates: those mails are kept, not sent (nor printed by
         # the console backend, where they would bury the logins).

@@ -23,11 +23,11 @@ from django.conf import settings
 from django.utils import timezone
 
 from accounts.models import OrgUnit, User
-from cms.demo import _upsert
 from cms.models import HomePage, RegulationPage
 from core.errors import ServiceError
 from courses import services
 from courses.models import CourseIndexPage, CoursePage, Enrolment, ModulePage
+from demo.cms import _upsert
 
 LAW_2003 = "15/2003/QH11"
 LAW_2022 = "06/2022/QH15"
@@ -545,7 +545,7 @@ def _seed_pages(home) -> tuple[list[CoursePage], dict[str, int]]:
 
 
 def _seed_trainees() -> dict[str, User]:
-    from accounts.demo import DEMO_PASSWORD
+    from demo.accounts import DEMO_PASSWORD
 
     units = {u.code: u for u in OrgUnit.objects.filter(code__in=[code for *_x, code in TRAINEES])}
     people = {}

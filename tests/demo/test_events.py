@@ -6,9 +6,9 @@ import pytest
 from django.utils import timezone
 from wagtail.models import Revision
 
-from accounts import demo as accounts_demo
 from certificates.models import Certificate
-from events import demo
+from demo import accounts as accounts_demo
+from demo import events as demo
 from events.models import Attendance, EventPage, Registration
 from events.selectors import certificate_standings, event_report
 from events.services import registration_create
@@ -98,10 +98,10 @@ def test_da_lat_2022_and_an_upcoming_event_open_to_the_demo_trainee(seeded):
 
 @pytest.mark.django_db
 def test_the_upcoming_event_links_its_pre_reading_course_and_post_test(client, settings, tmp_path):
-    from certificates import demo as certificates_demo
-    from cms import demo as cms_demo
-    from courses import demo as courses_demo
-    from quizzes import demo as quizzes_demo
+    from demo import certificates as certificates_demo
+    from demo import cms as cms_demo
+    from demo import courses as courses_demo
+    from demo import quizzes as quizzes_demo
 
     settings.MEDIA_ROOT = str(tmp_path)
     for app_demo in (accounts_demo, cms_demo, quizzes_demo, certificates_demo, courses_demo, demo):

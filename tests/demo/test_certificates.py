@@ -2,9 +2,9 @@ import io
 
 import pytest
 
-from accounts import demo as accounts_demo
-from certificates import demo
 from certificates.models import CertificateTemplate
+from demo import accounts as accounts_demo
+from demo import certificates as demo
 
 
 @pytest.mark.django_db

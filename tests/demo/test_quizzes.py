@@ -6,7 +6,8 @@ from collections import Counter
 import pytest
 from django.forms.models import model_to_dict
 
-from quizzes import demo, services
+from demo import quizzes as demo
+from quizzes import services
 from quizzes.models import CaseStudy, Category, Option, Question, Quiz, QuizRule
 
 pytestmark = pytest.mark.django_db
@@ -21,7 +22,7 @@ def snapshot():
 
 @pytest.fixture
 def seeded():
-    from cms import demo as cms_demo
+    from demo import cms as cms_demo
 
     cms_demo.seed(io.StringIO())
     out = io.StringIO()

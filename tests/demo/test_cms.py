@@ -4,8 +4,9 @@ import io
 import pytest
 from wagtail.models import Page, Revision
 
-from cms import demo, search
+from cms import search
 from cms.models import CampaignPage, RegulationPage, RegulationStatus
+from demo import cms as demo
 
 
 def snapshot():
