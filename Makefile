@@ -47,6 +47,7 @@ test: install-dev
 lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache --no-logo
 
 # Rebuild the catalogue after changing user-facing strings, then translate
 # the new entries in locale/vi/LC_MESSAGES/django.po and compile.
