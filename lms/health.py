@@ -13,6 +13,9 @@ from django.http import HttpResponse, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from core.models import OutboxItem
+from core.outbox import outbox_oldest_pending_age
+
 
 @require_GET
 def live(request):
@@ -53,10 +56,25 @@ def _broker() -> dict:
     return {"mode": "broker"}
 
 
+def _outbox() -> dict:
+    # Reported, not judged: a backlog after an outage is no reason to take the
+    # web node out of service; the age tells an operator whether it drains.
+    age = outbox_oldest_pending_age()
+    return {
+        "pending": OutboxItem.objects.filter(done_at__isnull=True).count(),
+        "oldest_pending_seconds": None if age is None else round(age),
+    }
+
+
 @never_cache
 @require_GET
 def ready(request):
-    components = {"database": _timed(_database), "cache": _timed(_cache), "broker": _timed(_broker)}
+    components = {
+        "database": _timed(_database),
+        "cache": _timed(_cache),
+        "broker": _timed(_broker),
+        "outbox": _timed(_outbox),
+    }
     healthy = all(component["ok"] for component in components.values())
     return JsonResponse(
         {"status": "ok" if healthy else "error", "components": components},

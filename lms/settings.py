@@ -44,6 +44,7 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost" if DEBUG or TEST
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
+    "core",
     "accounts",
     "lms",
     "cms",
@@ -53,9 +54,7 @@ INSTALLED_APPS = [
     "events",
     # Demo content for `make run` (`manage.py seed_demo`); nothing imports it.
     "demo",
-    "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
-    "wagtail.contrib.settings",
     "wagtail.embeds",
     "wagtail.sites",
     "accounts.apps.WagtailUsersConfig",
@@ -76,7 +75,6 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
-    "django.contrib.humanize",
 ]
 
 MIDDLEWARE = [
@@ -185,6 +183,8 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Periodic tasks for `celery -A lms beat` (each app's entry, written out here
 # so that settings import no app; tests check they match the apps' own).
 CELERY_BEAT_SCHEDULE = {
+    # core.outbox: send again the work still pending after a broker or worker failure.
+    "core-outbox-sweep": {"task": "core.tasks.outbox_sweep", "schedule": 60.0},
     # quizzes.tasks.QUIZZES_BEAT_SCHEDULE: grade attempts past deadline + grace.
     "quizzes-close-overdue-attempts": {"task": "quizzes.tasks.close_overdue_attempts", "schedule": 30.0},
 }

@@ -14,8 +14,10 @@ def test_ready_reports_each_component(client):
     assert response.status_code == 200
     body = response.json()
     assert body["status"] == "ok"
-    assert set(body["components"]) == {"database", "cache", "broker"}
+    assert set(body["components"]) == {"database", "cache", "broker", "outbox"}
     assert all(component["ok"] for component in body["components"].values())
+    assert body["components"]["outbox"]["pending"] == 0
+    assert body["components"]["outbox"]["oldest_pending_seconds"] is None
 
 
 @pytest.mark.django_db
