@@ -10,7 +10,6 @@ import datetime
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from decimal import Decimal
 
 from django.db.models import Count, Q
 from django.db.models.functions import Length, Substr
@@ -18,6 +17,7 @@ from django.utils import timezone
 from wagtail.models import Page
 
 from courses.models import CoursePage, Enrolment, ModulePage, ModuleProgress, RefresherNotice
+from quizzes.selectors import counting_attempts
 
 STEP = Page.steplen
 
@@ -45,42 +45,16 @@ def modules_by_course(course_ids: Iterable[int] | None = None, *, courses: Itera
 
 
 def passed_quiz_ids(user, quiz_ids: Iterable[int]) -> set[int]:
-    """Which of these quizzes the user has passed, under each quiz's grading method, in one query.
-
-    The same rule as ``quizzes.selectors.has_passed`` (highest: any finished
-    attempt passed; last: the latest finished attempt passed), for many
-    quizzes at once.
-    """
-    from quizzes.models import Attempt, GradingMethod
-
-    quiz_ids = {pk for pk in quiz_ids if pk}
-    if not quiz_ids or not user.is_authenticated:
+    """Which of these quizzes the user has passed (the attempt that counts passed), in one query."""
+    if not user.is_authenticated:
         return set()
-    rows = (
-        Attempt.objects.filter(user=user, quiz_id__in=quiz_ids, state=Attempt.State.FINISHED)
-        .order_by("quiz_id", "-finished_at", "-number")
-        .values_list("quiz_id", "quiz__grading_method", "passed")
-    )
-    passed: set[int] = set()
-    seen_last: set[int] = set()
-    for quiz_id, method, ok in rows:
-        if method == GradingMethod.LAST:
-            if quiz_id not in seen_last:
-                seen_last.add(quiz_id)
-                if ok:
-                    passed.add(quiz_id)
-        elif ok:
-            passed.add(quiz_id)
-    return passed
+    counting = counting_attempts(quiz_ids=quiz_ids, user_ids=[user.pk])
+    return {quiz_id for (quiz_id, _user_id), attempt in counting.items() if attempt.passed}
 
 
-def best_score(user, quiz_id: int) -> Decimal | None:
-    from quizzes.models import Quiz
-    from quizzes.selectors import best_result
-
-    quiz = Quiz.objects.filter(pk=quiz_id).first()
-    result = best_result(user, quiz) if quiz else None
-    return result.percent if result else None
+def counting_attempt(user, quiz_id: int):
+    """The user's finished attempt at the quiz that counts under its grading method, or None."""
+    return counting_attempts(quiz_ids=[quiz_id], user_ids=[user.pk]).get((quiz_id, user.pk))
 
 
 @dataclass

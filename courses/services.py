@@ -243,9 +243,10 @@ def course_completion_check(*, enrolment: Enrolment) -> bool:
         return False
     score = None
     if course.final_quiz_id:
-        if course.final_quiz_id not in selectors.passed_quiz_ids(enrolment.user, [course.final_quiz_id]):
+        final = selectors.counting_attempt(enrolment.user, course.final_quiz_id)
+        if final is None or not final.passed:
             return False
-        score = selectors.best_score(enrolment.user, course.final_quiz_id)
+        score = final.percent
     enrolment.status, enrolment.completed_at, enrolment.final_score = Status.COMPLETED, timezone.now(), score
     enrolment.save(update_fields=["status", "completed_at", "final_score"])
     from courses import tasks

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from accounts.scopes import AnyUser
 from core.text import collapse_spaces, fold
 from events.models import Attendance, EventPage, EventSession, Registration
+from quizzes.selectors import counting_attempts
 
 if TYPE_CHECKING:
     from certificates.models import Certificate
@@ -141,18 +142,9 @@ def counted_sessions(event: EventPage) -> list[int]:
 
 
 def _post_test_results(quiz, user_ids: list[int]) -> dict[int, tuple[bool, Decimal | None]]:
-    """Per user, the finished attempt that counts under the quiz's grading method (as quizzes.selectors.best_result)."""
-    from quizzes.models import Attempt, GradingMethod
-
-    attempts = Attempt.objects.filter(quiz=quiz, user_id__in=user_ids, state=Attempt.State.FINISHED)
-    if quiz.grading_method == GradingMethod.LAST:
-        ordering = ("user_id", "-finished_at", "-number")
-    else:
-        ordering = ("user_id", "-percent", "-finished_at")
-    results: dict[int, tuple[bool, Decimal | None]] = {}
-    for user_id, passed, percent in attempts.order_by(*ordering).values_list("user_id", "passed", "percent"):
-        results.setdefault(user_id, (bool(passed), percent))
-    return results
+    """Per user, whether the attempt that counts passed, and its percent."""
+    counting = counting_attempts(quiz_ids=[quiz.pk], user_ids=user_ids)
+    return {user_id: (bool(attempt.passed), attempt.percent) for (_quiz_id, user_id), attempt in counting.items()}
 
 
 def certificate_standings(event: EventPage, *, registrations: list[Registration] | None = None) -> list[Standing]:

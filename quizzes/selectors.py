@@ -2,11 +2,12 @@
 
 API for ``courses`` and ``events``:
 
-- ``best_result(user, quiz)``: the attempt that counts under the quiz's
-  grading method (highest or last finished), or None;
-- ``has_passed(user, quiz)``;
-- signals ``quizzes.signals.attempt_finished`` and ``quiz_passed``
-  (``sender=Quiz, attempt=...``), sent after the grading commits;
+- ``counting_attempts(quiz_ids=..., user_ids=...)``: for many quizzes and
+  people at once, in one query, the finished attempt that counts under each
+  quiz's grading method: the one place that rule is written;
+- ``best_result(user, quiz)``: the same for one person and quiz, or None;
+- signal ``quizzes.signals.quiz_passed`` (``sender=Quiz, attempt=...``),
+  sent after the grading commits;
 - a quiz is taken at ``reverse("quizzes:quiz", args=[quiz.pk])``; pass
   ``?next=<path>`` to send the trainee back to the page after the review.
 """
@@ -15,24 +16,60 @@ from __future__ import annotations
 
 import math
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from django.db.models import F
 from django.utils import timezone
 
 from accounts.models import User
 from quizzes.models import CHOICE_TYPES, Attempt, AttemptQuestion, GradingMethod, Option, Question, Quiz, ReviewWhen
 
 
+def _counts_more(method: str, attempt: Attempt, other: Attempt) -> bool:
+    """Whether ``attempt`` counts rather than ``other`` under the grading method.
+
+    Last: the later finished (then the higher number). Highest: the higher
+    percent, then the later finished. Compared here rather than by the
+    database's ordering, which puts empty percents first on PostgreSQL and
+    last on SQLite.
+    """
+    if method == GradingMethod.LAST:
+        return (_finished(attempt), attempt.number) > (_finished(other), other.number)
+    return (attempt.percent or 0, _finished(attempt)) > (other.percent or 0, _finished(other))
+
+
+def _finished(attempt: Attempt) -> tuple:
+    # Comparable even when a finish time is missing: such an attempt is the earliest.
+    return (attempt.finished_at is not None, attempt.finished_at or 0)
+
+
+def counting_attempts(*, quiz_ids: Iterable[int], user_ids: Iterable[int]) -> dict[tuple[int, int], Attempt]:
+    """The finished attempt that counts for each (quiz id, user id), under each quiz's grading method.
+
+    One query, whatever the number of quizzes and people; a pair with no
+    finished attempt is absent.
+    """
+    quiz_ids = {pk for pk in quiz_ids if pk}
+    user_ids = {pk for pk in user_ids if pk}
+    if not quiz_ids or not user_ids:
+        return {}
+    attempts = (
+        Attempt.objects.filter(quiz_id__in=quiz_ids, user_id__in=user_ids, state=Attempt.State.FINISHED)
+        .annotate(grading_method=F("quiz__grading_method"))
+        .order_by()
+    )
+    counting: dict[tuple[int, int], Attempt] = {}
+    for attempt in attempts:
+        key = (attempt.quiz_id, attempt.user_id)
+        current = counting.get(key)
+        if current is None or _counts_more(attempt.grading_method, attempt, current):
+            counting[key] = attempt
+    return counting
+
+
 def best_result(user: User, quiz: Quiz) -> Attempt | None:
-    finished = Attempt.objects.filter(quiz=quiz, user=user, state=Attempt.State.FINISHED)
-    if quiz.grading_method == GradingMethod.LAST:
-        return finished.order_by("-finished_at", "-number").first()
-    return finished.order_by("-percent", "-finished_at").first()
-
-
-def has_passed(user: User, quiz: Quiz) -> bool:
-    result = best_result(user, quiz)
-    return bool(result and result.passed)
+    return counting_attempts(quiz_ids=[quiz.pk], user_ids=[user.pk]).get((quiz.pk, user.pk))
 
 
 def review_shows_answers(attempt: Attempt, now=None) -> bool:
