@@ -162,8 +162,43 @@ def test_jcs_follows_rfc_8785():
         == '"€$\\u000f\\nA\'B\\"\\\\\\\\\\"/"'.encode()
     )
     assert badges.canonicalize({"b": [True, None, 10], "a": "Việt"}) == '{"a":"Việt","b":[true,null,10]}'.encode()
-    with pytest.raises(TypeError):
-        badges.canonicalize({"score": 9.5})
+    # Section 3.2.2.3: numbers as ECMAScript writes them; beyond ±2^53 an integer has no exact form.
+    assert badges.canonicalize([9.5, 1e21, 333333333.33333329, -0.0]) == b"[9.5,1e+21,333333333.3333333,0]"
+    with pytest.raises(ValueError):
+        badges.canonicalize(2**53 + 1)
+
+
+# Signed by the project's own JCS code before it gave way to the rfc8785 package,
+# with the Ed25519 key whose seed is bytes 0..31: the credentials already issued
+# must keep verifying, so the two must give the same bytes for what we sign.
+SIGNED_BEFORE_RFC8785 = r"""{
+    "@context": ["https://www.w3.org/ns/credentials/v2", "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"],
+    "type": ["VerifiableCredential", "OpenBadgeCredential"],
+    "name": "Hội nghị tập huấn thi đua, khen thưởng – TĐKT-2015-000123",
+    "credentialSubject": {
+        "identifier": [{"identityHash": "Nguyễn Văn An \"<&>\"\t\u000f"}],
+        "\u20ac": "\ud83d\ude00",
+        "\ufb33": 1,
+        "1": [true, null, 9007199254740991]
+    },
+    "proof": {
+        "type": "DataIntegrityProof",
+        "cryptosuite": "eddsa-jcs-2022",
+        "created": "2026-11-21T14:31:00Z",
+        "verificationMethod": "http://127.0.0.1:8000/certificates/issuer/#z6MkehRgf7yJbgaGfYsdoAsKdBPE3dj2CYhowQdcjqSJgvVd",
+        "proofPurpose": "assertionMethod",
+        "@context": ["https://www.w3.org/ns/credentials/v2", "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"],
+        "proofValue": "zdqH1EqQwo1yWHiENu2kREFXc9VprWufXxy71EwVSFB6ejdPiLpZp4YUu9ozJD6NZHcEJiEKTFJsYn8PcvfshxG9"
+    }
+}"""
+
+
+def test_credentials_signed_before_the_rfc8785_package_still_verify():
+    public_key = Ed25519PrivateKey.from_private_bytes(bytes(range(32))).public_key()
+    credential = json.loads(SIGNED_BEFORE_RFC8785)
+    assert badges.verify(credential, public_key)
+    credential["credentialSubject"]["\ufb33"] = 2
+    assert not badges.verify(credential, public_key)
 
 
 def test_key_from_a_base64_seed_or_a_pem(settings):
