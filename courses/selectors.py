@@ -26,6 +26,18 @@ def _parent_path(page: Page) -> str:
     return page.path[:-STEP]
 
 
+def course_of(module: ModulePage) -> CoursePage | None:
+    """The course a module sits in (its parent page), or None."""
+    return CoursePage.objects.parent_of(module).first()
+
+
+def courses_of(modules: Iterable[ModulePage]) -> dict[int, CoursePage]:
+    """{module id: the course it sits in}, in one query; modules outside a course are left out."""
+    modules = list(modules)
+    courses = {c.path: c for c in CoursePage.objects.filter(path__in={_parent_path(m) for m in modules})}
+    return {m.pk: courses[_parent_path(m)] for m in modules if _parent_path(m) in courses}
+
+
 def modules_by_course(course_ids: Iterable[int] | None = None, *, courses: Iterable[CoursePage] = ()) -> dict:
     """Live modules of the given courses, in order, in one query: {course_id: [ModulePage]}."""
     courses = list(courses)
@@ -220,7 +232,7 @@ class ModuleState:
 
 def module_state(*, module: ModulePage, user) -> ModuleState:
     """A module in its course for one trainee: about five queries, whatever the course's size."""
-    course = CoursePage.objects.filter(path=_parent_path(module)).first()
+    course = course_of(module)
     if course is None:
         return ModuleState(module=module, course=None, outline=None, item=None)
     outline = course_outline(course=course, user=user)
@@ -352,7 +364,7 @@ def unit_report(*, course: CoursePage, units) -> tuple[list[UnitRow], UnitRow]:
         total.add(own)
         path = unit_paths[unit_id]
         # Each ancestor within the report counts its subtree.
-        for cut in range(len(path), 0, -STEP):
+        for cut in range(len(path), 0, -units[0].steplen):
             row = rows.get(path[:cut])
             if row is not None:
                 row.add(own)

@@ -168,7 +168,7 @@ def enrolment_assign_bulk(
 
 
 def _course_of(module: ModulePage) -> CoursePage:
-    course = CoursePage.objects.filter(path=module.path[: -ModulePage.steplen]).first()
+    course = selectors.course_of(module)
     if course is None:
         raise ServiceError("no_course", _("This module does not belong to a course."))
     return course
@@ -329,11 +329,10 @@ def refresher_run(*, regulation_id: int) -> RefresherResult:
         flags = list(
             ModuleReviewFlag.objects.filter(regulation=regulation, module__in=modules).select_related("module")
         )
-        course_paths = {flag.module.path[: -ModulePage.steplen] for flag in flags}
-        courses = {c.path: c for c in CoursePage.objects.filter(path__in=course_paths)}
+        courses = selectors.courses_of(flag.module for flag in flags)
         flags_by_course: dict[int, list[ModuleReviewFlag]] = {}
         for flag in flags:
-            course = courses.get(flag.module.path[: -ModulePage.steplen])
+            course = courses.get(flag.module_id)
             if course is not None:
                 flags_by_course.setdefault(course.pk, []).append(flag)
         completed = Enrolment.objects.filter(course_id__in=flags_by_course, status=Status.COMPLETED).values_list(

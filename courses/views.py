@@ -80,7 +80,7 @@ def module_complete(request: HttpRequest, module_id: int) -> HttpResponse:
     except ServiceError as error:
         messages.error(request, error.message)
         if error.code == "not_enrolled":
-            course = CoursePage.objects.filter(path=module.path[: -ModulePage.steplen]).first()
+            course = selectors.course_of(module)
             return redirect(course.url if course else "courses:mine")
         return redirect(module.url)
     state = selectors.module_state(module=module, user=request.user)
