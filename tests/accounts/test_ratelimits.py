@@ -1,13 +1,10 @@
 """The sign-in limits against the real case: a conference room on one NAT address.
 
-allauth counts hits in sliding windows; a fake clock lets the tests play
-minutes of traffic in a second.
+allauth counts hits in sliding windows; the tests' clock (tests/conftest.py)
+lets them play minutes of traffic in a second.
 """
 
-import types
-
 import pytest
-from allauth.core.internal import ratelimit
 from django.test import Client
 from django.urls import reverse
 
@@ -15,22 +12,6 @@ from tests.factories import UserFactory
 
 ROOM_IP = "203.0.113.7"
 LOGIN = reverse("account_login")
-
-
-@pytest.fixture
-def clock(monkeypatch):
-    now = {"t": 1_700_000_000.0}
-    fake = types.SimpleNamespace(
-        time=lambda: now["t"],
-        monotonic=lambda: now["t"],
-        sleep=lambda seconds: now.__setitem__("t", now["t"] + seconds),
-    )
-    monkeypatch.setattr(ratelimit, "time", fake)
-
-    def advance(seconds: float) -> None:
-        now["t"] += seconds
-
-    return advance
 
 
 def sign_in(email, password, ip=ROOM_IP):
@@ -54,7 +35,7 @@ def test_a_room_of_250_behind_one_address_signs_in_within_three_minutes(clock, p
         client, response = sign_in(trainee.email, password)
         assert response.status_code == 302, f"trainee {index} was refused"
         assert signed_in(client)
-        clock(spacing)
+        clock.advance(spacing)
 
 
 @pytest.mark.django_db
@@ -67,7 +48,7 @@ def test_guessing_one_accounts_password_is_stopped_even_from_many_addresses(cloc
     client, response = sign_in(victim.email, password, ip="198.51.100.99")
     assert not signed_in(client)
     # Five minutes later the owner can sign in.
-    clock(5 * 60 + 1)
+    clock.advance(5 * 60 + 1)
     client, response = sign_in(victim.email, password, ip="198.51.100.99")
     assert signed_in(client)
 
@@ -77,10 +58,10 @@ def test_a_slow_guesser_is_capped_per_day(clock, password):
     victim = UserFactory()
     for attempt in range(20):
         sign_in(victim.email, f"doan-cham-{attempt}", ip=f"192.0.2.{attempt}")
-        clock(5 * 60 + 1)  # stay under the five-minute window every time
+        clock.advance(5 * 60 + 1)  # stay under the five-minute window every time
     client, _response = sign_in(victim.email, password, ip="192.0.2.200")
     assert not signed_in(client)
-    clock(24 * 60 * 60)
+    clock.advance(24 * 60 * 60)
     client, _response = sign_in(victim.email, password, ip="192.0.2.200")
     assert signed_in(client)
 
@@ -94,7 +75,7 @@ def test_one_address_spraying_many_accounts_is_stopped(clock, password):
     # The address is paused for a minute, for everyone behind it.
     client, _response = sign_in(someone.email, password)
     assert not signed_in(client)
-    clock(61)
+    clock.advance(61)
     client, _response = sign_in(someone.email, password)
     assert signed_in(client)
 

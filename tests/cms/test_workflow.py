@@ -1,7 +1,6 @@
 """Moderation: editors write and submit, moderators approve or request changes."""
 
 import datetime
-from unittest import mock
 
 import pytest
 from django.core.management import call_command
@@ -149,7 +148,7 @@ def test_a_moderator_requests_changes_with_a_comment(client, editor, moderator, 
 
 @pytest.mark.django_db
 def test_a_scheduled_page_is_not_live_until_publish_scheduled_runs(
-    client, draft, subscriber, mailoutbox, django_capture_on_commit_callbacks
+    client, draft, subscriber, mailoutbox, django_capture_on_commit_callbacks, clock
 ):
     go_live = timezone.now() + datetime.timedelta(hours=1)
     draft.go_live_at = go_live
@@ -168,8 +167,8 @@ def test_a_scheduled_page_is_not_live_until_publish_scheduled_runs(
     draft.refresh_from_db()
     assert not draft.live
 
-    later = go_live + datetime.timedelta(minutes=5)
-    with mock.patch("django.utils.timezone.now", return_value=later), django_capture_on_commit_callbacks(execute=True):
+    clock.advance(hours=1, minutes=5)
+    with django_capture_on_commit_callbacks(execute=True):
         call_command("publish_scheduled")
     draft.refresh_from_db()
     assert draft.live
