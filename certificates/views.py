@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.decorators import staff_required
+from accounts.ratelimits import rate_limit
 from certificates import badges, selectors, services
 from certificates.forms import CodeForm, PdfCheckForm, ReissueForm, RevokeForm
 from certificates.models import CertificateBatch
@@ -44,6 +45,7 @@ def _unknown(request: HttpRequest, code: str = "") -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
+@rate_limit("certificate_pdf_check")
 def verify_lookup(request: HttpRequest) -> HttpResponse:
     """Find a certificate by its code, or by the PDF file itself."""
     code_form = CodeForm(request.GET or None)
@@ -59,6 +61,7 @@ def verify_lookup(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
+@rate_limit("certificate_pdf_check")
 def verify(request: HttpRequest, code: str) -> HttpResponse:
     certificate = selectors.certificate_by_code(code)
     if certificate is None:
@@ -165,7 +168,7 @@ def manage_detail(request: HttpRequest, code: str) -> HttpResponse:
         messages.error(request, error.message)
     context = {
         "certificate": certificate,
-        "events": selectors.certificate_events(certificate),
+        "log_entries": selectors.certificate_log(certificate),
         "revoke_form": revoke_form,
         "reissue_form": reissue_form,
         "verify_url": services.verify_url(certificate),

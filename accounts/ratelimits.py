@@ -1,0 +1,25 @@
+"""Rate limits for our own views, counted and answered as allauth's are.
+
+The rates live in ``settings.RATE_LIMITS`` in allauth's syntax ("20/m/ip"),
+so one cache, one notion of the client's address (``TRUSTED_PROXY_COUNT``)
+and one 429 page serve the sign-in and everything else.
+"""
+
+from functools import wraps
+
+from allauth.core import ratelimit
+from django.conf import settings
+
+
+def rate_limit(action: str):
+    """Answer 429 to a POST beyond ``settings.RATE_LIMITS[action]``; GETs are free."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            refused = ratelimit.consume_or_429(request, action=action, config=settings.RATE_LIMITS)
+            return refused or view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
