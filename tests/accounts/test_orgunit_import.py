@@ -441,12 +441,10 @@ def test_editor_may_not_import_or_manage_units(client, make_staff):
 @pytest.mark.django_db
 def test_trainee_is_kept_out(client, trainee):
     client.force_login(trainee)
-    response = client.get("/admin/orgunits/import/")
-    assert response.status_code in {302, 403}
-    if response.status_code == 302:
-        assert not response["Location"].startswith("/admin/orgunits")
+    # accounts' staff middleware refuses a signed-in person without admin access before Wagtail sees them.
+    assert client.get("/admin/orgunits/import/").status_code == 403
     response = client.post("/admin/orgunits/import/", {"file": SimpleUploadedFile("a.xlsx", xlsx([["A", "B"]]))})
-    assert response.status_code in {302, 403}
+    assert response.status_code == 403
     assert OrgUnit.objects.count() == 0
 
 

@@ -182,9 +182,12 @@ def test_bulk_issue_skips_with_the_reason_and_offers_the_zip(
     assert f"/certificates/batches/{batch.pk}/download/" in html
     # Run again: nobody gets a second certificate.
     with django_capture_on_commit_callbacks(execute=True):
-        organiser_client.post(url, {"action": "bulk"})
+        again = organiser_client.post(url, {"action": "bulk"})
+    second = CertificateBatch.objects.order_by("-pk").first()
+    assert again.url == f"/certificates/batches/{second.pk}/"
+    assert second.pk != batch.pk
     assert Certificate.objects.count() == 3
-    assert CertificateBatch.objects.order_by("-pk").first().existing_count == 3
+    assert second.existing_count == 3
 
 
 def test_bulk_issue_when_nobody_met_the_rule_is_refused(organiser, event):
@@ -225,7 +228,11 @@ def test_delegate_who_missed_sessions_sees_why_and_gets_nothing(client, over):
     client.force_login(registration.user)
     ticket = client.get(f"/events/tickets/{registration.uuid}/").content.decode()
     assert "Attended 0 of 2 required sessions" in ticket
-    client.post(f"/events/tickets/{registration.uuid}/certificate/")
+    response = client.post(f"/events/tickets/{registration.uuid}/certificate/", follow=True)
+    assert response.redirect_chain == [(f"/events/tickets/{registration.uuid}/", 302)]
+    assert [str(m) for m in response.context["messages"]] == [
+        "Attended 0 of 2 required sessions; at least 80% are needed."
+    ]
     assert not Certificate.objects.exists()
 
 
@@ -233,7 +240,9 @@ def test_no_certificate_asked_before_the_event_ends_or_for_someone_else(client, 
     registration = RegistrationFactory(event=event)
     _attend(registration, *sessions)
     client.force_login(registration.user)
-    client.post(f"/events/tickets/{registration.uuid}/certificate/")
+    response = client.post(f"/events/tickets/{registration.uuid}/certificate/", follow=True)
+    assert response.redirect_chain == [(f"/events/tickets/{registration.uuid}/", 302)]
+    assert [str(m) for m in response.context["messages"]] == ["Certificates can be requested after the event ends."]
     assert not Certificate.objects.exists()
     client.force_login(RegistrationFactory(event=event).user)
     assert client.post(f"/events/tickets/{registration.uuid}/certificate/").status_code == 404
