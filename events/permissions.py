@@ -21,11 +21,6 @@ def can_manage_event(user: AnyUser, event: EventPage) -> bool:
     return False
 
 
-def can_nominate(user: AnyUser, event: EventPage) -> bool:
-    """Organisers of the event, or unit coordinators (for their own units only)."""
-    return can_manage_event(user, event) or has_role(user, Role.COORDINATOR)
-
-
 def nominable_units(user: AnyUser, event: EventPage) -> QuerySet[OrgUnit]:
     if can_manage_event(user, event):
         return OrgUnit.objects.all()

@@ -290,15 +290,6 @@ def _replayed(seen: ScanNonce) -> CheckInResult:
 
 
 @transaction.atomic
-def attendance_set_status(*, attendance: Attendance, status: str) -> Attendance:
-    if status not in Attendance.Status.values:
-        raise ServiceError("bad_status", _("Unknown attendance status."))
-    attendance.status = status
-    attendance.save(update_fields=["status"])
-    return attendance
-
-
-@transaction.atomic
 def attendance_mark(
     *, registration: Registration, session: EventSession, status: str, recorded_by: User | None
 ) -> Attendance:
@@ -376,7 +367,6 @@ def event_achievement(event: EventPage, standing: selectors.Standing) -> Achieve
     """What the certificates app is told about one delegate: the facts and whether the rule is met."""
     return Achievement(
         page=event,
-        kind=Certificate.Kind.EVENT,
         earned=standing.earned,
         reason=standing.reason,
         started_on=timezone.localtime(event.starts_at).date(),

@@ -30,17 +30,18 @@ from core.errors import ServiceError
 from core.text import nfc
 from quizzes import grading
 from quizzes.models import (
+    TYPED_TYPES,
     Attempt,
-    AttemptQuestion,
     CaseStudy,
     Category,
     Difficulty,
     Option,
     Question,
+    QuestionSlot,
     QuestionType,
     Quiz,
 )
-from quizzes.signals import attempt_finished, quiz_passed
+from quizzes.signals import quiz_passed
 
 logger = logging.getLogger("quizzes")
 _rng = secrets.SystemRandom()
@@ -54,11 +55,43 @@ FALSE_TEXT = "Sai"
 
 @dataclass
 class OptionData:
+    """An option before it is saved; ``fraction`` is Moodle's share of the marks (None: from ``is_correct``)."""
+
     text: str
     is_correct: bool = False
     fraction: Decimal | None = None
     match_text: str = ""
     feedback: str = ""
+    tolerance: Decimal | None = None  # numerical answers
+
+
+FRACTION_PLACES = Decimal("0.0000001")
+
+
+def default_fractions(qtype: str, correct: Sequence[bool]) -> list[Decimal]:
+    """Shares for options marked only right or wrong (the XLSX template, the admin, the demo).
+
+    Multiple choice: each right answer earns an equal share and each wrong
+    one costs an equal share, so ticking everything earns nothing; the
+    other types: a right answer earns all the marks.
+    """
+    if qtype != QuestionType.MULTIPLE:
+        return [Decimal(1) if right else Decimal(0) for right in correct]
+    rights = sum(correct)
+    wrongs = len(correct) - rights
+    return [
+        (Decimal(1) / rights).quantize(FRACTION_PLACES) if right else -(Decimal(1) / wrongs).quantize(FRACTION_PLACES)
+        for right in correct
+    ]
+
+
+def fill_fractions(data: QuestionData) -> None:
+    """Give every option without a share the default one, and mark as right exactly those earning marks."""
+    defaults = default_fractions(data.qtype, [o.is_correct for o in data.options])
+    for option, default in zip(data.options, defaults, strict=True):
+        if option.fraction is None:
+            option.fraction = default
+        option.is_correct = option.fraction > 0
 
 
 @dataclass
@@ -81,6 +114,42 @@ class QuestionData:
     category: str = ""  # a category name; empty means the import's target
 
 
+def _fraction(option: OptionData) -> Decimal:
+    return option.fraction if option.fraction is not None else Decimal(int(option.is_correct))
+
+
+def _share_problems(data: QuestionData) -> list[str]:
+    """Moodle's rules for the shares (qtype_multichoice, qtype_shortanswer, qtype_numerical)."""
+    fractions = [_fraction(o) for o in data.options]
+    if any(not Decimal(-1) <= f <= Decimal(1) for f in fractions):
+        return [_("A share of the marks must lie between -100% and 100%.")]
+    if not any(f > 0 for f in fractions):
+        if data.qtype in (QuestionType.SHORT, QuestionType.NUMERICAL):
+            return [_("The question has no accepted answer.")]
+        return [_("The question has no right answer.")]
+    if data.qtype == QuestionType.MULTIPLE and data.partial_credit:
+        total = sum((f for f in fractions if f > 0), Decimal(0))
+        if total.quantize(Decimal("0.01")) != 1:
+            return [_("The positive shares of a multiple-answer question must add up to 100%.")]
+    elif data.qtype in (QuestionType.SINGLE, QuestionType.SHORT, QuestionType.NUMERICAL) and max(fractions) != 1:
+        return [_("One of the answers must earn 100%, so that full marks are possible.")]
+    return []
+
+
+def _number_problem(text: str, tolerance: Decimal | None) -> str | None:
+    if text.strip() == "*":
+        return None
+    try:
+        value = Decimal(text.strip())
+    except ArithmeticError:
+        value = None
+    if value is None or not value.is_finite():
+        return _("“%(text)s” is not a number.") % {"text": text}
+    if tolerance is not None and (not tolerance.is_finite() or tolerance < 0):
+        return _("A tolerance must be a number of at least 0.")
+    return None
+
+
 def question_problems(data: QuestionData) -> list[str]:
     """What makes a question unusable, in words for the person importing it."""
     problems: list[str] = []
@@ -89,21 +158,27 @@ def question_problems(data: QuestionData) -> list[str]:
     if data.qtype not in QuestionType.values:
         problems.append(_("Unknown question type “%(type)s”.") % {"type": data.qtype})
         return problems
-    correct = [o for o in data.options if o.is_correct]
     if data.qtype == QuestionType.MATCHING:
-        pairs = [o for o in data.options if html_to_text(o.text).strip() and o.match_text.strip()]
-        if len(pairs) < 2 or len(pairs) != len(data.options):
+        if any(not o.match_text.strip() for o in data.options):
+            problems.append(_("Every item of a matching question needs its right-hand answer."))
+        # Options without a left-hand text are distractors: more answers to choose from.
+        pairs = [o for o in data.options if html_to_text(o.text).strip()]
+        if len(pairs) < 2:
             problems.append(_("A matching question needs at least two complete pairs."))
-    elif data.qtype == QuestionType.SHORT:
-        if not correct:
-            problems.append(_("The question has no accepted answer."))
+    elif data.qtype in (QuestionType.SHORT, QuestionType.NUMERICAL):
+        if any(not html_to_text(o.text).strip() for o in data.options):
+            problems.append(_("An answer is empty."))
+        if data.qtype == QuestionType.NUMERICAL:
+            problems.extend(
+                problem for o in data.options if (problem := _number_problem(html_to_text(o.text), o.tolerance))
+            )
+        problems.extend(_share_problems(data))
     else:
         if len(data.options) < 2:
             problems.append(_("The question needs at least two options."))
-        if not correct:
-            problems.append(_("The question has no right answer."))
-        elif data.qtype in (QuestionType.SINGLE, QuestionType.TRUE_FALSE) and len(correct) > 1:
-            problems.append(_("A single-choice question has more than one right answer."))
+        problems.extend(_share_problems(data))
+        if data.qtype == QuestionType.TRUE_FALSE and sum(_fraction(o) > 0 for o in data.options) != 1:
+            problems.append(_("A true/false question has one right answer."))
     if data.marks <= 0:
         problems.append(_("Marks must be greater than zero."))
     if data.difficulty not in Difficulty.values:
@@ -130,6 +205,7 @@ def questions_create(
     cases: dict[str, CaseStudy] = {}
     created = []
     for data in questions:
+        fill_fractions(data)
         problems = question_problems(data)
         if problems:
             raise ServiceError("invalid_question", problems[0])
@@ -171,6 +247,7 @@ def questions_create(
                     text=sanitize_html(o.text),
                     is_correct=o.is_correct,
                     fraction=o.fraction,
+                    tolerance=o.tolerance,
                     match_text=nfc(html_to_text(o.match_text))[:500],
                     feedback=sanitize_html(o.feedback),
                 )
@@ -325,8 +402,8 @@ def attempt_start(*, quiz: Quiz, user: User, now: datetime | None = None) -> Att
         deadline=deadline,
         max_score=sum((s["marks"] for s in slots), Decimal("0")),
     )
-    AttemptQuestion.objects.bulk_create(
-        [AttemptQuestion(attempt=attempt, position=index, **slot) for index, slot in enumerate(slots, start=1)]
+    QuestionSlot.objects.bulk_create(
+        [QuestionSlot(attempt=attempt, position=index, **slot) for index, slot in enumerate(slots, start=1)]
     )
     return attempt
 
@@ -370,7 +447,7 @@ def _position(value: str, size: int) -> int | None:
     return None
 
 
-def _response(slot: AttemptQuestion, answer: AnswerInput, attempt: Attempt) -> dict | None:
+def _response(slot: QuestionSlot, answer: AnswerInput, attempt: Attempt) -> dict | None:
     """The stored form of an answer, refusing anything that is not on the slot.
 
     The browser names options by their position in the order shown, never by
@@ -379,8 +456,12 @@ def _response(slot: AttemptQuestion, answer: AnswerInput, attempt: Attempt) -> d
     """
     qtype = slot.question.qtype
     values = [v.strip() for v in answer.values if v and v.strip()]
-    if qtype == QuestionType.SHORT:
+    if qtype in TYPED_TYPES:
         text = nfc(" ".join(values))[:500]
+        if text and qtype == QuestionType.NUMERICAL and grading.parse_number(text) is None:
+            raise ServiceError(
+                "not_a_number", _("“%(text)s” is not a number: write it like 2024, 3,5 or -0.25.") % {"text": text}
+            )
         return {"text": text} if text else None
     shown = slot.option_order
     if qtype == QuestionType.MATCHING:
@@ -402,10 +483,10 @@ def _response(slot: AttemptQuestion, answer: AnswerInput, attempt: Attempt) -> d
     return {"choice": ids[0]} if ids else None
 
 
-def _apply(attempt: Attempt, answers: Sequence[AnswerInput], now: datetime) -> tuple[list[AttemptQuestion], list[int]]:
+def _apply(attempt: Attempt, answers: Sequence[AnswerInput], now: datetime) -> tuple[list[QuestionSlot], list[int]]:
     slots = {
         s.pk: s
-        for s in AttemptQuestion.objects.filter(attempt=attempt, pk__in=[a.slot_id for a in answers]).select_related(
+        for s in QuestionSlot.objects.filter(attempt=attempt, pk__in=[a.slot_id for a in answers]).select_related(
             "question"
         )
     }
@@ -423,7 +504,7 @@ def _apply(attempt: Attempt, answers: Sequence[AnswerInput], now: datetime) -> t
         if response == slot.response:
             saved.append(slot)
             continue
-        updated = AttemptQuestion.objects.filter(pk=slot.pk, version=answer.version).update(
+        updated = QuestionSlot.objects.filter(pk=slot.pk, version=answer.version).update(
             response=response, version=F("version") + 1, answered_at=now
         )
         if not updated:  # pragma: no cover - the attempt lock makes this unreachable
@@ -436,7 +517,7 @@ def _apply(attempt: Attempt, answers: Sequence[AnswerInput], now: datetime) -> t
 
 def answers_save(
     *, attempt_id, user: User, answers: Sequence[AnswerInput], now: datetime | None = None
-) -> tuple[list[AttemptQuestion], list[int]]:
+) -> tuple[list[QuestionSlot], list[int]]:
     """Save answers; returns (saved slots, ids of slots whose version was stale).
 
     Past the deadline plus grace the attempt is closed and graded and the
@@ -508,7 +589,7 @@ def _finish(attempt: Attempt, *, now: datetime, automatic: bool) -> None:
         fraction = grading.grade(slot.question, list(slot.question.options.all()), slot.response, slot.match_choices)
         slot.score = (fraction * slot.marks).quantize(Decimal("0.0001"))
         total += slot.score
-    AttemptQuestion.objects.bulk_update(slots, ["score"])
+    QuestionSlot.objects.bulk_update(slots, ["score"])
     attempt.state = Attempt.State.FINISHED
     attempt.finished_at = now
     attempt.closed_automatically = automatic
@@ -518,12 +599,8 @@ def _finish(attempt: Attempt, *, now: datetime, automatic: bool) -> None:
     attempt.passed = attempt.percent >= attempt.quiz.pass_percent
     attempt.save(update_fields=["state", "finished_at", "closed_automatically", "score", "percent", "passed"])
 
-    def notify() -> None:
-        attempt_finished.send(sender=Quiz, attempt=attempt)
-        if attempt.passed:
-            quiz_passed.send(sender=Quiz, attempt=attempt)
-
-    transaction.on_commit(notify)
+    if attempt.passed:
+        transaction.on_commit(lambda: quiz_passed.send(sender=Quiz, attempt=attempt))
 
 
 def bank_import(*, category: Category, fmt: str, content: bytes, filename: str = "") -> list[Question]:
