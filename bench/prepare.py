@@ -69,10 +69,10 @@ def _ensure_totp(user) -> None:
 
 def _quiz_slot(attempt) -> dict:
     """The first single-choice / true-false / multiple-choice slot of ``attempt``: the one the bench answers."""
-    from quizzes.models import AttemptQuestion, QuestionType
+    from quizzes.models import QuestionSlot, QuestionType
 
     slot = (
-        AttemptQuestion.objects.filter(
+        QuestionSlot.objects.filter(
             attempt=attempt,
             question__qtype__in=[QuestionType.SINGLE, QuestionType.TRUE_FALSE, QuestionType.MULTIPLE],
         )

@@ -20,7 +20,7 @@ from cms.models import RegulationPage
 from cms.sanitize import sanitize_html
 from core.errors import ServiceError
 from quizzes.models import CaseStudy, Category, Option, Question, QuestionType, Quiz, QuizRule
-from quizzes.services import OptionData, QuestionData, question_problems
+from quizzes.services import OptionData, QuestionData, fill_fractions, question_problems
 
 LAW_2003 = "15/2003/QH11"
 LAW_2022 = "06/2022/QH15"
@@ -675,7 +675,7 @@ def _question_data(spec: dict) -> QuestionData:
         options = [OptionData(sanitize_html(text), is_correct=True) for text in spec["options"]]
     else:
         options = [OptionData(sanitize_html(text), is_correct=right) for text, right in spec["options"]]
-    return QuestionData(
+    data = QuestionData(
         qtype=qtype,
         stem=sanitize_html(spec["stem"]),
         options=options,
@@ -688,6 +688,8 @@ def _question_data(spec: dict) -> QuestionData:
         regulation_number=spec["regulation"],
         case_study=spec.get("case", ""),
     )
+    fill_fractions(data)
+    return data
 
 
 def _sync_question(category: Category, data: QuestionData, regulation, case) -> str:
@@ -715,8 +717,8 @@ def _sync_question(category: Category, data: QuestionData, regulation, case) -> 
             changed = True
     if changed:
         question.save()
-    wanted = [(o.text, o.is_correct, o.match_text) for o in data.options]
-    stored = list(question.options.order_by("sort_order", "pk").values_list("text", "is_correct", "match_text"))
+    wanted = [(o.text, o.fraction, o.match_text) for o in data.options]
+    stored = list(question.options.order_by("sort_order", "pk").values_list("text", "fraction", "match_text"))
     if stored != wanted:
         question.options.all().delete()
         for index, option in enumerate(data.options):
@@ -725,6 +727,7 @@ def _sync_question(category: Category, data: QuestionData, regulation, case) -> 
                 sort_order=index,
                 text=option.text,
                 is_correct=option.is_correct,
+                fraction=option.fraction,
                 match_text=option.match_text,
             )
         changed = True

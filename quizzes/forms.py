@@ -35,25 +35,35 @@ class QuestionAdminForm(WagtailAdminModelForm):
     def is_valid(self) -> bool:
         if not super().is_valid():
             return False
-        from quizzes.services import OptionData, QuestionData, question_problems
+        from quizzes.services import OptionData, QuestionData, fill_fractions, question_problems
 
         formset = self.formsets.get("options")
-        options = [
-            OptionData(
-                text=form.cleaned_data.get("text", ""),
-                is_correct=bool(form.cleaned_data.get("is_correct")),
-                match_text=form.cleaned_data.get("match_text", ""),
-            )
+        forms_kept = [
+            form
             for form in (formset.forms if formset is not None else [])
             if form.cleaned_data and not form.cleaned_data.get("DELETE")
         ]
         data = QuestionData(
             qtype=self.cleaned_data.get("qtype", ""),
             stem=self.cleaned_data.get("stem", ""),
-            options=options,
+            options=[
+                OptionData(
+                    text=form.cleaned_data.get("text", ""),
+                    is_correct=bool(form.cleaned_data.get("is_correct")),
+                    fraction=form.cleaned_data.get("fraction"),
+                    tolerance=form.cleaned_data.get("tolerance"),
+                    match_text=form.cleaned_data.get("match_text", ""),
+                )
+                for form in forms_kept
+            ],
             marks=self.cleaned_data.get("marks") or Decimal("0"),
             difficulty=self.cleaned_data.get("difficulty", ""),
+            partial_credit=bool(self.cleaned_data.get("partial_credit")),
         )
+        fill_fractions(data)
+        # A share left empty is filled as the question's type wants it (equal shares for multiple choice).
+        for form, option in zip(forms_kept, data.options, strict=True):
+            form.instance.fraction = option.fraction
         problems = question_problems(data)
         for problem in problems:
             self.add_error(None, problem)

@@ -70,9 +70,12 @@ class QuestionType(models.TextChoices):
     TRUE_FALSE = "truefalse", _("True/false")
     SHORT = "short", _("Short answer")
     MATCHING = "matching", _("Matching")
+    NUMERICAL = "numerical", _("Numerical")
 
 
 CHOICE_TYPES = frozenset({QuestionType.SINGLE, QuestionType.MULTIPLE, QuestionType.TRUE_FALSE})
+# Answered by typing: the accepted answers are never sent to the browser.
+TYPED_TYPES = frozenset({QuestionType.SHORT, QuestionType.NUMERICAL})
 
 
 class Difficulty(models.TextChoices):
@@ -115,7 +118,9 @@ class Question(ClusterableModel):
         validators=[MinValueValidator(Decimal("0.01"))],
     )
     partial_credit = models.BooleanField(
-        _("partial credit"), default=False, help_text=_("Multiple choice and matching: give part of the marks.")
+        _("partial credit"),
+        default=False,
+        help_text=_("Multiple choice: add up the shares of the options chosen; matching: a share per right pair."),
     )
     accent_insensitive = models.BooleanField(
         _("ignore accents"), default=False, help_text=_("Short answer: 'thi dua' matches 'thi đua'.")
@@ -165,39 +170,77 @@ class Question(ClusterableModel):
 
 
 class Option(Orderable):
-    """An option; for short answer an accepted answer; for matching a pair."""
+    """An option; for short and numerical answers an accepted answer; for matching a pair.
+
+    ``fraction`` is Moodle's share of the question's marks that this answer
+    earns (1 is 100 %, 0.5 half, negative a penalty): a single-choice
+    question scores the chosen option's share, a multiple-choice question
+    with partial credit the sum of the chosen shares (between 0 and 1), a
+    short or numerical answer the share of the first accepted answer it
+    matches. ``is_correct`` follows from it (a share above 0) and marks the
+    right answers in the review. A matching option with no left-hand text is
+    a distractor: one more right-hand choice, no pair.
+    """
 
     question = ParentalKey(Question, on_delete=models.CASCADE, related_name="options")
-    text = NFCTextField(_("text"), help_text=_("HTML for choices; plain text for short answers and pairs."))
-    is_correct = models.BooleanField(_("correct"), default=False)
+    text = NFCTextField(
+        _("text"),
+        blank=True,
+        help_text=_(
+            "HTML for choices; plain text for short answers (* matches anything); a number for numerical "
+            "answers (* for any other number); empty for a matching distractor."
+        ),
+    )
+    is_correct = models.BooleanField(_("correct"), default=False, help_text=_("Used when no share is given."))
     fraction = models.DecimalField(
         _("share of the marks"),
-        max_digits=5,
-        decimal_places=4,
-        null=True,
+        max_digits=8,
+        decimal_places=7,
         blank=True,
         validators=[MinValueValidator(Decimal("-1")), MaxValueValidator(Decimal("1"))],
-        help_text=_("Optional; multiple choice with partial credit (GIFT ~%50%)."),
+        help_text=_("Between -1 and 1, as in Moodle: 1 is all the marks, 0.5 half. Empty: 1 when correct, else 0."),
+    )
+    tolerance = models.DecimalField(
+        _("tolerance"),
+        max_digits=22,
+        decimal_places=10,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0"))],
+        help_text=_("Numerical: answers within this distance of the number are accepted."),
     )
     match_text = NFCCharField(_("matches"), max_length=500, blank=True, help_text=_("Matching: the right-hand item."))
     feedback = NFCTextField(_("feedback for this option"), blank=True)
 
     panels = [
         FieldRowPanel([FieldPanel("text"), FieldPanel("match_text")]),
-        FieldRowPanel([FieldPanel("is_correct"), FieldPanel("fraction")]),
+        FieldRowPanel([FieldPanel("is_correct"), FieldPanel("fraction"), FieldPanel("tolerance")]),
         FieldPanel("feedback"),
     ]
 
     class Meta(Orderable.Meta):
         verbose_name = _("option")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(fraction__gte=Decimal("-1"), fraction__lte=Decimal("1")), name="option_fraction_range"
+            )
+        ]
 
     def __str__(self) -> str:
         return html_to_text(self.text)[:80]
 
     def save(self, *args, **kwargs) -> None:
+        if self.fraction is None:
+            self.fraction = Decimal(1) if self.is_correct else Decimal(0)
+        self.is_correct = self.fraction > 0
         self.text = sanitize_html(self.text)
         self.feedback = sanitize_html(self.feedback)
         super().save(*args, **kwargs)
+
+    @property
+    def is_wildcard(self) -> bool:
+        """Moodle's ``*`` answer: any other short or numerical answer."""
+        return html_to_text(self.text).strip() == "*"
 
 
 class GradingMethod(models.TextChoices):
@@ -339,8 +382,8 @@ class Attempt(models.Model):
         return self.deadline + timezone.timedelta(seconds=self.quiz.grace_seconds)
 
 
-class AttemptQuestion(models.Model):
-    """A question frozen into an attempt, with its option order and the answer given."""
+class QuestionSlot(models.Model):
+    """A slot of an attempt (Moodle's word): a question frozen into it, its option order and the answer given."""
 
     attempt = models.ForeignKey(Attempt, on_delete=models.CASCADE, related_name="slots")
     question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="+")
@@ -363,3 +406,26 @@ class AttemptQuestion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.attempt_id} #{self.position}"
+
+
+class BankImport(models.Model):
+    """An uploaded bank between its preview and its confirmation.
+
+    The preview stores the file here with its hash under a one-time token;
+    the first confirmation imports it and records how many questions it
+    made, so a second confirmation (a double click, a reload, two tabs)
+    imports nothing and shows the first result.
+    """
+
+    token = models.CharField(max_length=64, unique=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="+")
+    fmt = models.CharField(max_length=10)
+    filename = models.CharField(max_length=255, blank=True)
+    sha256 = models.CharField(max_length=64)
+    content = models.BinaryField(blank=True)  # emptied once imported
+    created_at = models.DateTimeField(default=timezone.now)
+    imported = models.PositiveIntegerField(null=True, blank=True)  # questions made by the confirmation
+
+    def __str__(self) -> str:
+        return f"{self.filename} ({self.created_at:%d/%m/%Y %H:%M})"

@@ -23,7 +23,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from accounts.models import User
-from quizzes.models import CHOICE_TYPES, Attempt, AttemptQuestion, GradingMethod, Option, Question, Quiz, ReviewWhen
+from quizzes.models import CHOICE_TYPES, Attempt, GradingMethod, Option, Question, QuestionSlot, Quiz, ReviewWhen
 
 
 def _counts_more(method: str, attempt: Attempt, other: Attempt) -> bool:
@@ -151,7 +151,7 @@ def quiz_statistics(quiz: Quiz) -> QuizStats:
     bins = Counter(min(int(float(p or 0) // 10), BINS - 1) for _pk, p, _ok, _s in attempts)
     distribution = [(label, bins[i]) for i, (label, _n) in enumerate(distribution)]
     totals = {pk: float(score or 0) for pk, _p, _ok, score in attempts}
-    slots = AttemptQuestion.objects.filter(attempt_id__in=totals).values_list(
+    slots = QuestionSlot.objects.filter(attempt_id__in=totals).values_list(
         "attempt_id", "question_id", "score", "marks", "response"
     )
     per_question: dict[int, list[tuple[float, float]]] = defaultdict(list)

@@ -10,10 +10,11 @@ version it has seen, so a stale tab cannot overwrite a newer answer.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import secrets
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -32,6 +33,7 @@ from quizzes import grading
 from quizzes.models import (
     TYPED_TYPES,
     Attempt,
+    BankImport,
     CaseStudy,
     Category,
     Difficulty,
@@ -63,6 +65,14 @@ class OptionData:
     match_text: str = ""
     feedback: str = ""
     tolerance: Decimal | None = None  # numerical answers
+
+    @property
+    def percent(self) -> Decimal | None:
+        return None if self.fraction is None else self.fraction * 100
+
+    @property
+    def tolerance_text(self) -> str:
+        return "" if self.tolerance is None else f"{self.tolerance.normalize():f}"
 
 
 FRACTION_PLACES = Decimal("0.0000001")
@@ -309,6 +319,24 @@ def _draw(quiz: Quiz) -> list[dict]:
     Queries: one for the rules, one per rule, then one each for the drawn
     questions and their options, whatever the size of the bank.
     """
+    chosen = _draw_question_ids(quiz)
+    if not chosen:
+        raise ServiceError("no_questions", _("This quiz has no questions yet."))
+    questions, options = _question_details(chosen)
+    order = _presentation_order(chosen, questions, shuffle=quiz.shuffle_questions)
+    return [_slot(questions[qid], options[qid], shuffle_options=quiz.shuffle_options) for qid in order]
+
+
+def _by_case_study(questions: Iterable[tuple[int, int | None]]) -> list[list[int]]:
+    """Question ids (given with their case study) as units: a case study's together, each other one alone."""
+    units: dict[object, list[int]] = {}
+    for qid, case_id in questions:
+        units.setdefault(case_id or f"q{qid}", []).append(qid)
+    return list(units.values())
+
+
+def _draw_question_ids(quiz: Quiz) -> list[int]:
+    """Each rule's random pick of whole units from its category, rule after rule, no question twice."""
     chosen: list[int] = []
     for rule in quiz.rules.select_related("category").order_by("sort_order"):
         pool = list(
@@ -323,10 +351,7 @@ def _draw(quiz: Quiz) -> list[dict]:
                 _("The category “%(category)s” has %(have)d questions; the quiz needs %(need)d.")
                 % {"category": rule.category.name, "have": len(pool), "need": rule.count},
             )
-        units: dict[object, list[int]] = {}
-        for qid, case_id in pool:
-            units.setdefault(case_id or f"q{qid}", []).append(qid)
-        picked = _pick_units(list(units.values()), rule.count)
+        picked = _pick_units(_by_case_study(pool), rule.count)
         if len(picked) < rule.count:
             logger.warning(
                 "Quiz %s, category %s: drew %d of %d questions (case studies are never split).",
@@ -336,8 +361,11 @@ def _draw(quiz: Quiz) -> list[dict]:
                 rule.count,
             )
         chosen.extend(picked)
-    if not chosen:
-        raise ServiceError("no_questions", _("This quiz has no questions yet."))
+    return chosen
+
+
+def _question_details(chosen: list[int]) -> tuple[dict[int, dict], dict[int, list[tuple[int, str]]]]:
+    """The drawn questions' type, marks and case study, and their options in authored order: two queries."""
     questions = {
         q["pk"]: q for q in Question.objects.filter(pk__in=chosen).values("pk", "qtype", "marks", "case_study_id")
     }
@@ -348,28 +376,29 @@ def _draw(quiz: Quiz) -> list[dict]:
         .values_list("question_id", "pk", "match_text")
     ):
         options[qid].append((oid, match))
-    # A case study's questions stay together, in authored order, whatever the shuffle.
-    groups: dict[object, list[int]] = {}
-    for qid in sorted(chosen):
-        key = questions[qid]["case_study_id"] or f"q{qid}"
-        groups.setdefault(key, []).append(qid)
-    ordered_groups = list(groups.values())
-    if quiz.shuffle_questions:
-        _rng.shuffle(ordered_groups)
-    slots = []
-    for qid in (qid for group in ordered_groups for qid in group):
-        info = questions[qid]
-        ids = [oid for oid, _m in options[qid]]
-        match_choices: list[str] = []
-        if info["qtype"] == QuestionType.SHORT:
-            ids = []  # accepted answers are never shown
-        elif info["qtype"] == QuestionType.MATCHING:
-            match_choices = sorted({m for _oid, m in options[qid]})
-            _rng.shuffle(match_choices)
-        if quiz.shuffle_options and info["qtype"] != QuestionType.TRUE_FALSE:
-            _rng.shuffle(ids)
-        slots.append({"question_id": qid, "marks": info["marks"], "option_order": ids, "match_choices": match_choices})
-    return slots
+    return questions, options
+
+
+def _presentation_order(chosen: list[int], questions: dict[int, dict], *, shuffle: bool) -> list[int]:
+    """The order shown: a case study's questions stay together, in authored order, whatever the shuffle."""
+    blocks = _by_case_study((qid, questions[qid]["case_study_id"]) for qid in sorted(chosen))
+    if shuffle:
+        _rng.shuffle(blocks)
+    return [qid for block in blocks for qid in block]
+
+
+def _slot(info: dict, options: list[tuple[int, str]], *, shuffle_options: bool) -> dict:
+    """One question's place in the attempt: its marks, the options in the order shown, the matching choices."""
+    ids = [oid for oid, _m in options]
+    match_choices: list[str] = []
+    if info["qtype"] == QuestionType.SHORT:
+        ids = []  # accepted answers are never shown
+    elif info["qtype"] == QuestionType.MATCHING:
+        match_choices = sorted({m for _oid, m in options})
+        _rng.shuffle(match_choices)
+    if shuffle_options and info["qtype"] != QuestionType.TRUE_FALSE:
+        _rng.shuffle(ids)
+    return {"question_id": info["pk"], "marks": info["marks"], "option_order": ids, "match_choices": match_choices}
 
 
 @transaction.atomic
@@ -601,6 +630,46 @@ def _finish(attempt: Attempt, *, now: datetime, automatic: bool) -> None:
 
     if attempt.passed:
         transaction.on_commit(lambda: quiz_passed.send(sender=Quiz, attempt=attempt))
+
+
+IMPORT_KEEP = timedelta(days=1)
+
+
+def bank_import_prepare(*, actor: User, category: Category, fmt: str, content: bytes, filename: str = "") -> BankImport:
+    """Keep a file that previewed cleanly under a one-time token (older unconfirmed ones of this person go)."""
+    BankImport.objects.filter(user=actor, created_at__lt=timezone.now() - IMPORT_KEEP).delete()
+    return BankImport.objects.create(
+        token=secrets.token_urlsafe(32),
+        user=actor,
+        category=category,
+        fmt=fmt,
+        filename=filename[:255],
+        sha256=hashlib.sha256(content).hexdigest(),
+        content=content,
+    )
+
+
+def bank_import_confirm(*, actor: User, token: str) -> tuple[BankImport, bool]:
+    """Import a prepared file once: (the import, whether this call imported it).
+
+    The import's row is locked first, so of two confirmations at once the
+    second waits, then finds the file imported and changes nothing.
+    """
+    with transaction.atomic():
+        prepared = BankImport.objects.select_for_update().select_related("category").filter(token=token, user=actor)
+        receipt = prepared.first()
+        if receipt is None:
+            raise ServiceError("import_expired", _("The upload has expired; please upload the file again."))
+        if receipt.imported is not None:
+            return receipt, False
+        content = bytes(receipt.content)
+        if hashlib.sha256(content).hexdigest() != receipt.sha256:  # pragma: no cover - the row is ours alone
+            raise ServiceError("import_expired", _("The upload has expired; please upload the file again."))
+        created = bank_import(category=receipt.category, fmt=receipt.fmt, content=content, filename=receipt.filename)
+        receipt.imported = len(created)
+        receipt.content = b""
+        receipt.save(update_fields=["imported", "content"])
+    return receipt, True
 
 
 def bank_import(*, category: Category, fmt: str, content: bytes, filename: str = "") -> list[Question]:

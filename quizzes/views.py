@@ -6,7 +6,6 @@ short answers and option feedback are read in the review alone.
 
 from __future__ import annotations
 
-import base64
 import logging
 import math
 
@@ -23,14 +22,14 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.decorators import staff_required
 from accounts.roles import Role
+from cms.sanitize import html_to_text
 from core.errors import ServiceError
-from quizzes import formats, selectors, services
+from quizzes import formats, grading, selectors, services
 from quizzes.forms import ImportForm
-from quizzes.models import Attempt, AttemptQuestion, Category, Option, Quiz
+from quizzes.models import TYPED_TYPES, Attempt, Category, Option, QuestionSlot, Quiz
 
 logger = logging.getLogger("quizzes")
 EDITORS = (Role.EDITOR, Role.MODERATOR, Role.ADMIN)
-IMPORT_SESSION_KEY = "quizzes_import"
 
 
 def _safe_next(request: HttpRequest) -> str:
@@ -116,14 +115,14 @@ def _pages(attempt: Attempt, total: int) -> int:
     return max(1, math.ceil(total / per_page)) if per_page else 1
 
 
-def _slot_views(slots: list[AttemptQuestion]) -> list[dict]:
+def _slot_views(slots: list[QuestionSlot]) -> list[dict]:
     """What the browser may know of each question: texts and positions, no answers.
 
     Options are named by their position in the order shown, never by
     database id. A case study's scenario is shown once, above the first of
     its questions on the page.
     """
-    option_ids = [oid for slot in slots for oid in slot.option_order]
+    option_ids = [oid for slot in slots for oid in slot.option_order if slot.question.qtype not in TYPED_TYPES]
     texts = dict(Option.objects.filter(pk__in=option_ids).values_list("pk", "text"))
     views = []
     previous_case = None
@@ -138,12 +137,15 @@ def _slot_views(slots: list[AttemptQuestion]) -> list[dict]:
                 "question": slot.question,
                 "case_study": slot.question.case_study if case_id and case_id != previous_case else None,
                 "options": [
-                    {"index": index, "text": texts.get(oid, ""), "checked": oid in chosen}
+                    {"index": index, "text": texts[oid], "checked": oid in chosen}
                     for index, oid in enumerate(slot.option_order)
+                    if oid in texts
                 ],
+                # A matching option without a left-hand text is a distractor: a choice, not a pair.
                 "pairs": [
-                    {"index": index, "text": texts.get(oid, ""), "selected": matches.get(str(oid))}
+                    {"index": index, "text": texts[oid], "selected": matches.get(str(oid))}
                     for index, oid in enumerate(slot.option_order)
+                    if texts.get(oid)
                 ],
                 "choices": list(enumerate(slot.match_choices)),
                 "text": response.get("text", ""),
@@ -162,7 +164,7 @@ def attempt_page(request: HttpRequest, attempt_id) -> HttpResponse:
     review_url = reverse("quizzes:review", args=[attempt.pk]) + (f"?next={nxt}" if nxt else "")
     if attempt.is_finished:
         return redirect(review_url)
-    total = AttemptQuestion.objects.filter(attempt=attempt).count()
+    total = QuestionSlot.objects.filter(attempt=attempt).count()
     pages = _pages(attempt, total)
     if request.method == "POST":
         # Without JavaScript the page is a form: answers arrive with navigation or submit.
@@ -190,7 +192,7 @@ def attempt_page(request: HttpRequest, attempt_id) -> HttpResponse:
         page = 1
     per_page = attempt.quiz.questions_per_page or total
     slots = list(
-        AttemptQuestion.objects.filter(attempt=attempt)
+        QuestionSlot.objects.filter(attempt=attempt)
         .select_related("question", "question__case_study")
         .order_by("position")[(page - 1) * per_page : page * per_page]
     )
@@ -225,7 +227,7 @@ def attempt_answer(request: HttpRequest, attempt_id) -> JsonResponse:
         status = {"deadline_passed": 409, "attempt_finished": 409}.get(error.code, 400)
         return JsonResponse({"error": error.code, "message": error.message}, status=status)
     if stale:
-        current = AttemptQuestion.objects.get(pk=stale[0])
+        current = QuestionSlot.objects.get(pk=stale[0])
         return JsonResponse(
             {
                 "error": "stale",
@@ -237,6 +239,13 @@ def attempt_answer(request: HttpRequest, attempt_id) -> JsonResponse:
     return JsonResponse({"saved": True, "version": saved[0].version, "remaining": _remaining(attempt)})
 
 
+def _accepted_text(option: Option) -> str:
+    text = html_to_text(option.text)
+    if option.tolerance:
+        return f"{text} ± {option.tolerance.normalize():f}"
+    return text
+
+
 @login_required
 @require_GET
 def attempt_review(request: HttpRequest, attempt_id) -> HttpResponse:
@@ -246,7 +255,7 @@ def attempt_review(request: HttpRequest, attempt_id) -> HttpResponse:
     show_answers = selectors.review_shows_answers(attempt)
     items = []
     slots = (
-        AttemptQuestion.objects.filter(attempt=attempt)
+        QuestionSlot.objects.filter(attempt=attempt)
         .select_related("question", "question__case_study", "question__regulation")
         .prefetch_related("question__options")
         .order_by("position")
@@ -260,6 +269,8 @@ def attempt_review(request: HttpRequest, attempt_id) -> HttpResponse:
         by_id = {o.pk: o for o in options}
         ordered = [by_id[i] for i in slot.option_order if i in by_id]
         matches = response.get("matches") or {}
+        typed = response.get("text", "")
+        matched = grading.matched_answer(slot.question, options, typed) if slot.question.qtype in TYPED_TYPES else None
         items.append(
             {
                 "slot": slot,
@@ -272,9 +283,15 @@ def attempt_review(request: HttpRequest, attempt_id) -> HttpResponse:
                         "given": slot.match_choices[matches[str(o.pk)]] if str(o.pk) in matches else "",
                     }
                     for o in ordered
+                    if o.text
                 ],
-                "accepted": [o for o in options if o.is_correct],
-                "text": response.get("text", ""),
+                "accepted": [
+                    {"option": o, "answer": _accepted_text(o), "percent": o.fraction * 100}
+                    for o in options
+                    if o.fraction > 0
+                ],
+                "text": typed,
+                "matched": matched,
                 "fraction": (slot.score or 0) / slot.marks if slot.marks else 0,
             }
         )
@@ -298,34 +315,34 @@ def attempt_review(request: HttpRequest, attempt_id) -> HttpResponse:
 @staff_required(*EDITORS)
 @require_http_methods(["GET", "POST"])
 def bank_import(request: HttpRequest) -> HttpResponse:
-    """Upload → validate everything → preview → confirm; nothing is saved before confirm."""
+    """Upload → validate everything → preview → confirm once; nothing is saved before confirm.
+
+    The preview keeps the file server-side under a one-time token; a second
+    confirmation of the same token (a double click) imports nothing and
+    shows what the first one did.
+    """
     context: dict = {}
+    form = ImportForm()
     if request.method == "POST" and request.POST.get("confirm"):
-        pending = request.session.get(IMPORT_SESSION_KEY)
-        if not pending:
-            messages.error(request, _("The upload has expired; please upload the file again."))
-            return redirect("quizzes:import")
-        category = get_object_or_404(Category, pk=pending["category"])
         try:
-            created = services.bank_import(
-                category=category,
-                fmt=pending["format"],
-                content=base64.b64decode(pending["content"]),
-                filename=pending["filename"],
+            receipt, imported_now = services.bank_import_confirm(
+                actor=request.user, token=request.POST.get("token", "")
             )
+        except ServiceError as error:
+            messages.error(request, error.message)
+            return redirect("quizzes:import")
         except formats.ImportProblems as problems:
             context["problems"] = problems.problems
-            form = ImportForm()
         else:
-            del request.session[IMPORT_SESSION_KEY]
-            messages.success(
-                request,
-                _("%(count)d questions imported into “%(category)s”.")
-                % {
-                    "count": len(created),
-                    "category": category.name,
-                },
-            )
+            values = {"count": receipt.imported, "category": receipt.category.name}
+            if imported_now:
+                messages.success(request, _("%(count)d questions imported into “%(category)s”.") % values)
+            else:
+                messages.info(
+                    request,
+                    _("This file was already imported (%(count)d questions into “%(category)s”); nothing was added.")
+                    % values,
+                )
             return redirect("quizzes:import")
     elif request.method == "POST":
         form = ImportForm(request.POST, request.FILES)
@@ -338,16 +355,14 @@ def bank_import(request: HttpRequest) -> HttpResponse:
             except formats.ImportProblems as problems:
                 context["problems"] = problems.problems
             else:
-                request.session[IMPORT_SESSION_KEY] = {
-                    "category": form.cleaned_data["category"].pk,
-                    "format": fmt,
-                    "filename": upload.name,
-                    "content": base64.b64encode(content).decode("ascii"),
-                }
-                context["preview"] = parsed
-                context["category"] = form.cleaned_data["category"]
-    else:
-        form = ImportForm()
+                receipt = services.bank_import_prepare(
+                    actor=request.user,
+                    category=form.cleaned_data["category"],
+                    fmt=fmt,
+                    content=content,
+                    filename=upload.name,
+                )
+                context.update(preview=parsed, category=receipt.category, token=receipt.token)
     context["form"] = form
     return render(request, "quizzes/import.html", context)
 

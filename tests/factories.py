@@ -227,13 +227,20 @@ class QuestionFactory(DjangoModelFactory):
         if not create:
             return
         from quizzes.models import Option
+        from quizzes.services import default_fractions
 
         if extracted is None:
             extracted = [(f"Phương án đúng {self.pk}", True), ("Phương án sai 1", False), ("Phương án sai 2", False)]
+        fractions = default_fractions(self.qtype, [spec[1] for spec in extracted])
         for index, spec in enumerate(extracted):
             text, correct, *rest = spec
             Option.objects.create(
-                question=self, sort_order=index, text=text, is_correct=correct, match_text=rest[0] if rest else ""
+                question=self,
+                sort_order=index,
+                text=text,
+                is_correct=correct,
+                fraction=fractions[index],
+                match_text=rest[0] if rest else "",
             )
 
 

@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from core.errors import ServiceError
 from quizzes import services
-from quizzes.models import Attempt, AttemptQuestion, Option
+from quizzes.models import Attempt, Option, QuestionSlot
 from quizzes.services import AnswerInput
 from quizzes.signals import quiz_passed
 from tests.factories import QuestionCategoryFactory, QuestionFactory, QuizFactory, UserFactory
@@ -132,7 +132,7 @@ def test_foreign_question_and_option_refused_and_logged(trainee, quiz, caplog):
         with pytest.raises(ServiceError) as error:
             services.answers_save(attempt_id=attempt.pk, user=trainee, answers=[answer])
         assert error.value.code == code
-    assert AttemptQuestion.objects.filter(response__isnull=False).count() == 0
+    assert QuestionSlot.objects.filter(response__isnull=False).count() == 0
     assert caplog.text.count("quiz answer refused") == 7
 
 

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from accounts.roles import Role
 from quizzes import services
-from quizzes.models import Attempt, AttemptQuestion, Option, Question, QuestionType
+from quizzes.models import Attempt, Option, Question, QuestionSlot, QuestionType
 from tests.factories import QuestionCategoryFactory, QuestionFactory, QuizFactory, UserFactory
 from tests.quizzes.conftest import SECRET
 
@@ -23,7 +23,7 @@ def start(client, quiz):
     return Attempt.objects.get(quiz=quiz, state="in_progress", user_id=client.session["_auth_user_id"])
 
 
-def right_answer(slot: AttemptQuestion) -> dict:
+def right_answer(slot: QuestionSlot) -> dict:
     """The POST fields of the right answer to ``slot``, as the page's form would send them."""
     options = {o.pk: o for o in slot.question.options.all()}
     data = {"slot": str(slot.pk), f"v{slot.pk}": str(slot.version)}
@@ -171,7 +171,7 @@ def test_bad_answer_posts_are_refused_and_change_nothing(client, trainee, quiz):
         assert response.status_code == status, (data, response.content)
         assert "error" in response.json()
     assert client.get(url).status_code == 405
-    assert not AttemptQuestion.objects.filter(response__isnull=False).exists()
+    assert not QuestionSlot.objects.filter(response__isnull=False).exists()
 
 
 def test_answer_after_deadline_and_grace_is_refused_with_a_message(client, trainee, quiz):
