@@ -4,18 +4,25 @@ Spreadsheets typed with .VnTime (TCVN3) or VNI-Times fonts store bytes that
 read as Latin-1 letters: "NguyÔn V¨n A" (TCVN3) or "Nguyeãn Vaên A" (VNI)
 for "Nguyễn Văn A". Pure functions, no Django.
 
-Detection is deliberately cautious, because converting real text would be
-worse than leaving garbled text: a text containing any character beyond
-Latin-1 (real Unicode Vietnamese has ư, ơ, ă, đ, ạ...) is never touched; a
-candidate conversion is accepted only when every changed word becomes a
-well-formed Vietnamese syllable, so "Café" or "José" stay as they are.
+Converting correct text is worse than leaving garbled text, so a text is
+repaired only when it is not Vietnamese as typed and its legacy reading is
+(every word a syllable by core.vn_syllables). Text with a letter beyond
+Latin-1 is Unicode; text made of Latin-1 letters that already forms
+syllables ("Tô Lâm", "Phó phòng") is Unicode too, unless the rest of its
+file is legacy, and even then it is only offered, never applied by default.
+Nothing here changes a cell: importers show each :class:`Proposal` next to
+the original and apply the ones the person keeps.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from collections import Counter
+from collections.abc import Hashable, Iterable
+from dataclasses import dataclass
+
+from core.vn_syllables import is_syllable
 
 TCVN3 = "tcvn3"
 VNI = "vni"
@@ -146,79 +153,11 @@ _VNI_MARKS = {
 _VNI_MARKS.update({key.upper(): value for key, value in list(_VNI_MARKS.items())})
 _VNI_BASES = set("aeiouyAEIOUYơưƠƯ")
 
-_TONES = {_GRAVE, _ACUTE, _HOOK, _TILDE, _DOT}
-_ONSET = r"(?:ngh|ng|nh|ch|gh|gi|kh|ph|qu|th|tr|b|c|d|đ|g|h|k|l|m|n|p|r|s|t|v|x)?"
-_NUCLEUS = r"(?:[aăâeêioôơuưy]{1,3})"
-_CODA = r"(?:ch|ng|nh|c|m|n|p|t)?"
-_SYLLABLE = re.compile(rf"^{_ONSET}{_NUCLEUS}{_CODA}$")
-# Vowel sequences that exist in Vietnamese (after removing tones).
-_VOWEL_GROUPS = frozenset(
-    (
-        "a",
-        "ă",
-        "â",
-        "e",
-        "ê",
-        "i",
-        "o",
-        "ô",
-        "ơ",
-        "u",
-        "ư",
-        "y",
-        "ai",
-        "ao",
-        "au",
-        "ay",
-        "âu",
-        "ây",
-        "eo",
-        "êu",
-        "ia",
-        "iê",
-        "iu",
-        "oa",
-        "oă",
-        "oe",
-        "oi",
-        "ôi",
-        "ơi",
-        "oo",
-        "ua",
-        "uâ",
-        "uê",
-        "ui",
-        "uô",
-        "uơ",
-        "uy",
-        "ưa",
-        "ưi",
-        "ưu",
-        "ươ",
-        "iêu",
-        "yê",
-        "yêu",
-        "oai",
-        "oao",
-        "oay",
-        "oeo",
-        "uây",
-        "uôi",
-        "uya",
-        "uyê",
-        "uyu",
-        "ươi",
-        "ươu",
-    )
-)
-_WORD = re.compile(r"[^\W\d_]+")
+_VNI_PAIR = re.compile("[aeiouyAEIOUYôöÔÖ][" + "".join(_VNI_MARKS) + "]")
 
-
-@dataclass
-class Conversion:
-    original: str
-    converted: str
-    encoding: str
+# Words are split at spaces, digits and ASCII or general punctuation, none of
+# which the legacy encodings use for letters (TCVN3 uses ¨ © ª « ¬ ® µ ...).
+_SPLIT = re.compile("[\\s0-9!-/:-@\\[-`{-~\u2000-\u206f]+")
 
 
 def _is_unicode_text(text: str) -> bool:
@@ -227,81 +166,140 @@ def _is_unicode_text(text: str) -> bool:
 
 
 def _has_legacy_bytes(text: str) -> bool:
-    return any(0xA0 <= ord(ch) <= 0xFF or ch == "\xad" for ch in text)
+    return any(0xA0 <= ord(ch) <= 0xFF for ch in text)
 
 
 def from_tcvn3(text: str) -> str:
-    return "".join(_TCVN3_TABLE.get(ch, ch) for ch in text)
+    return unicodedata.normalize("NFC", "".join(_TCVN3_TABLE.get(ch, ch) for ch in text))
 
 
 def from_vni(text: str) -> str:
     out: list[str] = []
     for ch in text:
         mark = _VNI_MARKS.get(ch)
-        if mark is not None and out and unicodedata.normalize("NFD", out[-1])[0] in _VNI_BASES | {"o", "u", "O", "U"}:
+        if mark is not None and out and unicodedata.normalize("NFD", out[-1])[0] in _VNI_BASES:
             out[-1] = unicodedata.normalize("NFC", out[-1] + mark)
             continue
         out.append(_VNI_LETTERS.get(ch, ch))
     return unicodedata.normalize("NFC", "".join(out))
 
 
-def _plausible_word(word: str) -> bool:
-    decomposed = unicodedata.normalize("NFD", word.lower())
-    tones = sum(1 for ch in decomposed if ch in _TONES)
-    if tones > 1:
-        return False
-    base = unicodedata.normalize("NFC", "".join(ch for ch in decomposed if ch not in _TONES))
-    if not _SYLLABLE.match(base):
-        return False
-    vowels = re.sub(r"^(?:qu|gi)(?=[aăâeêioôơuưy])", "", base)
-    group = re.search(r"[aăâeêioôơuưy]+", vowels)
-    return group is None or group.group(0) in _VOWEL_GROUPS
+_DECODERS = ((TCVN3, from_tcvn3), (VNI, from_vni))
 
 
-# Latin-1 letters that are also Vietnamese letters, so may remain after conversion.
-_VIETNAMESE_LATIN1 = frozenset("àáâãèéêìíòóôõùúýÀÁÂÃÈÉÊÌÍÒÓÔÕÙÚÝ")
-_VNI_PAIR = re.compile("[aeiouyAEIOUYôöÔÖ][" + "".join(_VNI_MARKS) + "]")
+def words(text: str) -> list[str]:
+    return [word for word in _SPLIT.split(text) if word]
 
 
-def _plausible(original: str, converted: str) -> bool:
-    leftover = any(_has_legacy_bytes(ch) and ch not in _VIETNAMESE_LATIN1 for ch in converted)
-    if converted == original or leftover:
-        return False
-    changed = [w for w in _WORD.findall(converted) if w not in _WORD.findall(original)]
-    return bool(changed) and all(_plausible_word(w) for w in changed)
+def reads_as_vietnamese(text: str) -> bool:
+    """Every word with a letter beyond ASCII is a Vietnamese syllable (plain ASCII words prove nothing)."""
+    return all(is_syllable(word) for word in words(text) if not word.isascii())
 
 
-def detect(text: str) -> str | None:
-    """TCVN3, VNI, or None when the text should be left alone."""
+@dataclass(frozen=True)
+class Reading:
+    """One way to read a text as legacy-encoded Vietnamese."""
+
+    original: str
+    converted: str
+    encoding: str
+
+
+def readings(text: str) -> list[Reading]:
+    """The legacy readings of ``text`` that give Vietnamese, TCVN3 first.
+
+    Empty for text that cannot be legacy: text with a letter beyond Latin-1
+    (ư, ơ, ă, đ, ạ... only exist in Unicode) or without any Latin-1 letter.
+    """
     if not text or _is_unicode_text(text) or not _has_legacy_bytes(text):
-        return None
-    candidates = [enc for enc, conv in ((TCVN3, from_tcvn3), (VNI, from_vni)) if _plausible(text, conv(text))]
-    if len(candidates) == 2:
-        # Both read as Vietnamese (short texts): VNI types marks after the
-        # vowel, which TCVN3 text almost never shows.
-        return VNI if _VNI_PAIR.search(text) else TCVN3
-    return candidates[0] if candidates else None
+        return []
+    found = []
+    for encoding, decode in _DECODERS:
+        converted = decode(text)
+        if converted != text and reads_as_vietnamese(converted):
+            found.append(Reading(original=text, converted=converted, encoding=encoding))
+    return found
 
 
 def convert(text: str) -> tuple[str, str | None]:
-    """The Unicode text and the encoding it was converted from (None: unchanged)."""
-    encoding = detect(text)
-    if encoding == TCVN3:
-        return unicodedata.normalize("NFC", from_tcvn3(text)), encoding
-    if encoding == VNI:
-        return from_vni(text), encoding
+    """Repair one text on its own evidence: (Unicode text, encoding) or (text, None) if left as typed.
+
+    Only a text that does not read as Vietnamese as typed and has exactly one
+    Vietnamese legacy reading is converted. A file gives better evidence than
+    a cell: importers use :func:`propose`.
+    """
+    found = readings(text)
+    if len(found) == 1 and not reads_as_vietnamese(text):
+        return found[0].converted, found[0].encoding
     return text, None
 
 
-@dataclass
-class LegacyFixer:
-    """A ``cell_fixer`` for core.spreadsheets that remembers what it converted."""
+@dataclass(frozen=True)
+class Proposal:
+    """A conversion shown to the person, who may refuse it.
 
-    conversions: dict[str, Conversion] = field(default_factory=dict)
+    ``default`` is whether it is applied unless refused: False when the text
+    as typed also reads as Vietnamese (the person decides).
+    """
 
-    def __call__(self, text: str) -> str:
-        converted, encoding = convert(text)
-        if encoding is not None:
-            key = unicodedata.normalize("NFC", converted).strip()
-            self.conversions[key] = Conversion(original=text, converted=converted, encoding=encoding)
-        return converted
+    original: str
+    converted: str
+    encoding: str
+    default: bool
+
+    @property
+    def ambiguous(self) -> bool:
+        return not self.default
+
+
+def propose(cells: Iterable[tuple[Hashable, str]]) -> dict[Hashable, Proposal]:
+    """The conversions to offer for a file's cells, keyed like ``cells``.
+
+    A file is typed in one encoding, so the cells that are certainly legacy
+    (unreadable as typed, one Vietnamese reading) name the file's encoding;
+    it decides the cells that read both ways. In a file with no certain
+    legacy cell, text that reads as Vietnamese as typed is Unicode and is
+    not mentioned at all: "Tô Lâm" stays "Tô Lâm" without a word.
+    """
+    candidates: list[tuple[Hashable, list[Reading], bool]] = []
+    for key, text in cells:
+        found = readings(text)
+        if found:
+            candidates.append((key, found, reads_as_vietnamese(text)))
+    certain = Counter(found[0].encoding for _key, found, typed_ok in candidates if len(found) == 1 and not typed_ok)
+    file_encoding = certain.most_common(1)[0][0] if certain else None
+    proposals: dict[Hashable, Proposal] = {}
+    for key, found, typed_ok in candidates:
+        by_encoding = {reading.encoding: reading for reading in found}
+        if typed_ok:
+            if file_encoding in by_encoding:
+                reading = by_encoding[file_encoding]
+                proposals[key] = Proposal(reading.original, reading.converted, reading.encoding, default=False)
+            continue
+        if len(found) == 1:
+            reading, default = found[0], True
+        elif file_encoding is not None:
+            reading, default = by_encoding[file_encoding], True
+        else:
+            # Both readings are Vietnamese and the file says nothing: VNI
+            # types marks after the vowel, which TCVN3 text rarely shows.
+            reading = by_encoding[VNI if _VNI_PAIR.search(found[0].original) else TCVN3]
+            default = False
+        proposals[key] = Proposal(reading.original, reading.converted, reading.encoding, default=default)
+    return proposals
+
+
+def legacy_evidence(text: str) -> int:
+    """How many words of ``text`` only read as Vietnamese through a legacy encoding."""
+    count = 0
+    for word in words(text):
+        if word.isascii() or is_syllable(word):
+            continue
+        if any(reads_as_vietnamese(decode(word)) and decode(word) != word for _encoding, decode in _DECODERS):
+            count += 1
+    return count
+
+
+def vietnamese_evidence(text: str) -> int:
+    """How many words of ``text`` beyond ASCII are Vietnamese syllables as they stand."""
+    return sum(1 for word in words(text) if not word.isascii() and is_syllable(word))

@@ -38,3 +38,33 @@ class OutboxItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.task}({self.kwargs})"
+
+
+class PendingImport(models.Model):
+    """A previewed file's confirmation: a one-time token, what to write, then what was written.
+
+    ``kind`` names the importer and its target ("events.registrations:42"),
+    so a token only confirms the import it was issued for; ``actor_id`` is
+    the person who previewed (a plain id: the kernel knows no user model).
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending"
+        RUNNING = "running"
+        DONE = "done"
+
+    token = models.CharField(max_length=64, unique=True)
+    kind = models.CharField(max_length=100)
+    actor_id = models.BigIntegerField()
+    file_sha256 = models.CharField(max_length=64)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    payload = models.JSONField(default=dict)
+    result = models.JSONField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["kind", "file_sha256"], name="core_pending_import_file")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.status}"

@@ -9,10 +9,13 @@ problems in a row are the caller's to report, by ``Row.number``.
 Row numbers are what a person sees in Excel: the first line of the sheet is
 row 1, so with the header on the first line the first data row is row 2.
 
-Units still send files typed in legacy 8-bit font encodings (TCVN3, VNI) that
-read as garbled Unicode. Such a fixer plugs in as ``cell_fixer``: it receives
-every text cell (the header row included) before NFC normalisation and
-returns the repaired text.
+Every upload goes through one guarded reader: a workbook's ZIP directory
+and XML are checked by core.xlsx_guard before openpyxl parses it, and rows
+are streamed and counted, never loaded whole. Cells come back as typed
+(NFC, trimmed): text typed in a legacy font (TCVN3, VNI) is repaired only
+by the importer, through core.legacy_vn, after the person has seen it.
+Headers are matched without accents, case or punctuation, and a header
+typed in a legacy font matches too, without being changed.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ import datetime as dt
 import io
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import PurePath
 from typing import BinaryIO
@@ -31,7 +34,9 @@ from typing import BinaryIO
 from django.utils.translation import gettext as _
 
 from core.errors import ServiceError
+from core.legacy_vn import from_tcvn3, from_vni, legacy_evidence, vietnamese_evidence
 from core.text import fold, nfc
+from core.xlsx_guard import inspect_workbook, too_many_rows
 
 DEFAULT_MAX_BYTES = 5 * 1024 * 1024
 DEFAULT_MAX_ROWS = 5000
@@ -57,8 +62,6 @@ OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _INVISIBLE = "\ufeff\u200b\u200c\u200d\u2060"
 
 _SEP_LINE = re.compile(r"sep=([,;\t|])\r?\n", re.IGNORECASE)
-
-CellFixer = Callable[[str], str]
 
 
 @dataclass(frozen=True)
@@ -102,7 +105,9 @@ class Sheet:
     # column key -> the header text as written in the file
     headers: dict[str, str]
     ignored_headers: list[str] = field(default_factory=list)
-    encoding: str | None = None  # CSV only: "utf-8", "utf-8-sig", "utf-16" or "cp1258"
+    # CSV only: "utf-8", "utf-8-sig", "utf-16", "cp1258", or "cp1252" for 8-bit
+    # text typed in a legacy Vietnamese font (repaired by the importer).
+    encoding: str | None = None
     delimiter: str | None = None  # CSV only
 
     def has_column(self, key: str) -> bool:
@@ -147,16 +152,14 @@ def read_spreadsheet(
     columns: Sequence[Column],
     max_bytes: int = DEFAULT_MAX_BYTES,
     max_rows: int = DEFAULT_MAX_ROWS,
-    cell_fixer: CellFixer | None = None,
 ) -> Sheet:
     """Read an uploaded XLSX or CSV file into rows keyed by ``columns``."""
     lookup = _header_lookup(columns)
-    data = _read_bytes(file, max_bytes=max_bytes)
-    kind = _detect_format(data, filename)
-    clean = _cell_cleaner(cell_fixer)
-    if kind == "xlsx":
-        with _open_workbook(data) as raw_rows:
-            return _build_sheet(raw_rows, columns, lookup, clean, max_rows=max_rows, format="xlsx")
+    data = read_upload(file, max_bytes=max_bytes)
+    if _detect_format(data, filename) == "xlsx":
+        sheet_name = inspect_workbook(data, max_rows=max_rows, row_allowance=HEADER_SEARCH_ROWS + BLANK_ROW_ALLOWANCE)
+        with _WorkbookRows(data, sheet_name, max_row=_scan_limit(HEADER_SEARCH_ROWS, max_rows) + 1) as raw_rows:
+            return _build_sheet(raw_rows, columns, lookup, max_rows=max_rows, format="xlsx")
     text, encoding = _decode_csv(data)
     declared = _SEP_LINE.match(text)
     if declared:
@@ -165,8 +168,7 @@ def read_spreadsheet(
         delimiter, text = declared.group(1), text[declared.end() :]
     else:
         delimiter = _sniff_delimiter(text)
-    raw_rows = _csv_rows(text, delimiter)
-    sheet = _build_sheet(raw_rows, columns, lookup, clean, max_rows=max_rows, format="csv")
+    sheet = _build_sheet(_csv_rows(text, delimiter), columns, lookup, max_rows=max_rows, format="csv")
     sheet.encoding = encoding
     sheet.delimiter = delimiter
     return sheet
@@ -231,7 +233,8 @@ def build_template(
 # --- reading the upload ----------------------------------------------------
 
 
-def _read_bytes(file: bytes | BinaryIO, *, max_bytes: int) -> bytes:
+def read_upload(file: bytes | BinaryIO, *, max_bytes: int) -> bytes:
+    """The uploaded file's bytes, refused past ``max_bytes`` without reading further."""
     if isinstance(file, bytes | bytearray | memoryview):
         data = bytes(file)
     else:
@@ -265,7 +268,7 @@ def _detect_format(data: bytes, filename: str) -> str:
     extension = PurePath(filename or "").suffix.lower()
     if data.startswith(ZIP_MAGIC):
         # Content decides: a workbook renamed to .csv is still a workbook,
-        # and _open_workbook refuses zips that are not one (.docx, .ods).
+        # and the guarded reader refuses zips that are not one (.docx, .ods).
         return "xlsx"
     if data.startswith(OLE2_MAGIC):
         raise ServiceError(
@@ -299,22 +302,24 @@ def _unreadable_workbook() -> ServiceError:
 
 
 class _WorkbookRows:
-    """Context manager over the first sheet's rows; closes the read-only workbook."""
+    """Context manager over one sheet's rows; closes the read-only workbook."""
 
-    def __init__(self, data: bytes):
+    def __init__(self, data: bytes, sheet_name: str, *, max_row: int):
         from openpyxl import load_workbook
 
+        self.sheet_name = sheet_name
+        self.max_row = max_row
         try:
             # read_only streams the sheet instead of building it in memory;
             # data_only gives formula results, which is what the person sees.
             self.workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         except Exception as error:
-            # openpyxl lets zipfile, KeyError, lxml and its own errors through
+            # openpyxl lets zipfile, KeyError, XML and its own errors through
             # on a damaged or foreign file; each means the same to the person.
             raise _unreadable_workbook() from error
 
     def __enter__(self) -> Iterator[list[object]]:
-        worksheet = self.workbook.active or (self.workbook.worksheets[0] if self.workbook.worksheets else None)
+        worksheet = self.workbook[self.sheet_name] if self.sheet_name in self.workbook.sheetnames else None
         if worksheet is None or not hasattr(worksheet, "iter_rows"):
             self.workbook.close()
             raise ServiceError("file_empty", _("The workbook has no sheet to read."))
@@ -323,21 +328,18 @@ class _WorkbookRows:
         worksheet.reset_dimensions()
         return self._rows(worksheet)
 
-    @staticmethod
-    def _rows(worksheet) -> Iterator[list[object]]:
+    def _rows(self, worksheet) -> Iterator[list[object]]:
         try:
-            for row in worksheet.iter_rows(min_row=1, values_only=True):
-                yield list(row[:MAX_COLUMNS])
+            # Bounded both ways: columns past MAX_COLUMNS are never built,
+            # and openpyxl stops after the last row the reader may look at.
+            for row in worksheet.iter_rows(max_col=MAX_COLUMNS, max_row=self.max_row, values_only=True):
+                yield list(row)
         except Exception as error:
             # The sheet XML is parsed lazily, so damage shows up here.
             raise _unreadable_workbook() from error
 
     def __exit__(self, *exc_info) -> None:
         self.workbook.close()
-
-
-def _open_workbook(data: bytes) -> _WorkbookRows:
-    return _WorkbookRows(data)
 
 
 def _decode_csv(data: bytes) -> tuple[str, str]:
@@ -347,17 +349,44 @@ def _decode_csv(data: bytes) -> tuple[str, str]:
     elif data.startswith(codecs.BOM_UTF8):
         candidates = ["utf-8-sig"]
     else:
-        # Vietnamese Windows without "UTF-8" ticked saves CSV as Windows-1258.
-        candidates = ["utf-8", "cp1258"]
+        candidates = ["utf-8"]
     for encoding in candidates:
         try:
             return data.decode(encoding), encoding
         except UnicodeDecodeError:
             continue
+    if candidates == ["utf-8"]:
+        return _decode_8bit(data)
     raise ServiceError(
         "csv_encoding",
         _("The CSV file's text encoding is not recognised. Save it from Excel as “CSV UTF-8” and upload it again."),
     )
+
+
+def _decode_8bit(data: bytes) -> tuple[str, str]:
+    """An 8-bit CSV: Windows-1258 (Vietnamese Windows without "UTF-8" ticked), or a legacy font's bytes.
+
+    Both use every byte, so the words decide: text typed in TCVN3 or VNI
+    reads as Vietnamese only through its font's table, Windows-1258 text as
+    it decodes. The legacy bytes are kept as Windows-1252 characters, as
+    Excel shows them, for the importer to offer their repair.
+    """
+    readings = {}
+    for encoding in ("cp1258", "cp1252"):
+        try:
+            readings[encoding] = nfc(data.decode(encoding))
+        except UnicodeDecodeError:
+            continue
+    if not readings:
+        raise ServiceError(
+            "csv_encoding",
+            _("The CSV file's text encoding is not recognised. Save it from Excel as “CSV UTF-8” and upload it again."),
+        )
+    if "cp1252" in readings and (
+        "cp1258" not in readings or legacy_evidence(readings["cp1252"]) > vietnamese_evidence(readings["cp1258"])
+    ):
+        return readings["cp1252"], "cp1252"
+    return readings["cp1258"], "cp1258"
 
 
 def _sniff_delimiter(text: str) -> str:
@@ -419,14 +448,21 @@ def _header_lookup(columns: Sequence[Column]) -> dict[str, str]:
     return lookup
 
 
-def _cell_cleaner(cell_fixer: CellFixer | None) -> Callable[[object], str]:
-    def clean(value: object) -> str:
-        text = _cell_text(value)
-        if cell_fixer is not None and text:
-            text = cell_fixer(text)
-        return nfc(text).strip().strip(_INVISIBLE).strip()
+def _header_key(text: str, lookup: dict[str, str]) -> str | None:
+    """The column a header names: as typed, else as typed in a legacy font.
 
-    return clean
+    Only matched, never converted: "Ghi chú" is the notes column whatever
+    a TCVN3 reading of it says, and "Hä vµ tªn" (TCVN3) still names "Họ và tên".
+    """
+    for reading in (text, from_tcvn3(text), from_vni(text)):
+        key = lookup.get(normalise_header(reading))
+        if key is not None:
+            return key
+    return None
+
+
+def _clean(value: object) -> str:
+    return nfc(_cell_text(value)).strip().strip(_INVISIBLE).strip()
 
 
 def _cell_text(value: object) -> str:
@@ -454,51 +490,56 @@ def _build_sheet(
     raw_rows: Iterator[list[object]],
     columns: Sequence[Column],
     lookup: dict[str, str],
-    clean: Callable[[object], str],
     *,
     max_rows: int,
     format: str,
 ) -> Sheet:
-    required = {column.key for column in columns if column.required}
     numbered = enumerate(raw_rows, start=1)
+    header_number, header_cells = _find_header(numbered, columns, lookup)
+    positions, headers, ignored = _map_columns(header_cells, lookup)
+    rows = _data_rows(numbered, columns, positions, header_number=header_number, max_rows=max_rows)
+    return Sheet(rows=rows, format=format, header_row=header_number, headers=headers, ignored_headers=ignored)
 
-    # Find the header: the first row, among the first few, that names every
-    # required column. Remember the best near-miss to say what is missing.
-    header_number, header_cells, best = 0, [], None
+
+def _find_header(
+    numbered: Iterator[tuple[int, list[object]]], columns: Sequence[Column], lookup: dict[str, str]
+) -> tuple[int, list[str]]:
+    """The header row's number and cells: the first row, among the first few, naming every required column.
+
+    Titles such as "DANH SÁCH ĐƠN VỊ" often sit above it. Without one, the
+    best near-miss tells which columns are missing.
+    """
+    required = {column.key for column in columns if column.required}
+    best: tuple[int, list[str], set[str]] | None = None
     for number, raw in numbered:
-        cells = [clean(value) for value in raw]
-        if not any(cells):
-            if number >= HEADER_SEARCH_ROWS:
-                break
-            continue
-        found = {lookup[normalise_header(c)] for c in cells if normalise_header(c) in lookup}
-        if required <= found and found:
-            header_number, header_cells = number, cells
-            break
-        if best is None or len(found) > len(best[2]):
-            best = (number, cells, found)
+        cells = [_clean(value) for value in raw]
+        if any(cells):
+            found = {key for key in (_header_key(cell, lookup) for cell in cells if cell) if key is not None}
+            if found and required <= found:
+                return number, cells
+            if best is None or len(found) > len(best[2]):
+                best = (number, cells, found)
         if number >= HEADER_SEARCH_ROWS:
             break
-    if not header_number:
-        if best is None:
-            raise ServiceError("file_empty", _("The file has no rows."))
-        missing = [column.title for column in columns if column.required and column.key not in best[2]]
-        if not missing:
-            missing = [column.title for column in columns]
-        raise ServiceError(
-            "missing_columns",
-            _(
-                "The header row must contain the column(s) %(missing)s. "
-                "Download the template to see the expected headers."
-            )
-            % {"missing": ", ".join(f"“{title}”" for title in missing)},
-        )
+    if best is None:
+        raise ServiceError("file_empty", _("The file has no rows."))
+    missing = [column.title for column in columns if column.required and column.key not in best[2]]
+    if not missing:
+        missing = [column.title for column in columns]
+    raise ServiceError(
+        "missing_columns",
+        _("The header row must contain the column(s) %(missing)s. Download the template to see the expected headers.")
+        % {"missing": ", ".join(f"“{title}”" for title in missing)},
+    )
 
+
+def _map_columns(header_cells: list[str], lookup: dict[str, str]) -> tuple[dict[str, int], dict[str, str], list[str]]:
+    """Column key -> position, column key -> header as written, and the headers no column claims."""
     positions: dict[str, int] = {}
     headers: dict[str, str] = {}
     ignored: list[str] = []
     for position, text in enumerate(header_cells):
-        key = lookup.get(normalise_header(text)) if text else None
+        key = _header_key(text, lookup) if text else None
         if key is None:
             if text:
                 ignored.append(text)
@@ -510,29 +551,38 @@ def _build_sheet(
             )
         positions[key] = position
         headers[key] = text
+    return positions, headers, ignored
 
+
+def _scan_limit(header_number: int, max_rows: int) -> int:
+    # Blank rows between or after the data are common; this many past the
+    # row limit are read before a sheet counts as too big.
+    return header_number + max_rows + BLANK_ROW_ALLOWANCE
+
+
+def _data_rows(
+    numbered: Iterator[tuple[int, list[object]]],
+    columns: Sequence[Column],
+    positions: dict[str, int],
+    *,
+    header_number: int,
+    max_rows: int,
+) -> list[Row]:
+    """The rows below the header with any value in a known column, at most ``max_rows``."""
     rows: list[Row] = []
-    scan_limit = header_number + max_rows + BLANK_ROW_ALLOWANCE
+    scan_limit = _scan_limit(header_number, max_rows)
     for number, raw in numbered:
         if number > scan_limit:
-            raise _too_many_rows(max_rows)
+            raise too_many_rows(max_rows)
         if not raw:
             continue
         values = {column.key: "" for column in columns}
         for key, position in positions.items():
             if position < len(raw):
-                values[key] = clean(raw[position])
+                values[key] = _clean(raw[position])
         if not any(values.values()):
             continue
         if len(rows) >= max_rows:
-            raise _too_many_rows(max_rows)
+            raise too_many_rows(max_rows)
         rows.append(Row(number=number, values=values))
-    return Sheet(rows=rows, format=format, header_row=header_number, headers=headers, ignored_headers=ignored)
-
-
-def _too_many_rows(max_rows: int) -> ServiceError:
-    return ServiceError(
-        "too_many_rows",
-        _("The sheet has more than %(count)d rows. Split it into smaller files, or delete empty rows below the data.")
-        % {"count": max_rows},
-    )
+    return rows

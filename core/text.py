@@ -27,3 +27,22 @@ def fold(value: str) -> str:
 def collapse_spaces(value: str) -> str:
     """One space between words, none at the ends (names typed by hand)."""
     return " ".join(value.split())
+
+
+def control_characters(value: str, *, line_breaks: bool = False) -> list[str]:
+    """The control characters in ``value`` as "U+0000", each once, in order of appearance.
+
+    NUL, the other C0 and C1 controls, lone surrogates and the noncharacters
+    U+FFFE/U+FFFF: invisible in a preview, refused by PostgreSQL (NUL) or
+    by XML (most of them) when the text is written out again. Tab is allowed;
+    line breaks only where asked (notes, not names).
+    """
+    allowed = {"\t", "\n", "\r"} if line_breaks else {"\t"}
+    found: dict[str, None] = {}
+    for ch in value:
+        code = ord(ch)
+        if ch in allowed:
+            continue
+        if code < 0x20 or 0x7F <= code <= 0x9F or 0xD800 <= code <= 0xDFFF or code in (0xFFFE, 0xFFFF):
+            found.setdefault(f"U+{code:04X}")
+    return list(found)

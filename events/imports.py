@@ -1,31 +1,42 @@
 """Organisers' and coordinators' bulk registration from XLSX or CSV.
 
-Two steps: ``registration_import_preview`` reads and validates every row and
-writes nothing; the person sees errors by row number and what was converted
-from legacy encodings; ``registration_import_commit`` then saves only the
-valid rows, all in one transaction, and reports the rest.
+Two steps. ``registration_import_preview`` reads and validates every row and
+writes nothing: the person sees each row's errors by row number, and each
+proposed repair of legacy-font text (TCVN3, VNI) next to what was typed,
+which they may refuse per row or for the whole file. The valid rows wait
+server-side under a one-time token (core.pending); ``registration_import_confirm``
+saves them once, in one transaction, and a second confirm of the same token
+shows the first one's result. Everything that could refuse a row at saving
+time (lengths, control characters, the phone's shape) is checked in the
+preview, so what the preview accepts the confirm writes.
 """
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from typing import BinaryIO
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import OrgUnit, User, UserManager
 from accounts.scopes import AnyUser
+from accounts.services import user_create
 from core.errors import ServiceError
-from core.legacy_vn import LegacyFixer
-from core.spreadsheets import Column, build_template, read_spreadsheet
-from core.text import collapse_spaces
+from core.legacy_vn import Proposal, propose
+from core.pending import Confirmation, pending_import_confirm, pending_import_create, previously_imported
+from core.spreadsheets import Column, build_template, read_spreadsheet, read_upload
+from core.text import collapse_spaces, control_characters
 from events.models import EventPage, Registration
-from events.permissions import can_register_into_unit
+from events.permissions import can_manage_event, can_register_into_unit
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
+NAME_MAX = Registration._meta.get_field("full_name").max_length
+POSITION_MAX = Registration._meta.get_field("position").max_length
+EMAIL_MAX = User._meta.get_field("email").max_length
+NOTES_MAX = 2000
 
 COLUMNS = (
     Column("full_name", ("Họ và tên", "Họ tên", "Full name", "Name"), required=True, example="Nguyễn Văn An", width=28),
@@ -41,23 +52,48 @@ COLUMNS = (
     Column("phone", ("Điện thoại", "Số điện thoại", "Phone"), example="0912345678"),
     Column("notes", ("Ghi chú", "Notes"), example=""),
 )
+# Free text that may have been typed in a legacy font; codes, emails and
+# phone numbers are ASCII and never repaired.
+TEXT_FIELDS = {"full_name": NAME_MAX, "position": POSITION_MAX, "notes": NOTES_MAX}
+
+
+def import_kind(event: EventPage) -> str:
+    return f"events.registrations:{event.pk}"
 
 
 @dataclass
 class ImportRow:
     number: int
-    full_name: str
+    full_name: str  # as typed
     email: str
     unit_code: str
     position: str = ""
     phone: str = ""
     notes: str = ""
     errors: list[str] = field(default_factory=list)
-    converted: list[str] = field(default_factory=list)
+    conversions: dict[str, Proposal] = field(default_factory=dict)
 
     @property
     def valid(self) -> bool:
         return not self.errors
+
+    @property
+    def convert_by_default(self) -> bool:
+        """Whether the row's repairs are applied unless refused (not when one is only a guess)."""
+        return bool(self.conversions) and all(proposal.default for proposal in self.conversions.values())
+
+    def typed(self) -> dict[str, str]:
+        return {name: getattr(self, name) for name in TEXT_FIELDS}
+
+    def converted(self) -> dict[str, str]:
+        return {name: proposal.converted for name, proposal in self.conversions.items()}
+
+    @property
+    def shown_name(self) -> str:
+        """The name as it will be saved if the person changes nothing."""
+        if self.convert_by_default and "full_name" in self.conversions:
+            return self.conversions["full_name"].converted
+        return self.full_name
 
 
 @dataclass
@@ -65,6 +101,7 @@ class ImportPreview:
     rows: list[ImportRow]
     encoding: str | None
     ignored_headers: list[str]
+    imported_before: object = None  # when the same file was imported into this event, if it was
 
     @property
     def valid_rows(self) -> list[ImportRow]:
@@ -74,9 +111,26 @@ class ImportPreview:
     def invalid_rows(self) -> list[ImportRow]:
         return [row for row in self.rows if not row.valid]
 
-    def valid_payload(self) -> list[dict]:
-        """What the confirm step needs, small enough for the session."""
-        return [asdict(row) for row in self.valid_rows]
+    @property
+    def converted_rows(self) -> list[ImportRow]:
+        return [row for row in self.valid_rows if row.conversions]
+
+    def payload(self) -> dict:
+        """What the confirm needs, kept server-side under the token."""
+        return {
+            "rows": [
+                {
+                    "number": row.number,
+                    "email": row.email,
+                    "unit_code": row.unit_code,
+                    "phone": row.phone,
+                    "typed": row.typed(),
+                    "converted": row.converted(),
+                }
+                for row in self.valid_rows
+            ],
+            "rejected": self.rejected_lines(),
+        }
 
     def rejected_lines(self) -> list[str]:
         """The invalid rows as the final report lists them, by row number."""
@@ -90,9 +144,11 @@ def template_bytes() -> bytes:
     return build_template(COLUMNS, sheet_title="Danh sách đại biểu")
 
 
-def registration_import_preview(*, event: EventPage, file, filename: str, by: AnyUser) -> ImportPreview:
-    fixer = LegacyFixer()
-    sheet = read_spreadsheet(file, filename=filename, columns=COLUMNS, max_bytes=MAX_UPLOAD_BYTES, cell_fixer=fixer)
+def registration_import_preview(
+    *, event: EventPage, file: bytes | BinaryIO, filename: str, by: AnyUser
+) -> ImportPreview:
+    data = read_upload(file, max_bytes=MAX_UPLOAD_BYTES)
+    sheet = read_spreadsheet(data, filename=filename, columns=COLUMNS, max_bytes=MAX_UPLOAD_BYTES)
     units = {unit.code.upper(): unit for unit in OrgUnit.objects.filter(is_active=True)}
     registered = set(
         Registration.objects.filter(event=event)
@@ -101,10 +157,8 @@ def registration_import_preview(*, event: EventPage, file, filename: str, by: An
     )
     registered = {email.lower() for email in registered}
     allowed = _unit_check(by, event)
-    seen: dict[str, int] = {}
-    rows: list[ImportRow] = []
-    for raw in sheet.rows:
-        row = ImportRow(
+    rows = [
+        ImportRow(
             number=raw.number,
             full_name=collapse_spaces(raw["full_name"]),
             email=UserManager.normalize_email(raw["email"].strip()) or "",
@@ -113,27 +167,35 @@ def registration_import_preview(*, event: EventPage, file, filename: str, by: An
             phone="".join(ch for ch in raw["phone"] if ch.isdigit() or ch == "+"),
             notes=raw["notes"],
         )
-        for value in raw.values.values():
-            conversion = fixer.conversions.get(value)
-            if conversion is not None:
-                row.converted.append(
-                    _("“%(original)s” → “%(converted)s” (%(encoding)s)")
-                    % {
-                        "original": conversion.original,
-                        "converted": conversion.converted,
-                        "encoding": conversion.encoding.upper(),
-                    }
-                )
-        _validate(row, allowed=allowed, units=units, registered=registered, seen=seen)
-        rows.append(row)
+        for raw in sheet.rows
+    ]
     if not rows:
         raise ServiceError("file_empty", _("The file has no rows."))
-    return ImportPreview(rows=rows, encoding=sheet.encoding, ignored_headers=sheet.ignored_headers)
+    proposals = propose(
+        ((row.number, name), getattr(row, name)) for row in rows for name in TEXT_FIELDS if getattr(row, name)
+    )
+    seen: dict[str, int] = {}
+    for row in rows:
+        row.conversions = {name: proposals[row.number, name] for name in TEXT_FIELDS if (row.number, name) in proposals}
+        _validate(row, allowed=allowed, units=units, registered=registered, seen=seen)
+    return ImportPreview(
+        rows=rows,
+        encoding=sheet.encoding,
+        ignored_headers=sheet.ignored_headers,
+        imported_before=previously_imported(kind=import_kind(event), data=data),
+    )
+
+
+def registration_import_stage(*, event: EventPage, preview: ImportPreview, data: bytes, by: User) -> str | None:
+    """Keep the preview's valid rows for the confirm; the one-time token, or None if nothing is valid."""
+    if not preview.valid_rows:
+        return None
+    return pending_import_create(kind=import_kind(event), actor_id=by.pk, data=data, payload=preview.payload())
 
 
 def _unit_check(by: AnyUser, event: EventPage):
     """Whether ``by`` may register people of a unit: the event's question asked once, not per row."""
-    if has_event_rights(by, event):
+    if can_manage_event(by, event):
         return lambda unit: True
     return lambda unit: can_register_into_unit(by, event, unit)
 
@@ -141,6 +203,8 @@ def _unit_check(by: AnyUser, event: EventPage):
 def _validate(row: ImportRow, *, allowed, units, registered, seen) -> None:
     if not row.full_name:
         row.errors.append(_("The name is missing."))
+    if len(row.email) > EMAIL_MAX:
+        row.errors.append(_("The email address is longer than %(max)d characters.") % {"max": EMAIL_MAX})
     try:
         validate_email(row.email)
     except ValidationError:
@@ -160,6 +224,19 @@ def _validate(row: ImportRow, *, allowed, units, registered, seen) -> None:
         row.errors.append(_("You may not register people of unit “%(code)s”.") % {"code": row.unit_code})
     if row.phone and not 9 <= len(row.phone.lstrip("+")) <= 15:
         row.errors.append(_("“%(phone)s” is not a valid phone number.") % {"phone": row.phone})
+    labels = {column.key: column.title for column in COLUMNS}
+    for name, limit in TEXT_FIELDS.items():
+        # Both the typed and the repaired text: the person chooses at confirm time.
+        readings = {getattr(row, name)} | ({row.conversions[name].converted} if name in row.conversions else set())
+        label = labels[name]
+        if any(len(text) > limit for text in readings):
+            row.errors.append(_("“%(column)s” is longer than %(max)d characters.") % {"column": label, "max": limit})
+        found = sorted({ch for text in readings for ch in control_characters(text, line_breaks=name == "notes")})
+        if found:
+            row.errors.append(
+                _("“%(column)s” contains control characters (%(characters)s); retype the cell.")
+                % {"column": label, "characters": ", ".join(found)}
+            )
 
 
 @dataclass
@@ -167,44 +244,51 @@ class ImportReport:
     confirmed: int = 0
     waitlisted: int = 0
     accounts_created: int = 0
+    converted: int = 0
     skipped: list[str] = field(default_factory=list)
 
 
-@transaction.atomic
-def registration_import_commit(*, event: EventPage, rows: list[dict], by: User) -> ImportReport:
-    """Save the rows the preview found valid; rows invalid by now (registered meanwhile) are reported."""
+def registration_import_commit(
+    *, event: EventPage, rows: list[dict], by: User, convert_rows: set[int] | frozenset[int] = frozenset()
+) -> ImportReport:
+    """Save the rows the preview found valid, repaired where ``convert_rows`` says; rows invalid by now
+    (registered meanwhile) are reported. The caller provides the transaction."""
     from events.services import registration_create
 
     report = ImportReport()
     units = {unit.code.upper(): unit for unit in OrgUnit.objects.filter(code__in=[r["unit_code"] for r in rows])}
     allowed = _unit_check(by, event)
-    source = Registration.Source.IMPORT if has_event_rights(by, event) else Registration.Source.COORDINATOR
+    source = Registration.Source.IMPORT if can_manage_event(by, event) else Registration.Source.COORDINATOR
     for data in rows:
+        values = dict(data["typed"])
+        if data["number"] in convert_rows and data["converted"]:
+            values.update(data["converted"])
+            report.converted += 1
         unit = units.get(data["unit_code"])
         if unit is None or not allowed(unit):
             report.skipped.append(_("Row %(row)d: unit not allowed.") % {"row": data["number"]})
             continue
-        user = User.objects.filter(email__iexact=data["email"]).first()
-        if user is None:
-            # Imported delegates get an account without a usable password;
-            # they sign in by emailed code when they want their ticket.
-            user = User.objects.create_user(
-                email=data["email"],
-                full_name=data["full_name"],
-                position=data["position"],
-                org_unit=unit,
-                phone=data["phone"][:20],
-            )
-            report.accounts_created += 1
         try:
+            user = User.objects.filter(email__iexact=data["email"]).first()
+            if user is None:
+                # Imported delegates get an account without a usable password;
+                # they sign in by emailed code when they want their ticket.
+                user = user_create(
+                    email=data["email"],
+                    full_name=values["full_name"],
+                    position=values["position"],
+                    org_unit=unit,
+                    phone=data["phone"],
+                )
+                report.accounts_created += 1
             registration = registration_create(
                 event=event,
                 user=user,
-                full_name=data["full_name"],
+                full_name=values["full_name"],
                 org_unit=unit,
-                position=data["position"],
+                position=values["position"],
                 phone=data["phone"],
-                notes=data["notes"],
+                notes=values["notes"],
                 source=source,
                 created_by=by,
             )
@@ -218,7 +302,19 @@ def registration_import_commit(*, event: EventPage, rows: list[dict], by: User) 
     return report
 
 
-def has_event_rights(user: AnyUser, event: EventPage) -> bool:
-    from events.permissions import can_manage_event
+def registration_import_confirm(
+    *, event: EventPage, token: str, by: User, convert_rows: set[int], keep_as_typed: bool
+) -> tuple[Confirmation, ImportReport | None]:
+    """Confirm a preview once; a repeated confirm gets the first one's report."""
 
-    return can_manage_event(user, event)
+    def run(payload: dict) -> dict:
+        report = registration_import_commit(
+            event=event, rows=payload["rows"], by=by, convert_rows=set() if keep_as_typed else convert_rows
+        )
+        # The rows the preview refused come first in the report, by row number.
+        report.skipped[:0] = payload.get("rejected", [])
+        return asdict(report)
+
+    confirmation = pending_import_confirm(token=token, kind=import_kind(event), actor_id=by.pk, run=run)
+    report = ImportReport(**confirmation.result) if confirmation.result is not None else None
+    return confirmation, report

@@ -22,6 +22,7 @@ from accounts.decorators import staff_required
 from accounts.roles import Role
 from accounts.scopes import users_in_scope
 from core.errors import ServiceError
+from core.spreadsheets import read_upload
 from events import imports, selectors, services
 from events.exports import attendance_xlsx, sign_in_sheet_pdf
 from events.forms import CheckInForm, ImportForm, NominateForm, SelfRegistrationForm
@@ -40,7 +41,6 @@ from events.tokens import (
 
 MANAGERS = (Role.ORGANISER, Role.ADMIN)
 NOMINATORS = (Role.ORGANISER, Role.ADMIN, Role.COORDINATOR)
-IMPORT_SESSION_KEY = "events-import-{event}"
 
 
 def _managed_event(request: HttpRequest, event_id: int) -> EventPage:
@@ -286,36 +286,43 @@ def import_template(request: HttpRequest, event_id: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def import_upload(request: HttpRequest, event_id: int) -> HttpResponse:
     event = _nominating_event(request, event_id)
-    key = IMPORT_SESSION_KEY.format(event=event.pk)
     form = ImportForm(request.POST or None, request.FILES or None)
-    preview = None
+    preview = token = None
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
-            preview = imports.registration_import_preview(
-                event=event, file=upload, filename=upload.name, by=request.user
-            )
+            data = read_upload(upload, max_bytes=imports.MAX_UPLOAD_BYTES)
+            preview = imports.registration_import_preview(event=event, file=data, filename=upload.name, by=request.user)
         except ServiceError as error:
-            # A refused file leaves nothing to confirm, not an older preview.
-            request.session.pop(key, None)
             form.add_error("file", error.message)
         else:
-            request.session[key] = {"rows": preview.valid_payload(), "rejected": preview.rejected_lines()}
-    return render(request, "events/import.html", {"event": event, "form": form, "preview": preview})
+            token = imports.registration_import_stage(event=event, preview=preview, data=data, by=request.user)
+    return render(request, "events/import.html", {"event": event, "form": form, "preview": preview, "token": token})
 
 
 @staff_required(*NOMINATORS)
 @require_POST
 def import_confirm(request: HttpRequest, event_id: int) -> HttpResponse:
     event = _nominating_event(request, event_id)
-    payload = request.session.pop(IMPORT_SESSION_KEY.format(event=event.pk), None)
-    if not isinstance(payload, dict) or not payload.get("rows"):
-        messages.error(request, _("Nothing to import: upload the file again."))
+    convert_rows = {int(n) for n in request.POST.getlist("convert") if n.isascii() and n.isdigit() and len(n) < 10}
+    confirmation, report = imports.registration_import_confirm(
+        event=event,
+        token=request.POST.get("token", ""),
+        by=request.user,
+        convert_rows=convert_rows,
+        keep_as_typed="keep_as_typed" in request.POST,
+    )
+    if report is None:
+        if confirmation.status == "running":
+            messages.info(request, _("This import is being saved. Reload the registrations in a moment."))
+        else:
+            messages.error(request, _("Nothing to import: upload the file again."))
         return redirect("events:import", event_id=event.pk)
-    report = imports.registration_import_commit(event=event, rows=payload["rows"], by=request.user)
-    # The rows the preview refused come first in the report, by row number.
-    report.skipped[:0] = payload.get("rejected", [])
-    return render(request, "events/import_report.html", {"event": event, "report": report})
+    return render(
+        request,
+        "events/import_report.html",
+        {"event": event, "report": report, "repeated": confirmation.status == "repeated"},
+    )
 
 
 def _session_of(event: EventPage, session_id: int) -> EventSession:

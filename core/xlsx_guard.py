@@ -1,0 +1,260 @@
+"""Checks an uploaded workbook's shape before openpyxl parses any of it.
+
+An XLSX file is a ZIP of XML parts, and a small upload can unpack into
+gigabytes (a 101 KB file holding one 100 MB string) or millions of shared
+strings that openpyxl loads eagerly (an 82 KB file took 25 s a request).
+Everything here reads the ZIP's directory or streams a part with an
+element-at-a-time parser that forbids DTDs and entities, keeping nothing
+but counters, and stops at the first limit passed; the declared sizes are
+binding because zipfile stops a member at its declared size (and then
+fails its CRC).
+"""
+
+from __future__ import annotations
+
+import io
+import posixpath
+import zipfile
+from dataclasses import dataclass
+from xml.etree.ElementTree import ParseError
+
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import fromstring, iterparse
+from django.utils.translation import gettext as _
+
+from core.errors import ServiceError
+
+MB = 1024 * 1024
+# Excel's own limit for the text of one cell.
+EXCEL_CELL_CHARS = 32_767
+_REL_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+
+
+@dataclass(frozen=True)
+class Limits:
+    uncompressed: int = 50 * MB  # all parts together, as declared in the ZIP directory
+    ratio: int = 100  # unpacked / packed, for the file and for any part above ``ratio_floor``
+    ratio_floor: int = 1 * MB  # small parts (styles, themes) compress well and cost nothing
+    members: int = 1000
+    part: int = 10 * MB  # any part openpyxl parses whole (workbook, styles, theme...)
+    shared_strings: int = 200_000
+    shared_strings_bytes: int = 20 * MB
+    cells_per_row: int = 1024
+
+
+DEFAULT_LIMITS = Limits()
+
+
+def _unreadable() -> ServiceError:
+    return ServiceError(
+        "unreadable_file",
+        _("The file could not be read as an Excel workbook (.xlsx). Open it in Excel and save it again."),
+    )
+
+
+def _local(tag: str) -> str:
+    return tag.rpartition("}")[2]
+
+
+def inspect_workbook(data: bytes, *, max_rows: int, row_allowance: int, limits: Limits = DEFAULT_LIMITS) -> str:
+    """Refuse a workbook that is too big to read safely; returns the name of the sheet to read.
+
+    The sheet may hold ``max_rows`` rows of data plus ``row_allowance``
+    others (titles, blank rows), counted as the XML holds them.
+    """
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        infos = archive.infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError, EOFError) as error:
+        raise _unreadable() from error
+    with archive:
+        _check_directory(infos, len(data), limits)
+        sheet_name, sheet_path, strings_path = _locate_parts(archive, limits)
+        if strings_path is not None:
+            _check_shared_strings(archive, strings_path, limits)
+        _check_sheet(archive, sheet_path, max_rows, max_rows + row_allowance, limits)
+    return sheet_name
+
+
+def _check_directory(infos: list[zipfile.ZipInfo], packed: int, limits: Limits) -> None:
+    if len(infos) > limits.members:
+        raise _unreadable()
+    total = sum(info.file_size for info in infos)
+    if total > limits.uncompressed:
+        raise ServiceError(
+            "workbook_too_large",
+            _(
+                "The workbook holds more than %(size)d MB of data once unpacked. "
+                "Split it into smaller files, or delete unused sheets, and upload it again."
+            )
+            % {"size": limits.uncompressed // MB},
+        )
+    ratios = [total / max(packed, 1)] + [
+        info.file_size / max(info.compress_size, 1) for info in infos if info.file_size > limits.ratio_floor
+    ]
+    if total > limits.ratio_floor and max(ratios) > limits.ratio:
+        raise ServiceError(
+            "workbook_compression",
+            _(
+                "The workbook is compressed far more than a spreadsheet normally is (over %(ratio)d times), "
+                "so it cannot be read safely. Open it in Excel, save it again and upload it again."
+            )
+            % {"ratio": limits.ratio},
+        )
+
+
+def _read_part(archive: zipfile.ZipFile, path: str, limits: Limits) -> bytes:
+    try:
+        info = archive.getinfo(path)
+    except KeyError as error:
+        raise _unreadable() from error
+    if info.file_size > limits.part:
+        raise _unreadable()
+    try:
+        return archive.read(info)
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError) as error:
+        raise _unreadable() from error
+
+
+def _parse_small(archive: zipfile.ZipFile, path: str, limits: Limits):
+    try:
+        return fromstring(_read_part(archive, path, limits), forbid_dtd=True)
+    except (ParseError, DefusedXmlException, ValueError) as error:
+        raise _unreadable() from error
+
+
+def _relationships(archive: zipfile.ZipFile, path: str, limits: Limits) -> dict[str, tuple[str, str]]:
+    """Id -> (type, target) of a relationships part; empty when it is missing."""
+    if path not in archive.NameToInfo:
+        return {}
+    root = _parse_small(archive, path, limits)
+    return {
+        rel.get("Id", ""): (rel.get("Type", ""), rel.get("Target", ""))
+        for rel in root
+        if _local(rel.tag) == "Relationship"
+    }
+
+
+def _resolve(base_dir: str, target: str) -> str:
+    if target.startswith("/"):
+        return target.lstrip("/")
+    return posixpath.normpath(posixpath.join(base_dir, target))
+
+
+def _locate_parts(archive: zipfile.ZipFile, limits: Limits) -> tuple[str, str, str | None]:
+    """(active sheet's name, its part, the shared strings part or None), as openpyxl will find them."""
+    package = _relationships(archive, "_rels/.rels", limits)
+    workbook_path = next(
+        (_resolve("", target) for kind, target in package.values() if kind.endswith("/officeDocument")),
+        "xl/workbook.xml",
+    )
+    base_dir = posixpath.dirname(workbook_path)
+    rels = _relationships(
+        archive, posixpath.join(base_dir, "_rels", posixpath.basename(workbook_path) + ".rels"), limits
+    )
+    workbook = _parse_small(archive, workbook_path, limits)
+    sheets = [element for element in workbook.iter() if _local(element.tag) == "sheet"]
+    if not sheets:
+        raise ServiceError("file_empty", _("The workbook has no sheet to read."))
+    view = next((element for element in workbook.iter() if _local(element.tag) == "workbookView"), None)
+    try:
+        active = int(view.get("activeTab", "0")) if view is not None else 0
+    except ValueError:
+        active = 0
+    sheet = sheets[active] if 0 <= active < len(sheets) else sheets[0]
+    kind, target = rels.get(sheet.get(f"{_REL_NS}id", ""), ("", ""))
+    if not kind.endswith("/worksheet"):
+        raise ServiceError("file_empty", _("The workbook has no sheet to read."))
+    strings = next((target for kind, target in rels.values() if kind.endswith("/sharedStrings")), None)
+    return (
+        sheet.get("name", ""),
+        _resolve(base_dir, target),
+        _resolve(base_dir, strings) if strings is not None else None,
+    )
+
+
+def _stream(archive: zipfile.ZipFile, path: str):
+    """(event, element) pairs of a part, parsed as it is unpacked."""
+    try:
+        with archive.open(path) as part:
+            yield from iterparse(part, events=("start", "end"), forbid_dtd=True)
+    except KeyError as error:
+        raise _unreadable() from error
+    except (ParseError, DefusedXmlException, zipfile.BadZipFile, OSError, EOFError, ValueError) as error:
+        raise _unreadable() from error
+
+
+def _check_shared_strings(archive: zipfile.ZipFile, path: str, limits: Limits) -> None:
+    info = archive.NameToInfo.get(path)
+    if info is None:
+        return
+    if info.file_size > limits.shared_strings_bytes:
+        raise _too_many_strings(limits)
+    count = 0
+    root = None
+    for event, element in _stream(archive, path):
+        name = _local(element.tag)
+        if event == "start":
+            if root is None:
+                root = element
+            continue
+        if name == "t" and element.text is not None and len(element.text) > EXCEL_CELL_CHARS:
+            raise _cell_too_long()
+        if name == "si":
+            count += 1
+            if count > limits.shared_strings:
+                raise _too_many_strings(limits)
+            root.clear()
+
+
+def _check_sheet(archive: zipfile.ZipFile, path: str, max_rows: int, row_limit: int, limits: Limits) -> None:
+    rows = cells = 0
+    parent = None
+    for event, element in _stream(archive, path):
+        name = _local(element.tag)
+        if event == "start":
+            if name == "sheetData":
+                parent = element
+            elif name == "row":
+                rows += 1
+                cells = 0
+                number = element.get("r")
+                if rows > row_limit or (number is not None and number.isdigit() and int(number) > row_limit):
+                    raise too_many_rows(max_rows)
+            elif name == "c":
+                cells += 1
+                if cells > limits.cells_per_row:
+                    raise ServiceError(
+                        "too_many_columns",
+                        _("A row of the sheet has more than %(count)d cells. Delete the unused columns and try again.")
+                        % {"count": limits.cells_per_row},
+                    )
+            continue
+        if name == "row" and parent is not None:
+            parent.clear()
+        elif name in ("t", "v", "f") and element.text is not None and len(element.text) > EXCEL_CELL_CHARS:
+            raise _cell_too_long()
+
+
+def too_many_rows(max_rows: int) -> ServiceError:
+    return ServiceError(
+        "too_many_rows",
+        _("The sheet has more than %(count)d rows. Split it into smaller files, or delete empty rows below the data.")
+        % {"count": max_rows},
+    )
+
+
+def _too_many_strings(limits: Limits) -> ServiceError:
+    return ServiceError(
+        "too_many_strings",
+        _("The workbook holds more than %(count)d different texts. Split it into smaller files.")
+        % {"count": limits.shared_strings},
+    )
+
+
+def _cell_too_long() -> ServiceError:
+    return ServiceError(
+        "cell_too_long",
+        _("A cell holds more than %(count)d characters, more than Excel allows. Shorten it and try again.")
+        % {"count": EXCEL_CELL_CHARS},
+    )
