@@ -13,6 +13,8 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("allauth.urls")),
     path("profile/", include("accounts.urls")),
+    # Before Wagtail's: its sign-in, sign-out and password reset lead to allauth's.
+    path("admin/", include("accounts.admin_door")),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("certificates/", include("certificates.urls")),
