@@ -124,13 +124,13 @@ class QuestionData:
     category: str = ""  # a category name; empty means the import's target
 
 
-def _fraction(option: OptionData) -> Decimal:
-    return option.fraction if option.fraction is not None else Decimal(int(option.is_correct))
+def _fractions(data: QuestionData) -> list[Decimal]:
+    defaults = default_fractions(data.qtype, [o.is_correct for o in data.options])
+    return [o.fraction if o.fraction is not None else d for o, d in zip(data.options, defaults, strict=True)]
 
 
-def _share_problems(data: QuestionData) -> list[str]:
+def _share_problems(data: QuestionData, fractions: list[Decimal]) -> list[str]:
     """Moodle's rules for the shares (qtype_multichoice, qtype_shortanswer, qtype_numerical)."""
-    fractions = [_fraction(o) for o in data.options]
     if any(not Decimal(-1) <= f <= Decimal(1) for f in fractions):
         return [_("A share of the marks must lie between -100% and 100%.")]
     if not any(f > 0 for f in fractions):
@@ -182,12 +182,13 @@ def question_problems(data: QuestionData) -> list[str]:
             problems.extend(
                 problem for o in data.options if (problem := _number_problem(html_to_text(o.text), o.tolerance))
             )
-        problems.extend(_share_problems(data))
+        problems.extend(_share_problems(data, _fractions(data)))
     else:
         if len(data.options) < 2:
             problems.append(_("The question needs at least two options."))
-        problems.extend(_share_problems(data))
-        if data.qtype == QuestionType.TRUE_FALSE and sum(_fraction(o) > 0 for o in data.options) != 1:
+        fractions = _fractions(data)
+        problems.extend(_share_problems(data, fractions))
+        if data.qtype == QuestionType.TRUE_FALSE and sum(f > 0 for f in fractions) != 1:
             problems.append(_("A true/false question has one right answer."))
     if data.marks <= 0:
         problems.append(_("Marks must be greater than zero."))

@@ -179,7 +179,7 @@ def grow_bank(category, count: int, *, every: int = 10, size: int = 3) -> None:
     )
     Option.objects.bulk_create(
         [
-            Option(question=q, text=f"Phương án {n}", is_correct=n == 0, sort_order=n)
+            Option(question=q, text=f"Phương án {n}", is_correct=n == 0, fraction=int(n == 0), sort_order=n)
             for q in questions
             for n in range(4)
         ]

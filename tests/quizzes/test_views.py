@@ -60,7 +60,7 @@ def assert_no_right_answers(text: str, attempt: Attempt) -> None:
 def high_option_ids(db):
     # Option ids above any position or page number, so that finding one in a page means a leak.
     filler = QuestionFactory(category=QuestionCategoryFactory(name="Đệm"), options=[])
-    Option.objects.bulk_create([Option(question=filler, text="x", sort_order=i) for i in range(1000)])
+    Option.objects.bulk_create([Option(question=filler, text="x", fraction=0, sort_order=i) for i in range(1000)])
 
 
 def test_no_right_answer_reaches_the_browser_before_review(client, trainee, high_option_ids, mixed_quiz):
@@ -245,7 +245,7 @@ def grow_bank(category, count: int) -> None:
     )
     Option.objects.bulk_create(
         [
-            Option(question=q, text=f"Phương án {n}", is_correct=n == 0, sort_order=n)
+            Option(question=q, text=f"Phương án {n}", is_correct=n == 0, fraction=int(n == 0), sort_order=n)
             for q in questions
             for n in range(4)
         ]
@@ -355,13 +355,14 @@ def test_import_shows_a_preview_and_saves_only_on_confirm(client, editor):
     html = preview.content.decode()
     assert "có hiệu lực từ ngày nào" in html and "line 3" in html and 'name="confirm"' in html
     assert not Question.objects.filter(category=category).exists()
-    confirmed = client.post(reverse("quizzes:import"), {"confirm": "1"})
+    token = preview.context["token"]
+    confirmed = client.post(reverse("quizzes:import"), {"confirm": "1", "token": token})
     assert confirmed.status_code == 302
     assert Question.objects.filter(category=category).count() == 2
-    # Confirming again (a double click, the back button) imports nothing more.
-    again = client.post(reverse("quizzes:import"), {"confirm": "1"}, follow=True)
+    # Confirming again (a double click, the back button) imports nothing more and says what the first did.
+    again = client.post(reverse("quizzes:import"), {"confirm": "1", "token": token}, follow=True)
     assert Question.objects.filter(category=category).count() == 2
-    assert "expired" in again.content.decode() or "hết hạn" in again.content.decode()
+    assert "already imported (2 questions" in again.content.decode()
 
 
 def test_import_with_problems_lists_them_and_saves_nothing(client, editor):
