@@ -8,6 +8,7 @@ import re
 
 import pytest
 from django.core import mail
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 
@@ -16,6 +17,7 @@ from tests.factories import UserFactory
 ROOM_IP = "203.0.113.7"
 LOGIN = reverse("account_login")
 CONFIRM_CODE = reverse("account_confirm_login_code")
+VERIFY = reverse("certificates:verify_lookup")
 
 
 def sign_in(email, password, ip=ROOM_IP):
@@ -155,3 +157,21 @@ def test_sign_in_posts_per_address_have_a_flood_ceiling(clock):
     assert "Vui lòng chờ một phút rồi thử lại" in response.content.decode()
     clock.advance(61)
     assert Client(REMOTE_ADDR=ROOM_IP).post(LOGIN, {"login": "", "password": ""}).status_code == 200
+
+
+@pytest.mark.django_db
+def test_the_public_certificate_pdf_check_is_limited_per_address(clock):
+    def check(ip=ROOM_IP):
+        upload = SimpleUploadedFile("chung-nhan.pdf", b"%PDF-1.7\n%%EOF\n", content_type="application/pdf")
+        return Client(REMOTE_ADDR=ip).post(VERIFY, {"pdf": upload})
+
+    for _ in range(20):
+        assert check().status_code == 200
+    refused = check()
+    assert refused.status_code == 429
+    assert "Vui lòng chờ một phút rồi thử lại" in refused.content.decode()
+    # Looking, rather than uploading, is not counted; nor is another address.
+    assert Client(REMOTE_ADDR=ROOM_IP).get(VERIFY).status_code == 200
+    assert check(ip="198.51.100.8").status_code == 200
+    clock.advance(61)
+    assert check().status_code == 200
