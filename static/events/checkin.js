@@ -1,10 +1,10 @@
 /* Door check-in: camera scan or search, offline-first.
  *
- * Every check-in is first written to a queue in localStorage with the real
- * scan time and a random nonce, then sent. When the network is down the
- * queue waits and is sent again when it returns; the server keeps one record
- * per nonce, so sending a scan twice is harmless and the original time is
- * kept.
+ * Every check-in is first written to the offline queue (static/js/
+ * offline-queue.js) with the real scan time and a random nonce, then sent.
+ * When the network is down the queue waits and is sent again when it
+ * returns; the server keeps one record per nonce, so sending a scan twice
+ * is harmless and the original time is kept.
  */
 (function () {
   "use strict";
@@ -17,11 +17,10 @@
   var countsUrl = root.dataset.countsUrl;
   var undoUrl = root.dataset.undoUrl;
   var csrf = root.dataset.csrf;
-  var queueKey = root.dataset.queueKey;
   var resultBox = document.getElementById("result");
   var undoButton = document.getElementById("undo");
   var pendingCount = document.getElementById("pending-count");
-  var flushing = false;
+  var liveNonce = ""; // the scan made last on this page: its answer is shown
   var lastToken = "";
   var lastTokenAt = 0;
   var undoTimer = null;
@@ -35,19 +34,6 @@
     return Array.prototype.map.call(bytes, function (b) {
       return ("0" + b.toString(16)).slice(-2);
     }).join("");
-  }
-
-  function readQueue() {
-    try {
-      return JSON.parse(window.localStorage.getItem(queueKey) || "[]");
-    } catch (error) {
-      return [];
-    }
-  }
-
-  function writeQueue(queue) {
-    window.localStorage.setItem(queueKey, JSON.stringify(queue));
-    pendingCount.textContent = String(queue.length);
   }
 
   function show(result) {
@@ -84,18 +70,12 @@
     });
   }
 
-  function flush(showLast) {
-    if (flushing) {
-      return Promise.resolve();
-    }
-    flushing = true;
-    function next() {
-      var queue = readQueue();
-      if (!queue.length) {
-        flushing = false;
-        return Promise.resolve();
-      }
-      var item = queue[0];
+  var queue = window.OfflineQueue({
+    key: root.dataset.queueKey,
+    id: function (item) {
+      return item.nonce;
+    },
+    send: function (item) {
       return post(scanUrl, item)
         .then(function (response) {
           if (response.status >= 500 || response.status === 403 || response.redirected) {
@@ -105,23 +85,19 @@
           return response.json();
         })
         .then(function (result) {
-          writeQueue(readQueue().filter(function (queued) {
-            return queued.nonce !== item.nonce;
-          }));
-          if (showLast || item.live) {
+          if (item.nonce === liveNonce) {
             show(result);
           }
           if (result.outcome === "ok") {
             refreshCounts();
           }
-          return next();
-        })
-        .catch(function () {
-          flushing = false;
         });
-    }
-    return next();
-  }
+    },
+    onChange: function (items) {
+      pendingCount.textContent = String(items.length);
+    },
+    retryMs: 10000,
+  });
 
   function checkIn(fields) {
     var item = {
@@ -129,20 +105,15 @@
       scanned_at: new Date().toISOString(),
       token: fields.token || "",
       registration: fields.registration || "",
-      live: true,
     };
-    var queue = readQueue().map(function (queued) {
-      queued.live = false;
-      return queued;
-    });
-    queue.push(item);
-    writeQueue(queue);
+    liveNonce = item.nonce;
+    queue.put(item);
     if (!navigator.onLine) {
       show({ colour: "amber", message: root.dataset.msgOffline });
       return;
     }
-    flush(false).then(function () {
-      if (readQueue().some(function (queued) { return queued.nonce === item.nonce; })) {
+    queue.flush().catch(function () {
+      if (queue.has(item.nonce)) {
         show({ colour: "amber", message: root.dataset.msgOffline });
       }
     });
@@ -245,15 +216,10 @@
       .catch(function () {});
   }
 
-  window.addEventListener("online", function () {
-    flush(false);
-  });
   window.setInterval(function () {
     if (navigator.onLine) {
-      flush(false);
       refreshCounts();
     }
   }, 10000);
-  writeQueue(readQueue());
-  flush(false);
+  queue.flush().catch(function () {});
 })();

@@ -1,16 +1,14 @@
-// Autosave of quiz answers, a countdown that follows the server, and a
-// queue that survives a dropped connection or a reload (localStorage).
+// Autosave of quiz answers, a countdown that follows the server, and the
+// offline queue (static/js/offline-queue.js), so that answers survive a
+// dropped connection or a reload: one entry per question, its latest answer.
 (function () {
   "use strict";
   var form = document.getElementById("quiz-attempt");
   if (!form) { return; }
   var url = form.dataset.answerUrl;
-  var storeKey = "quiz-pending:" + form.dataset.attempt;
   var csrf = form.querySelector("input[name=csrfmiddlewaretoken]").value;
   var statusBox = form.querySelector("[data-save-status]");
-  var pending = {};   // slot id -> true while a save is owed to the server
-  var inFlight = {};
-  var retryTimer = null;
+  var lastSend = "";  // how the last save went: "saved", "refused" or "offline"
   var submitting = false;
 
   function message(name) {
@@ -31,80 +29,59 @@
       if ((el.type === "radio" || el.type === "checkbox") && !el.checked) { return; }
       pairs.push([el.name, el.value]);
     });
-    return { version: fs.querySelector("[data-version]").value, pairs: pairs };
+    return { slot: slot, version: fs.querySelector("[data-version]").value, pairs: pairs };
   }
 
-  function loadStore() {
-    try { return JSON.parse(window.localStorage.getItem(storeKey) || "{}"); } catch (e) { return {}; }
-  }
-  function saveStore() {
-    var store = {};
-    Object.keys(pending).forEach(function (slot) { store[slot] = snapshot(slot); });
-    try { window.localStorage.setItem(storeKey, JSON.stringify(store)); } catch (e) { /* private mode */ }
-  }
-
-  function send(slot) {
-    if (inFlight[slot]) { inFlight[slot].again = true; return inFlight[slot].promise; }
-    var snap = snapshot(slot);
+  function send(snap) {
     var body = new FormData();
     body.append("csrfmiddlewaretoken", csrf);
-    body.append("slot", slot);
-    body.append("v" + slot, snap.version);
+    body.append("slot", snap.slot);
+    body.append("v" + snap.slot, snap.version);
     snap.pairs.forEach(function (p) { body.append(p[0], p[1]); });
-    var state = { again: false };
-    var slotStatus = fieldset(slot).querySelector("[data-slot-status]");
+    var slotStatus = fieldset(snap.slot).querySelector("[data-slot-status]");
     slotStatus.textContent = message("saving");
-    state.promise = fetch(url, { method: "POST", body: body, credentials: "same-origin", headers: { "X-Requested-With": "fetch" } })
+    return fetch(url, { method: "POST", body: body, credentials: "same-origin", headers: { "X-Requested-With": "fetch" } })
       .then(function (response) {
         return response.json().then(function (data) { return { status: response.status, data: data }; });
       })
+      .catch(function (error) {  // no connection, or not our server answering: try again later
+        lastSend = "offline";
+        slotStatus.textContent = "";
+        setStatus(message("offline"), "offline");
+        throw error;
+      })
       .then(function (result) {
-        delete inFlight[slot];
-        if (result.status === 200) {
-          fieldset(slot).querySelector("[data-version]").value = result.data.version;
+        lastSend = result.status === 200 ? "saved" : "refused";
+        if (lastSend === "saved") {
+          fieldset(snap.slot).querySelector("[data-version]").value = result.data.version;
           if (typeof result.data.remaining === "number") { syncTimer(result.data.remaining); }
           slotStatus.textContent = message("saved");
-          if (state.again) { return send(slot); }
-          delete pending[slot];
-          saveStore();
-          if (!Object.keys(pending).length) { setStatus(message("saved"), "saved"); }
-          return true;
+          return;
         }
         // Refused for good (stale tab, time up, not this attempt's answer): say why.
-        delete pending[slot];
-        saveStore();
         slotStatus.textContent = result.data.message || "";
         setStatus(result.data.message || "", "error");
         if (result.data.error === "deadline_passed" || result.data.error === "attempt_finished") {
           window.location.reload();
         }
-        return false;
-      })
-      .catch(function () {
-        delete inFlight[slot];
-        setStatus(message("offline"), "offline");
-        slotStatus.textContent = "";
-        scheduleRetry();
-        throw new Error("offline");
       });
-    inFlight[slot] = state;
-    return state.promise;
   }
 
-  function scheduleRetry() {
-    if (retryTimer) { return; }
-    retryTimer = window.setTimeout(function () {
-      retryTimer = null;
-      flush().catch(function () { /* rescheduled inside send */ });
-    }, 3000);
-  }
-  function flush() {
-    return Promise.all(Object.keys(pending).map(send));
-  }
+  var answers = window.OfflineQueue({
+    key: "quiz-pending:" + form.dataset.attempt,
+    id: function (snap) { return snap.slot; },
+    send: send,
+    // The question as it stands when sent: the latest answer, on the version
+    // the last save returned.
+    prepare: function (snap) { return snapshot(snap.slot); },
+    onChange: function (items) {
+      if (!items.length && lastSend === "saved") { setStatus(message("saved"), "saved"); }
+    },
+    retryMs: 3000,
+  });
   function queue(slot) {
-    pending[slot] = true;
-    saveStore();
-    send(slot).catch(function () { /* kept in the queue */ });
+    answers.put(snapshot(slot));
+    answers.flush().catch(function () { /* kept in the queue */ });
   }
 
   var debounce = {};
@@ -117,29 +94,27 @@
     var fs = event.target.closest("[data-slot]");
     if (!fs) { return; }
     var slot = fs.dataset.slot;
-    pending[slot] = true;
-    saveStore();
+    answers.put(snapshot(slot));  // kept at once, sent when the typing pauses
     window.clearTimeout(debounce[slot]);
     debounce[slot] = window.setTimeout(function () { queue(slot); }, 800);
   });
-  window.addEventListener("online", function () { flush().catch(function () {}); });
-
   // Answers given offline before a reload: put them back and send them,
   // unless the server has since taken a newer answer (its version moved on).
-  var stored = loadStore();
-  Object.keys(stored).forEach(function (slot) {
-    var fs = fieldset(slot);
-    if (!fs || fs.querySelector("[data-version]").value !== String(stored[slot].version)) { return; }
+  answers.items().forEach(function (stored) {
+    var fs = fieldset(stored.slot);
+    if (!fs || fs.querySelector("[data-version]").value !== String(stored.version)) {
+      answers.remove(stored.slot);
+      return;
+    }
     fs.querySelectorAll("input[type=radio], input[type=checkbox]").forEach(function (el) { el.checked = false; });
-    stored[slot].pairs.forEach(function (p) {
+    stored.pairs.forEach(function (p) {
       fs.querySelectorAll("[name='" + p[0] + "']").forEach(function (el) {
         if (el.type === "radio" || el.type === "checkbox") { if (el.value === p[1]) { el.checked = true; } }
         else { el.value = p[1]; }
       });
     });
-    queue(slot);
+    queue(stored.slot);
   });
-  saveStore();
 
   // Navigation and submit: send what is owed first, then post the form.
   form.addEventListener("submit", function (event) {
@@ -150,7 +125,7 @@
     finish(button);
   });
   function finish(button) {
-    flush().then(function () {
+    answers.flush().then(function () {
       submitting = true;
       if (button && button.name) {
         var hidden = document.createElement("input");
@@ -159,9 +134,8 @@
         hidden.value = button.value;
         form.appendChild(hidden);
       }
-      window.localStorage.removeItem(storeKey);
       form.submit();
-    }).catch(function () { setStatus(message("offline"), "offline"); });
+    }).catch(function () { /* the page says it is offline; the answers wait */ });
   }
 
   // Countdown: the server says how many seconds are left; the local clock
