@@ -4,10 +4,12 @@ Wagtail mounts its own sign-in under /admin/; a password typed there skipped
 TOTP and every rate limit. These tests come in by each of the admin's doors.
 """
 
+import re
 from urllib.parse import urlsplit
 
 import pytest
 from django.contrib.messages import get_messages
+from django.core import mail
 from django.test import Client
 from django.urls import reverse
 
@@ -72,6 +74,21 @@ def test_staff_with_totp_posting_right_credentials_to_the_admins_door_are_not_in
     response = client.post(reverse("mfa_authenticate"), {"code": current_code()})
     assert response["Location"] == "/admin/"
     assert signed_in(client)
+    assert client.get("/admin/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_staff_signing_in_by_emailed_code_still_take_the_totp_step(
+    client, editor_with_totp, django_capture_on_commit_callbacks
+):
+    editor, current_code = editor_with_totp
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("account_request_login_code"), {"email": editor.email})
+    code = re.search(r"\b([A-Z0-9]{4}-[A-Z0-9]{4})\b", mail.outbox[-1].body).group(1)
+    response = client.post(reverse("account_confirm_login_code"), {"code": code})
+    assert response["Location"] == reverse("mfa_authenticate")
+    assert not signed_in(client)
+    client.post(reverse("mfa_authenticate"), {"code": current_code()})
     assert client.get("/admin/").status_code == 200
 
 
