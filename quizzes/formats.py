@@ -214,7 +214,7 @@ def render_text(text: str, fmt: str) -> str:
     if fmt == "plain":
         return sanitize_html(html.escape(text, quote=False).replace("\n", "<br>"))
     if fmt == "markdown":
-        return sanitize_html(MarkdownIt("commonmark").render(text))
+        return sanitize_html(MarkdownIt("commonmark").render(text).strip())
     # Moodle's own format: HTML allowed, line breaks kept.
     return sanitize_html(text.replace("\n", "<br>"))
 
