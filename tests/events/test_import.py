@@ -6,6 +6,7 @@ import unicodedata
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from accounts.roles import Role
@@ -54,8 +55,18 @@ def _upload(client, event, content: bytes, name: str):
     return client.post(f"/events/manage/{event.pk}/import/", {"file": SimpleUploadedFile(name, content)})
 
 
-def _confirm(client, event):
-    return client.post(f"/events/manage/{event.pk}/import/confirm/")
+def _confirm(client, event, upload=None, *, convert=None, keep_as_typed=False):
+    """Confirm the preview ``upload`` showed, with its ticked rows unless ``convert`` names others."""
+    data = {}
+    if upload is not None:
+        preview = upload.context["preview"]
+        data["token"] = upload.context["token"] or ""
+        if convert is None:
+            convert = [row.number for row in preview.converted_rows if row.convert_by_default]
+        data["convert"] = [str(number) for number in convert]
+    if keep_as_typed:
+        data["keep_as_typed"] = "1"
+    return client.post(f"/events/manage/{event.pk}/import/confirm/", data)
 
 
 @pytest.fixture
@@ -89,6 +100,7 @@ def test_xlsx_preview_shows_row_errors_and_conversions_then_saves_only_valid_row
     html = response.content.decode()
     assert response.status_code == 200
     assert "3 valid row(s), 4 row(s) with errors." in html
+    assert "2 rows look typed in a legacy Vietnamese font" in html
     assert "“Ph¹m ThÞ Hoa” → “Phạm Thị Hoa” (TCVN3)" in html
     assert "“Leâ Nam Thaéng” → “Lê Nam Thắng” (VNI)" in html
     assert "“not-an-email” is not a valid email address." in html
@@ -98,19 +110,19 @@ def test_xlsx_preview_shows_row_errors_and_conversions_then_saves_only_valid_row
     assert Registration.objects.filter(event=event).count() == 1  # the preview writes nothing
 
     with django_capture_on_commit_callbacks(execute=True):
-        report = _confirm(organiser_client, event).content.decode()
+        report = _confirm(organiser_client, event, response).content.decode()
     saved = dict(Registration.objects.filter(event=event, source="import").values_list("full_name", "org_unit__code"))
     assert saved == {"Nguyễn Văn An": "DANANG-STTTT", "Phạm Thị Hoa": "DANANG-STTTT", "Lê Nam Thắng": "HUE-STTTT"}
     assert Registration.objects.get(full_name="Lê Nam Thắng").position == "Thứ trưởng"
     assert Registration.objects.get(full_name="Nguyễn Văn An").phone == "0912345678"
     for line in ("Row 6:", "Row 7:", "Row 8:", "Row 9:"):
         assert line in report
+    assert "Rows converted from a legacy font: 2" in report
     assert len(mailoutbox) == 3  # a ticket for each confirmed delegate
-    # The preview is used once: confirming again imports nothing more.
-    assert (
-        "Nothing to import"
-        in organiser_client.post(f"/events/manage/{event.pk}/import/confirm/", follow=True).content.decode()
-    )
+    # The preview is used once: a second click shows the first result and imports nothing more.
+    again = _confirm(organiser_client, event, response).content.decode()
+    assert "This import had already been confirmed; nothing more was saved." in again
+    assert "Confirmed: 3" in again
     assert Registration.objects.filter(event=event).count() == 4
 
 
@@ -129,10 +141,12 @@ def test_csv_encodings_give_the_same_names(organiser_client, big_event, units, e
     text = _csv_text(
         [[name, f"dai.bieu{i}@example.vn", "DANANG-STTTT", "Chuyên viên", "", ""] for i, name in enumerate(names)]
     )
-    html = _upload(organiser_client, big_event, encode(text), "dai-bieu.csv").content.decode()
+    upload = _upload(organiser_client, big_event, encode(text), "dai-bieu.csv")
+    html = upload.content.decode()
     assert "3 valid row(s), 0 row(s) with errors." in html
     assert ("The file was read as Windows-1258." in html) is encoding_note
-    _confirm(organiser_client, big_event)
+    assert "legacy Vietnamese font" not in html
+    _confirm(organiser_client, big_event, upload)
     stored = sorted(Registration.objects.filter(event=big_event).values_list("full_name", flat=True))
     assert stored == sorted(names)
     assert all(unicodedata.is_normalized("NFC", name) for name in stored)
@@ -141,8 +155,7 @@ def test_csv_encodings_give_the_same_names(organiser_client, big_event, units, e
 def test_decomposed_names_are_stored_nfc(organiser_client, big_event, units):
     decomposed = unicodedata.normalize("NFD", "Nguyễn Văn Ánh")
     text = _csv_text([[decomposed, "anh@example.vn", "DANANG-STTTT", "", "", ""]])
-    _upload(organiser_client, big_event, text.encode("utf-8"), "a.csv")
-    _confirm(organiser_client, big_event)
+    _confirm(organiser_client, big_event, _upload(organiser_client, big_event, text.encode("utf-8"), "a.csv"))
     assert Registration.objects.get(event=big_event).full_name == "Nguyễn Văn Ánh"
 
 
@@ -187,12 +200,24 @@ def test_a_20_mb_upload_is_refused(organiser_client, big_event, units):
     assert not Registration.objects.filter(event=big_event).exists()
 
 
-def test_after_a_refused_file_the_older_preview_cannot_be_confirmed(organiser_client, big_event, units):
+def test_a_confirm_needs_the_previews_own_token(organiser_client, big_event, units, make_staff, enable_totp):
     good = _csv_text([["Nguyễn Văn An", "an@example.vn", "DANANG-STTTT", "", "", ""]]).encode()
-    _upload(organiser_client, big_event, good, "a.csv")
-    _upload(organiser_client, big_event, b"%PDF-1.4 xxx", "b.pdf")
-    _confirm(organiser_client, big_event)
+    upload = _upload(organiser_client, big_event, good, "a.csv")
+    token = upload.context["token"]
+    url = f"/events/manage/{big_event.pk}/import/confirm/"
+    for data in ({}, {"token": "x" * 43}, {"token": token[:-1]}):
+        assert "Nothing to import" in organiser_client.post(url, data, follow=True).content.decode()
+    # Another organiser cannot confirm a preview they were not shown.
+    other = make_staff(Role.ORGANISER)
+    enable_totp(other)
+    other.organised_events.add(big_event)
+    client = Client()
+    client.force_login(other)
+    response = client.post(url, {"token": token})
+    assert (response.status_code, response["Location"]) == (302, f"/events/manage/{big_event.pk}/import/")
     assert not Registration.objects.filter(event=big_event).exists()
+    _confirm(organiser_client, big_event, upload)
+    assert Registration.objects.filter(event=big_event).count() == 1
 
 
 def test_coordinator_imports_only_their_own_units_people(client, big_event, units, make_staff, enable_totp):
@@ -205,9 +230,9 @@ def test_coordinator_imports_only_their_own_units_people(client, big_event, unit
             ["Lê Thị Huế", "hue@example.vn", "HUE-STTTT", "", "", ""],
         ]
     )
-    html = _upload(client, big_event, text.encode(), "a.csv").content.decode()
-    assert "You may not register people of unit “HUE-STTTT”." in html
-    _confirm(client, big_event)
+    upload = _upload(client, big_event, text.encode(), "a.csv")
+    assert "You may not register people of unit “HUE-STTTT”." in upload.content.decode()
+    _confirm(client, big_event, upload)
     registration = Registration.objects.get(event=big_event)
     assert (registration.full_name, registration.source) == ("Nguyễn Văn An", "coordinator")
 
@@ -233,3 +258,161 @@ def test_preview_query_count_does_not_grow_with_rows(big_event, units, organiser
         return len(queries)
 
     assert count(200) == count(5)
+
+
+# --- legacy text: shown, refusable, never applied to correct names ----------------
+
+
+def test_correct_names_that_look_like_legacy_text_pass_unchanged(organiser_client, big_event, units):
+    # Each of these was "converted" into another name before (issue 12).
+    rows = [
+        ["Tô Lâm", "tolam@example.vn", "DANANG-STTTT", "Phó phòng", "", "Ghi chú của đơn vị"],
+        ["Lê Thành Công", "cong@example.vn", "DANANG-STTTT", "", "", ""],
+        ["Lâm Hoàng Tú", "tu@example.vn", "DANANG-STTTT", "", "", ""],
+    ]
+    upload = _upload(organiser_client, big_event, _xlsx(rows), "a.xlsx")
+    html = upload.content.decode()
+    assert "legacy Vietnamese font" not in html and "→" not in html
+    _confirm(organiser_client, big_event, upload)
+    saved = dict(Registration.objects.filter(event=big_event).values_list("full_name", "position"))
+    assert saved == {"Tô Lâm": "Phó phòng", "Lê Thành Công": "", "Lâm Hoàng Tú": ""}
+    # "Ghi chú" is the notes column, matched by folding, not converted into "Ghi chỳ".
+    assert Registration.objects.get(full_name="Tô Lâm").notes == "Ghi chú của đơn vị"
+
+
+def test_conversions_can_be_refused_per_row_or_for_the_whole_file(organiser_client, big_event, units):
+    rows = [
+        ["Ph¹m ThÞ Hoa", "hoa@example.vn", "DANANG-STTTT", "", "", ""],  # row 3
+        ["NguyÔn V¨n B×nh", "binh@example.vn", "DANANG-STTTT", "", "", ""],  # row 4
+    ]
+    upload = _upload(organiser_client, big_event, _xlsx(rows), "a.xlsx")
+    html = upload.content.decode()
+    assert "“NguyÔn V¨n B×nh” → “Nguyễn Văn Bình” (TCVN3)" in html
+    assert html.count('name="convert"') == 2 and "Register, keeping every text as typed" in html
+    _confirm(organiser_client, big_event, upload, convert=[3])
+    names = set(Registration.objects.filter(event=big_event).values_list("full_name", flat=True))
+    assert names == {"Phạm Thị Hoa", "NguyÔn V¨n B×nh"}
+
+    Registration.objects.filter(event=big_event).delete()
+    upload = _upload(organiser_client, big_event, _xlsx(rows), "a.xlsx")
+    _confirm(organiser_client, big_event, upload, convert=[3, 4], keep_as_typed=True)
+    names = set(Registration.objects.filter(event=big_event).values_list("full_name", flat=True))
+    assert names == {"Ph¹m ThÞ Hoa", "NguyÔn V¨n B×nh"}
+
+
+def test_a_name_correct_as_typed_in_a_legacy_file_is_asked_about_not_converted(organiser_client, big_event, units):
+    rows = [
+        ["NguyÔn V¨n B×nh", "binh@example.vn", "DANANG-STTTT", "", "", ""],  # row 3: TCVN3
+        ["Tô Lâm", "tolam@example.vn", "DANANG-STTTT", "", "", ""],  # row 4: also TCVN3 for "Tụ Lõm"
+    ]
+    upload = _upload(organiser_client, big_event, _xlsx(rows), "a.xlsx")
+    html = upload.content.decode()
+    assert "“Tô Lâm” → “Tụ Lõm” (TCVN3) <em>(also correct as typed: you decide)</em>" in html
+    assert [row.convert_by_default for row in upload.context["preview"].converted_rows] == [True, False]
+    _confirm(organiser_client, big_event, upload)
+    assert set(Registration.objects.values_list("full_name", flat=True)) == {"Nguyễn Văn Bình", "Tô Lâm"}
+
+
+def test_tcvn3_csv_bytes_are_offered_for_repair(organiser_client, big_event, units):
+    legacy = "Ph¹m ThÞ Hoa,hoa@example.vn,DANANG-STTTT,Chuyªn viªn,,\r\n".encode("latin-1")
+    data = ",".join(HEADER).encode("utf-8").decode("utf-8")
+    # A whole 8-bit file: the header typed in the same font.
+    header = "Hä vµ tªn,Email,M· ®¬n vÞ,Chøc vô,§iÖn tho¹i,Ghi chó\r\n".encode("latin-1")
+    assert data
+    upload = _upload(organiser_client, big_event, header + legacy, "a.csv")
+    html = upload.content.decode()
+    assert "“Ph¹m ThÞ Hoa” → “Phạm Thị Hoa” (TCVN3)" in html
+    assert "“Chuyªn viªn” → “Chuyên viên” (TCVN3)" in html
+    _confirm(organiser_client, big_event, upload)
+    registration = Registration.objects.get(event=big_event)
+    assert (registration.full_name, registration.position) == ("Phạm Thị Hoa", "Chuyên viên")
+
+
+def test_new_delegates_get_their_account_through_the_accounts_service(organiser_client, big_event, units):
+    from accounts.models import User
+
+    rows = [["Ph¹m ThÞ Hoa", "Hoa@Example.VN", "DANANG-STTTT", "Chuyªn viªn", "0912 345 678", ""]]
+    _confirm(organiser_client, big_event, _upload(organiser_client, big_event, _xlsx(rows), "a.xlsx"))
+    user = User.objects.get(email="hoa@example.vn")
+    assert (user.full_name, user.position, user.phone, user.org_unit) == (
+        "Phạm Thị Hoa",
+        "Chuyên viên",
+        "0912345678",
+        units["danang"],
+    )
+    assert not user.has_usable_password()
+
+
+# --- what the preview accepts, the confirm writes -----------------------------------
+
+
+def test_control_characters_and_lengths_are_refused_in_the_preview_by_row(organiser_client, big_event, units):
+    # Five long rows first: a NUL byte in the first 8 KB makes the file binary
+    # (refused whole); after them it reached the confirm and failed there.
+    filler = [[f"Người Thứ {n}", f"n{n}@example.vn", "DANANG-STTTT", "", "", "y" * 1900] for n in range(5)]
+    rows = [
+        ["Nguyễn\x00 Văn An", "an@example.vn", "DANANG-STTTT", "", "", ""],  # row 7: NUL
+        ["Trần Thị Bình", "binh@example.vn", "DANANG-STTTT", "Chuyên\x07viên", "", ""],  # row 8: BEL
+        ["A" * 151, "long@example.vn", "DANANG-STTTT", "", "", ""],  # row 9
+        ["Lê Văn Cường", "cuong@example.vn", "DANANG-STTTT", "", "", "x" * 2001],  # row 10
+        ["Võ Thị Dung", "dung@example.vn", "DANANG-STTTT", "", "", "Dòng một\nDòng hai"],  # row 11: fine
+    ]
+    text = "\r\n".join(",".join(f'"{cell}"' for cell in row) for row in [HEADER, *filler, *rows]).encode()
+    assert b"\x00" not in text[:8192]
+    upload = _upload(organiser_client, big_event, text, "a.csv")
+    preview = upload.context["preview"]
+    errors = {row.number: " ".join(row.errors) for row in preview.invalid_rows}
+    assert set(errors) == {7, 8, 9, 10}
+    assert "“Họ và tên” contains control characters (U+0000)" in errors[7]
+    assert "“Chức vụ” contains control characters (U+0007)" in errors[8]
+    assert "“Họ và tên” is longer than 150 characters." in errors[9]
+    assert "“Ghi chú” is longer than 2000 characters." in errors[10]
+    report = _confirm(organiser_client, big_event, upload).content.decode()
+    assert "Confirmed: 6" in report
+    assert Registration.objects.get(event=big_event, full_name="Võ Thị Dung").notes == "Dòng một\nDòng hai"
+
+
+def test_a_confirm_that_fails_midway_can_be_confirmed_again(organiser_client, big_event, units, monkeypatch):
+    from events import services
+
+    rows = [["Nguyễn Văn An", "an@example.vn", "DANANG-STTTT", "", "", ""]]
+    upload = _upload(organiser_client, big_event, _xlsx(rows), "a.xlsx")
+    real = services.registration_create
+
+    def broken(**kwargs):
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(services, "registration_create", broken)
+    with pytest.raises(RuntimeError):
+        _confirm(organiser_client, big_event, upload)
+    monkeypatch.setattr(services, "registration_create", real)
+    assert "Confirmed: 1" in _confirm(organiser_client, big_event, upload).content.decode()
+    assert Registration.objects.filter(event=big_event).count() == 1
+
+
+def test_a_confirm_arriving_while_another_writes_changes_nothing(big_event, units, organiser):
+    from core.pending import pending_import_confirm
+    from events import imports
+
+    rows = _csv_text([["Nguyễn Văn An", "an@example.vn", "DANANG-STTTT", "", "", ""]]).encode()
+    preview = imports.registration_import_preview(event=big_event, file=rows, filename="a.csv", by=organiser)
+    token = imports.registration_import_stage(event=big_event, preview=preview, data=rows, by=organiser)
+    seen = []
+    kind = imports.import_kind(big_event)
+
+    def first(payload):
+        # A second click reaches the server while the first is still writing.
+        seen.append(pending_import_confirm(token=token, kind=kind, actor_id=organiser.pk, run=first))
+        return asdict_report(imports.registration_import_commit(event=big_event, rows=payload["rows"], by=organiser))
+
+    outcome = pending_import_confirm(token=token, kind=kind, actor_id=organiser.pk, run=first)
+    assert outcome.status == "done" and [s.status for s in seen] == ["running"]
+    assert Registration.objects.filter(event=big_event).count() == 1
+    again = pending_import_confirm(token=token, kind=kind, actor_id=organiser.pk, run=first)
+    assert (again.status, again.result) == ("repeated", outcome.result)
+
+
+def asdict_report(report):
+    from dataclasses import asdict
+
+    return asdict(report)
