@@ -141,17 +141,46 @@ def _resolve(base_dir: str, target: str) -> str:
     return posixpath.normpath(posixpath.join(base_dir, target))
 
 
+_WORKBOOK_TYPES = tuple(
+    f"application/vnd.{kind}.main+xml"
+    for kind in (
+        "ms-excel.template.macroEnabled",
+        "openxmlformats-officedocument.spreadsheetml.template",
+        "ms-excel.sheet.macroEnabled",
+        "openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+)
+_SHARED_STRINGS_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"
+
+
 def _locate_parts(archive: zipfile.ZipFile, limits: Limits) -> tuple[str, str, str | None]:
-    """(active sheet's name, its part, the shared strings part or None), as openpyxl will find them."""
-    package = _relationships(archive, "_rels/.rels", limits)
+    """(active sheet's name, its part, the shared strings part or None), found the way openpyxl finds them.
+
+    openpyxl takes the workbook and the shared strings from the content
+    types, not from the relationships, so a crafted file cannot hide a part
+    from these checks that openpyxl then loads.
+    """
+    types = _parse_small(archive, "[Content_Types].xml", limits)
+    overrides = [(element.get("ContentType", ""), element.get("PartName", "")) for element in types]
     workbook_path = next(
-        (_resolve("", target) for kind, target in package.values() if kind.endswith("/officeDocument")),
+        (name.lstrip("/") for kind in _WORKBOOK_TYPES for content, name in overrides if content == kind),
         "xl/workbook.xml",
     )
+    strings = next((name.lstrip("/") for content, name in overrides if content == _SHARED_STRINGS_TYPE), None)
     base_dir = posixpath.dirname(workbook_path)
     rels = _relationships(
         archive, posixpath.join(base_dir, "_rels", posixpath.basename(workbook_path) + ".rels"), limits
     )
+    worksheets = {_resolve(base_dir, target) for kind, target in rels.values() if kind.endswith("/worksheet")}
+    # Everything openpyxl parses whole must be small; worksheets it streams
+    # (the active one is checked below), and media it never opens.
+    parsed_whole = (
+        info
+        for info in archive.infolist()
+        if info.filename.endswith((".xml", ".rels")) and info.filename not in worksheets and info.filename != strings
+    )
+    if any(info.file_size > limits.part for info in parsed_whole):
+        raise _unreadable()
     workbook = _parse_small(archive, workbook_path, limits)
     sheets = [element for element in workbook.iter() if _local(element.tag) == "sheet"]
     if not sheets:
@@ -165,12 +194,7 @@ def _locate_parts(archive: zipfile.ZipFile, limits: Limits) -> tuple[str, str, s
     kind, target = rels.get(sheet.get(f"{_REL_NS}id", ""), ("", ""))
     if not kind.endswith("/worksheet"):
         raise ServiceError("file_empty", _("The workbook has no sheet to read."))
-    strings = next((target for kind, target in rels.values() if kind.endswith("/sharedStrings")), None)
-    return (
-        sheet.get("name", ""),
-        _resolve(base_dir, target),
-        _resolve(base_dir, strings) if strings is not None else None,
-    )
+    return sheet.get("name", ""), _resolve(base_dir, target), strings
 
 
 def _stream(archive: zipfile.ZipFile, path: str):

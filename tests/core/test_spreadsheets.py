@@ -271,17 +271,34 @@ def test_duplicate_header_is_refused():
     assert caught.value.code == "duplicate_column"
 
 
-def test_cell_fixer_sees_every_cell_before_normalisation():
-    seen = []
+def test_cells_come_back_as_typed_and_legacy_headers_match_without_being_changed():
+    # A file typed with .VnTime (TCVN3): the reader matches its headers but
+    # changes no cell; repairing text is the importer's, after showing it.
+    data = csv_text([["M· ®¬n vÞ", "Tªn ®¬n vÞ"], ["X", "Së Th«ng tin"]]).encode("cp1252")
+    sheet = read(data)
+    assert sheet.encoding == "cp1252"
+    assert sheet.headers == {"code": "M· ®¬n vÞ", "name": "Tªn ®¬n vÞ"}
+    assert sheet.rows[0]["name"] == "Së Th«ng tin"
 
-    def fixer(text: str) -> str:
-        seen.append(text)
-        return text.replace("Ng÷", "Người")
 
-    data = csv_text([["Mã đơn vị", "Tên đơn vị"], ["X", "Ng÷ dùng"]]).encode()
-    sheet = read(data, cell_fixer=fixer)
-    assert sheet.rows[0]["name"] == "Người dùng"
-    assert "Mã đơn vị" in seen  # headers too, so a garbled header can be repaired
+def test_a_correct_header_is_never_read_as_legacy_text():
+    # "Ghi chú" read as TCVN3 is "Ghi chỳ", which names nothing: the notes
+    # column of the template must still be found.
+    columns = (*COLUMNS, Column("notes", ("Ghi chú",)))
+    sheet = read_spreadsheet(
+        xlsx([["Mã đơn vị", "Tên đơn vị", "Ghi chú"], ["X", "Tô Lâm", "chú ý"]]), filename="a.xlsx", columns=columns
+    )
+    assert sheet.headers["notes"] == "Ghi chú"
+    assert sheet.rows[0].values == {"code": "X", "name": "Tô Lâm", "cluster": "", "notes": "chú ý"}
+
+
+def test_windows_1258_csv_decodes_to_nfc():
+    data = cp1258("Mã đơn vị,Tên đơn vị\r\nX,Nguyễn Văn Ánh\r\n")
+    assert b"\xde" in data  # ễ is stored as ê + a combining tilde
+    sheet = read(data)
+    assert sheet.encoding == "cp1258"
+    assert sheet.rows[0]["name"] == "Nguyễn Văn Ánh"
+    assert unicodedata.is_normalized("NFC", sheet.rows[0]["name"])
 
 
 def test_column_spec_rejects_ambiguous_headers():
