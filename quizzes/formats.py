@@ -852,7 +852,10 @@ def parse_xlsx(content: bytes, *, filename: str) -> list[Parsed]:
                 left, sep, right = text.partition("=>")
                 if not sep:
                     problems.append(Problem(place, _("Option %(l)s must be “left => right”.") % {"l": letter}))
-                data.options.append(OptionData(sanitize_html(left.strip()), is_correct=True, match_text=right.strip()))
+                # "=> Nghị định" with no left-hand item: a distractor, one more answer to choose from.
+                data.options.append(
+                    OptionData(sanitize_html(left.strip()), is_correct=bool(left.strip()), match_text=right.strip())
+                )
         else:
             letters = {part.strip().upper() for part in re.split(r"[,;\s]+", answer) if part.strip()}
             unknown = letters - {letter for letter, _t in texts}
@@ -900,7 +903,8 @@ def export_xlsx(questions: Iterable[Question]) -> bytes:
             right = next(o for o in options if o.is_correct)
             row["answer"] = TRUE_TEXT if html_to_text(right.text) == TRUE_TEXT else FALSE_TEXT
         elif question.qtype == QuestionType.SHORT:
-            row["answer"] = " | ".join(html_to_text(o.text) for o in options)
+            # The template has no shares: the accepted answers travel, a "*" worth nothing needs no line.
+            row["answer"] = " | ".join(html_to_text(o.text) for o in options if o.fraction > 0)
         elif question.qtype == QuestionType.NUMERICAL:
             row["answer"] = " | ".join(_xlsx_number_text(o) for o in options if o.fraction > 0)
         else:

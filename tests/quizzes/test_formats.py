@@ -15,6 +15,15 @@ from tests.factories import QuestionCategoryFactory, QuestionFactory, Regulation
 pytestmark = pytest.mark.django_db
 
 
+UNKNOWN_WEIGHT = (
+    "Unknown weight “{}%”: Moodle accepts 100, 90, 83.33333, 80, 75, 70, 66.66667, 60, 50, 40, "
+    "33.33333, 30, 25, 20, 16.66667, 14.28571, 12.5, 11.11111, 10, 5 and 0, or minus one of them."
+)
+
+
+DESCRIPTION = "A description (text without an answer block “{…}”) is not imported; make it a question or remove it."
+
+
 def places(problems: ImportProblems) -> list[tuple[str, str]]:
     return [(p.place, p.message) for p in problems.problems]
 
@@ -55,8 +64,8 @@ def test_malformed_gift_lists_every_problem_with_its_line_and_imports_nothing():
     lines = [place for place, _message in found]
     assert found == [
         ("line 7", "The question has no right answer."),
-        ("line 14", "A weight must lie between -100% and 100%."),
-        ("line 19", "No answer block “{…}”: descriptions and essays are not imported."),
+        ("line 15", UNKNOWN_WEIGHT.format("150")),
+        ("line 19", DESCRIPTION),
         ("line 21", "The answer block is not closed with “}”."),
     ]
     assert lines == sorted(lines, key=lambda p: int(p.split()[1]))
@@ -121,6 +130,45 @@ def test_good_aiken_imports():
         ("Lao động tiên tiến", True),
         ("Cờ thi đua của Chính phủ", False),
     ]
+
+
+def test_aiken_is_plain_text_so_markup_is_shown_as_typed():
+    content = "Thẻ <b> trong HTML dùng để làm gì?\nA. In <b>đậm</b>\nB. In nghiêng & gạch chân\nANSWER: A\n"
+    [question] = services.bank_import(category=QuestionCategoryFactory(), fmt="aiken", content=content.encode())
+    assert question.stem == "Thẻ &lt;b&gt; trong HTML dùng để làm gì?"
+    assert [o.text for o in question.options.order_by("sort_order")] == [
+        "In &lt;b&gt;đậm&lt;/b&gt;",
+        "In nghiêng &amp; gạch chân",
+    ]
+
+
+def test_an_incomplete_aiken_block_is_reported_by_line_and_never_merged_into_the_next():
+    content = (
+        "Câu hỏi không có phương án nào\n"
+        "\n"
+        "Câu hỏi có phương án nhưng thiếu đáp án\n"
+        "A. Một\n"
+        "B. Hai\n"
+        "\n"
+        "Danh hiệu nào xét tặng cho cá nhân?\n"
+        "A. Lao động tiên tiến\n"
+        "B. Cờ thi đua của Chính phủ\n"
+        "ANSWER: A\n"
+    )
+    with pytest.raises(ImportProblems) as error:
+        formats.parse("aiken", content.encode())
+    assert places(error.value) == [
+        ("line 1", "The question has no options “A. …”."),
+        ("line 3", "The question has no “ANSWER:” line."),
+    ]
+    parsed = formats.parse("aiken", "\n\n".join(content.split("\n\n")[2:]).encode())
+    assert [item.data.stem for item in parsed] == ["Danh hiệu nào xét tặng cho cá nhân?"]
+
+
+def test_aiken_questions_end_at_their_answer_line_as_in_moodle():
+    content = "Một?\nA. Có\nB. Không\nANSWER: B\nHai?\nA) Có\nB) Không\nANSWER: A\n"
+    parsed = formats.parse("aiken", content.encode())
+    assert [(item.place, item.data.stem) for item in parsed] == [("line 1", "Một?"), ("line 5", "Hai?")]
 
 
 def xlsx(rows: list[list[str]]) -> bytes:
@@ -260,7 +308,7 @@ def test_a_gift_file_written_for_moodle_imports():
     ]
     assert "cá nhân:" in multiple.stem
     assert [(o.text, o.fraction) for o in short.options.order_by("sort_order")] == [
-        ("thi đua, khen thưởng", None),
+        ("thi đua, khen thưởng", 1),
         ("thi đua khen thưởng", Decimal("0.5")),
     ]
     assert [(o.text, o.match_text) for o in matching.options.order_by("sort_order")][1] == ("39-CT/TW", "Chỉ thị")
@@ -307,9 +355,13 @@ def full_bank(category):
         category=category,
         qtype="matching",
         partial_credit=True,
-        options=[("15/2003/QH11", True, "Luật 2003"), ("06/2022/QH15", True, "Luật 2022")],
+        options=[("15/2003/QH11", True, "Luật 2003"), ("06/2022/QH15", True, "Luật 2022"), ("", False, "Nghị định")],
         case_study=case,
     )
+    number = QuestionFactory(category=category, qtype="numerical", options=[("2024", True), ("*", False)])
+    Option.objects.filter(question=number, text="2024").update(tolerance=Decimal("0.5"), feedback="<p>Đúng</p>")
+    wildcard = QuestionFactory(category=category, qtype="short", options=[("Hà Nội", True), ("*", False)])
+    Option.objects.filter(question=wildcard, text="*").update(feedback="<p>Chưa đúng</p>")
     return category
 
 
@@ -326,7 +378,10 @@ def describe(question: Question) -> tuple:
         question.regulation.document_number if question.regulation_id else "",
         question.case_study.title if question.case_study_id else "",
         question.case_study.scenario if question.case_study_id else "",
-        [(o.text, o.is_correct, o.match_text, o.feedback) for o in question.options.order_by("sort_order")],
+        [
+            (o.text, o.is_correct, o.fraction, o.tolerance, o.match_text, o.feedback)
+            for o in question.options.order_by("sort_order")
+        ],
     )
 
 
@@ -340,7 +395,7 @@ def test_gift_round_trip_keeps_every_question():
     created = services.bank_import(
         category=target, fmt="gift", content=exported.replace("top/Nguồn", "top/Đích").encode()
     )
-    assert len(created) == len(before) == 7
+    assert len(created) == len(before) == 9
     after = list(formats.export_queryset(target))
     assert [describe(q) for q in after] == [describe(q) for q in before]
     # Article semicolons become commas (the metadata separator); nothing else changes.
@@ -384,12 +439,14 @@ def test_xlsx_export_reads_back_and_escapes_formulas():
     assert "'=1+1" in answers  # text, not a formula
     assert all(cell.data_type != "f" for row in sheet.iter_rows() for cell in row)
     parsed = formats.parse("xlsx", content, filename="export.xlsx")
-    assert len(parsed) == len(questions) == 8
+    assert len(parsed) == len(questions) == 10
     for item, question in zip(parsed, questions, strict=True):
         data = item.data
         assert data.qtype == question.qtype
         assert data.stem == question.stem
         assert data.marks == question.marks
         assert data.regulation_number == (question.regulation.document_number if question.regulation_id else "")
-        assert [o.is_correct for o in data.options] == [o.is_correct for o in question.options.all()]
+        # Typed answers travel as the accepted ones only (the template has no shares).
+        kept = [o for o in question.options.all() if o.is_correct or question.qtype not in ("short", "numerical")]
+        assert [o.is_correct for o in data.options] == [o.is_correct for o in kept]
     assert parsed[-1].data.options[0].text == "=1+1"
