@@ -29,7 +29,7 @@ class AccountAdapter(DefaultAccountAdapter):
     # bad client). They are counted after the check instead, and while an
     # address is over its limit a right password from it signs in only with
     # a code sent to the account's mailbox: a client trying other people's
-    # passwords gains nothing there, the room's trainees still get in.
+    # passwords gets no one in from there, the room's trainees still do.
 
     def authentication_failed(self, request, **credentials) -> None:
         ratelimit.consume(request, action=ADDRESS_FAILURES)
