@@ -5,6 +5,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from accounts.forms import ProfileForm
+from accounts.profile import collect_links
 from accounts.scopes import roles_of
 from accounts.services import user_update_profile
 
@@ -27,5 +28,10 @@ def profile(request):
         messages.success(request, _("Your profile has been saved."))
         return redirect("accounts:profile")
     roles = roles_of(user)
-    context = {"form": form, "roles": sorted(roles), "role_values": {role.value for role in roles}}
+    context = {
+        "form": form,
+        "roles": sorted(roles),
+        "role_values": {role.value for role in roles},
+        "links": collect_links(request),
+    }
     return render(request, "accounts/profile.html", context)

@@ -16,6 +16,7 @@ import re
 import secrets
 
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
@@ -217,10 +218,6 @@ class CertificateTemplate(PreviewableMixin, models.Model):
 
 
 class Certificate(models.Model):
-    class Kind(models.TextChoices):
-        COURSE = "course", _("Course")
-        EVENT = "event", _("Event")
-
     class Status(models.TextChoices):
         VALID = "valid", _("Valid")
         REVOKED = "revoked", _("Revoked")
@@ -240,7 +237,16 @@ class Certificate(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
-    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    # The page's own type, kept when the page goes: it names what was
+    # achieved ("course", "event") and may declare its Open Badges type.
+    page_type = models.ForeignKey(
+        ContentType,
+        verbose_name=_("type of page"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     template = models.ForeignKey(
         CertificateTemplate, verbose_name=_("template"), on_delete=models.PROTECT, related_name="certificates"
     )
@@ -301,6 +307,27 @@ class Certificate(models.Model):
     def is_valid(self) -> bool:
         return self.status == self.Status.VALID
 
+    @property
+    def page_model(self) -> type[models.Model] | None:
+        # get_for_id is cached for the process: no query per certificate.
+        return ContentType.objects.get_for_id(self.page_type_id).model_class() if self.page_type_id else None
+
+    @property
+    def achievement_kind(self) -> str:
+        """What the page type calls itself ("course", "event"), or "" when unknown."""
+        model = self.page_model
+        return str(model._meta.verbose_name) if model else ""
+
+    @property
+    def achievement_type(self) -> str:
+        """Its Open Badges 3.0 achievementType.
+
+        A page model names the type of the certificates earned on its pages
+        in a ``badge_achievement_type`` class attribute (a course page says
+        "Course"); without one, a certificate is a "Certificate".
+        """
+        return getattr(self.page_model, "badge_achievement_type", None) or "Certificate"
+
 
 class SerialCounter(models.Model):
     """The last number used for a serial prefix in a year (locked while issuing)."""
@@ -316,7 +343,7 @@ class SerialCounter(models.Model):
         return f"{self.prefix}-{self.year}: {self.last}"
 
 
-class CertificateEvent(models.Model):
+class CertificateLogEntry(models.Model):
     """The audit log: every issue, revocation and reissue, with who, when and why."""
 
     class Action(models.TextChoices):
@@ -325,7 +352,7 @@ class CertificateEvent(models.Model):
         REISSUED = "reissued", _("Reissued")
         SUPERSEDED = "superseded", _("Replaced")
 
-    certificate = models.ForeignKey(Certificate, on_delete=models.CASCADE, related_name="events")
+    certificate = models.ForeignKey(Certificate, on_delete=models.CASCADE, related_name="log_entries")
     action = models.CharField(_("action"), max_length=12, choices=Action.choices)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -10,7 +10,7 @@ from accounts.models import User
 from accounts.roles import Role
 from accounts.scopes import has_role
 from certificates import badges
-from certificates.models import Certificate, CertificateBatch, CertificateEvent
+from certificates.models import Certificate, CertificateBatch, CertificateLogEntry
 
 # generate_code() makes 22 URL-safe characters; anything else is not ours
 # and is answered "not found" without a query.
@@ -38,8 +38,8 @@ def certificates_of(user: User) -> QuerySet[Certificate]:
     return _with_relations(Certificate.objects.filter(holder=user)).order_by("-issued_at", "-pk")
 
 
-def certificate_events(certificate: Certificate) -> QuerySet[CertificateEvent]:
-    return certificate.events.select_related("actor").order_by("at", "pk")
+def certificate_log(certificate: Certificate) -> QuerySet[CertificateLogEntry]:
+    return certificate.log_entries.select_related("actor").order_by("at", "pk")
 
 
 def revoked_indexes(list_number: int) -> list[int]:

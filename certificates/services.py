@@ -7,7 +7,6 @@ The interface for the apps that decide when a certificate is earned
 
     achievement = Achievement(
         page=course_page,                      # the Wagtail page it was earned on
-        kind=Certificate.Kind.COURSE,          # or EVENT
         earned=progress.is_complete,           # the caller's own rule
         reason=_("Module 3 is not finished."), # shown when earned is False
         completed_on=progress.completed_on,
@@ -21,6 +20,9 @@ says so in ``earned``; with ``earned=False`` the issue is refused with the
 caller's ``reason`` (ServiceError code "not_earned"). Issuing is idempotent:
 while a valid certificate exists for (holder, page), the call returns it;
 the database's partial unique index makes this hold under concurrent calls.
+What was achieved is named by the page's own type (its verbose name, and its
+``badge_achievement_type`` for the Open Badges credential; see
+``Certificate.achievement_type``), so this app names none of its callers.
 
 The PDF is rendered and mailed to the holder by a Celery task queued when the
 transaction commits. For many people at once (an organiser after an event),
@@ -58,7 +60,7 @@ from certificates import badges
 from certificates.models import (
     Certificate,
     CertificateBatch,
-    CertificateEvent,
+    CertificateLogEntry,
     CertificateTemplate,
     SerialCounter,
 )
@@ -74,7 +76,6 @@ class Achievement:
     """What was achieved on ``page``, and whether the caller's rule says it is earned."""
 
     page: Page
-    kind: str
     earned: bool
     reason: str = ""
     title: str = ""  # default: the page's title
@@ -90,7 +91,6 @@ class Achievement:
     def to_json(self) -> dict[str, Any]:
         """For a batch record: the page by id, dates and decimals as strings."""
         return {
-            "kind": self.kind,
             "earned": self.earned,
             "reason": self.reason,
             "title": self.title,
@@ -114,7 +114,6 @@ class Achievement:
 
         return cls(
             page=page,
-            kind=data["kind"],
             earned=data["earned"],
             reason=data.get("reason", ""),
             title=data.get("title", ""),
@@ -195,8 +194,6 @@ def certificate_issue_or_get(
         )
     if achievement.page is None:
         raise ServiceError("no_page", _("A certificate must name the course or event it was earned on."))
-    if achievement.kind not in Certificate.Kind.values:
-        raise ServiceError("bad_kind", _("Unknown kind of achievement: %(kind)s.") % {"kind": achievement.kind})
     existing = _valid_certificate(holder, achievement.page)
     if existing is not None:
         return existing, False
@@ -227,7 +224,7 @@ def certificate_issue_or_get(
             certificate = _create(
                 holder=holder,
                 page=page,
-                kind=achievement.kind,
+                page_type_id=page.content_type_id,
                 template=template,
                 snapshot=snapshot,
                 counter=counter,
@@ -240,7 +237,9 @@ def certificate_issue_or_get(
         if existing is None:
             raise
         return existing, False
-    CertificateEvent.objects.create(certificate=certificate, action=CertificateEvent.Action.ISSUED, actor=issued_by)
+    CertificateLogEntry.objects.create(
+        certificate=certificate, action=CertificateLogEntry.Action.ISSUED, actor=issued_by
+    )
     _queue_render(certificate)
     return certificate, True
 
@@ -265,7 +264,7 @@ def _create(
     *,
     holder: User,
     page: Page | None,
-    kind: str,
+    page_type_id: int | None,
     template: CertificateTemplate,
     snapshot: _Snapshot,
     counter: SerialCounter,
@@ -278,7 +277,7 @@ def _create(
         serial=f"{counter.prefix}-{counter.year}-{counter.last:06d}",
         holder=holder,
         page=page,
-        kind=kind,
+        page_type_id=page_type_id,
         template=template,
         holder_name=snapshot.holder_name,
         holder_unit=snapshot.holder_unit,
@@ -310,7 +309,7 @@ def _facts(certificate: Certificate) -> badges.CredentialFacts:
         holder_name=certificate.holder_name,
         achievement_title=certificate.achievement_title,
         achievement_url=certificate.achievement_url,
-        achievement_type="Course" if certificate.kind == Certificate.Kind.COURSE else "Certificate",
+        achievement_type=certificate.achievement_type,
         criteria=certificate.criteria,
         issued_at=certificate.issued_at,
         started_on=certificate.started_on,
@@ -395,7 +394,7 @@ def pdf_filename(certificate: Certificate) -> str:
 PAGE_MANAGER_HOOK = "certificates_page_manager"
 
 
-def can_manage_page_certificates(user: User | None, page_id: int) -> bool:
+def can_manage_page_certificates(user: User | None, page_id: int | None) -> bool:
     """Administrators always; organisers unless the app owning the page says no."""
     if user is None:
         return False
@@ -406,9 +405,9 @@ def can_manage_page_certificates(user: User | None, page_id: int) -> bool:
     return all(fn(user, page_id) is not False for fn in hooks.get_hooks(PAGE_MANAGER_HOOK))
 
 
-def _require_manager(user: User | None, page_id: int) -> None:
+def _require_manager(user: User | None, page_id: int | None, title: str) -> None:
     if not can_manage_page_certificates(user, page_id):
-        raise ServiceError("forbidden", _("Only the organisers of this event and administrators may do this."))
+        raise ServiceError("forbidden", _("You may not manage the certificates of “%(title)s”.") % {"title": title})
 
 
 def _reason(reason: str) -> str:
@@ -420,7 +419,7 @@ def _reason(reason: str) -> str:
 
 @transaction.atomic
 def certificate_revoke(*, certificate: Certificate, reason: str, revoked_by: User) -> Certificate:
-    _require_manager(revoked_by, certificate.page_id)
+    _require_manager(revoked_by, certificate.page_id, certificate.achievement_title)
     reason = _reason(reason)
     certificate = Certificate.objects.select_for_update().get(pk=certificate.pk)
     if not certificate.is_valid:
@@ -429,8 +428,8 @@ def certificate_revoke(*, certificate: Certificate, reason: str, revoked_by: Use
     certificate.revoked_at = timezone.now()
     certificate.revocation_reason = reason
     certificate.save(update_fields=["status", "revoked_at", "revocation_reason"])
-    CertificateEvent.objects.create(
-        certificate=certificate, action=CertificateEvent.Action.REVOKED, actor=revoked_by, reason=reason
+    CertificateLogEntry.objects.create(
+        certificate=certificate, action=CertificateLogEntry.Action.REVOKED, actor=revoked_by, reason=reason
     )
     return certificate
 
@@ -445,7 +444,7 @@ def certificate_reissue(
     default, the holder's name as it is now in their profile. The old one is
     marked superseded, which the status list publishes as revoked.
     """
-    _require_manager(reissued_by, certificate.page_id)
+    _require_manager(reissued_by, certificate.page_id, certificate.achievement_title)
     reason = _reason(reason)
     old = (
         Certificate.objects.select_for_update(of=("self",))
@@ -481,21 +480,21 @@ def certificate_reissue(
     new = _create(
         holder=old.holder,
         page=old.page,
-        kind=old.kind,
+        page_type_id=old.page_type_id,
         template=old.template,
         snapshot=snapshot,
         counter=counter,
         issued_by=reissued_by,
         supersedes=old,
     )
-    CertificateEvent.objects.bulk_create(
+    CertificateLogEntry.objects.bulk_create(
         [
-            CertificateEvent(
-                certificate=old, action=CertificateEvent.Action.SUPERSEDED, actor=reissued_by, reason=reason
+            CertificateLogEntry(
+                certificate=old, action=CertificateLogEntry.Action.SUPERSEDED, actor=reissued_by, reason=reason
             ),
             # The new certificate's ``supersedes`` names the old serial.
-            CertificateEvent(
-                certificate=new, action=CertificateEvent.Action.REISSUED, actor=reissued_by, reason=reason
+            CertificateLogEntry(
+                certificate=new, action=CertificateLogEntry.Action.REISSUED, actor=reissued_by, reason=reason
             ),
         ]
     )
@@ -515,7 +514,7 @@ def certificate_batch_start(
     template: CertificateTemplate | None = None,
 ) -> CertificateBatch:
     """Record a bulk issue for ``page`` and queue it for a worker."""
-    _require_manager(started_by, page.pk)
+    _require_manager(started_by, page.pk, page.title)
     if not items:
         raise ServiceError("empty_batch", _("Nobody to issue certificates to."))
     for item in items:

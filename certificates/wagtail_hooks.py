@@ -5,6 +5,7 @@ from wagtail.admin.menu import MenuItem
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
+from accounts.profile import PROFILE_LINKS_HOOK, ProfileLink, Section
 from accounts.scopes import has_role
 from certificates.models import CertificateTemplate
 from certificates.services import MANAGER_ROLES
@@ -33,3 +34,12 @@ def register_certificates_menu_item():
     # Issued certificates are managed on staff pages of the site (revoke,
     # reissue, bulk issues); the admin menu leads there.
     return ManagersMenuItem(_("Issued certificates"), reverse("certificates:manage_list"), icon_name="tick", order=311)
+
+
+@hooks.register(PROFILE_LINKS_HOOK)
+def certificate_profile_links(request):
+    yield ProfileLink(Section.TRAINING, 30, _("My certificates"), reverse("certificates:mine"))
+    if has_role(request.user, *MANAGER_ROLES):
+        yield ProfileLink(
+            Section.WORK, 30, _("Certificates: issue, revoke, reissue"), reverse("certificates:manage_list")
+        )

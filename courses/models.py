@@ -49,6 +49,9 @@ class CourseIndexPage(Page):
 
 
 class CoursePage(Page):
+    # Open Badges 3.0 achievementType of the certificates earned here (read by certificates).
+    badge_achievement_type = "Course"
+
     class EnrolmentMode(models.TextChoices):
         OPEN = "open", _("Open: trainees enrol themselves")
         APPROVAL = "approval", _("On approval by a coordinator or organiser")

@@ -258,7 +258,6 @@ def course_completion_check(*, enrolment: Enrolment) -> bool:
 
 def course_certificate_issue(*, enrolment_id: int):
     """Issue the certificate of a completed enrolment (idempotent: certificates returns the valid one)."""
-    from certificates.models import Certificate
     from certificates.services import Achievement, certificate_issue
 
     enrolment = (
@@ -272,7 +271,6 @@ def course_certificate_issue(*, enrolment_id: int):
     completed = enrolment.status == Status.COMPLETED
     achievement = Achievement(
         page=course,
-        kind=Certificate.Kind.COURSE,
         earned=completed,
         reason=_("The course is not complete."),
         completed_on=timezone.localdate(enrolment.completed_at) if enrolment.completed_at else None,

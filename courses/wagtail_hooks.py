@@ -5,6 +5,7 @@ from wagtail.admin.menu import MenuItem
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
+from accounts.profile import PROFILE_LINKS_HOOK, ProfileLink, Section
 from accounts.scopes import has_role
 from cms.home import HOME_PANELS_HOOK, HomePanel
 from courses.models import CourseIndexPage, CoursePage, ModuleReviewFlag
@@ -59,3 +60,10 @@ def open_courses(request, page):
     index = CourseIndexPage.objects.live().first()
     context = {"courses": courses, "index_url": index.url if index else ""}
     return HomePanel(order=20, template_name="courses/home_panel.html", context=context)
+
+
+@hooks.register(PROFILE_LINKS_HOOK)
+def course_profile_links(request):
+    yield ProfileLink(Section.TRAINING, 10, _("My courses"), reverse("courses:mine"))
+    if has_role(request.user, *MANAGER_ROLES):
+        yield ProfileLink(Section.WORK, 20, _("Course reports"), reverse("courses:manage_list"))

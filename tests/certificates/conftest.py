@@ -3,7 +3,6 @@ from decimal import Decimal
 
 import pytest
 
-from certificates.models import Certificate
 from certificates.services import Achievement, certificate_issue
 from tests.factories import StandardPageFactory, UserFactory
 
@@ -30,7 +29,6 @@ def page(db):
 def achievement_for(page, **overrides) -> Achievement:
     values = {
         "page": page,
-        "kind": Certificate.Kind.EVENT,
         "earned": True,
         "started_on": datetime.date(2015, 8, 24),
         "completed_on": datetime.date(2015, 8, 25),

@@ -4,7 +4,7 @@ import threading
 import pytest
 from django.db import connection, connections
 
-from certificates.models import Certificate, CertificateEvent
+from certificates.models import Certificate, CertificateLogEntry
 from certificates.services import certificate_issue, certificate_issue_or_get
 from certificates.tasks import certificate_deliver
 from core.errors import ServiceError
@@ -26,7 +26,7 @@ def test_issue_snapshots_the_achievement_and_logs_it(issue, page):
     assert (certificate.sessions_attended, certificate.sessions_total, str(certificate.hours)) == (4, 4, "16.0")
     assert str(certificate.score) == "9.50"
     assert certificate.status == Certificate.Status.VALID
-    assert list(certificate.events.values_list("action", flat=True)) == [CertificateEvent.Action.ISSUED]
+    assert list(certificate.log_entries.values_list("action", flat=True)) == [CertificateLogEntry.Action.ISSUED]
     # The snapshot outlives the page.
     page.delete()
     certificate.refresh_from_db()

@@ -1,7 +1,7 @@
 import pytest
 
 from accounts.roles import Role
-from certificates.models import Certificate, CertificateEvent
+from certificates.models import Certificate, CertificateLogEntry
 from certificates.services import certificate_reissue, certificate_revoke
 from core.errors import ServiceError
 from tests.factories import UserFactory
@@ -59,11 +59,11 @@ def test_revoke_through_the_staff_page_is_logged(client, issue, organiser):
     assert response.status_code == 302
     certificate.refresh_from_db()
     assert certificate.status == Certificate.Status.REVOKED
-    event = certificate.events.get(action=CertificateEvent.Action.REVOKED)
+    event = certificate.log_entries.get(action=CertificateLogEntry.Action.REVOKED)
     assert (event.actor, event.reason) == (organiser, "Hồ sơ không hợp lệ")
     # Revoking twice is refused, not a second log entry.
     client.post(f"/certificates/manage/{certificate.code}/", {"action": "revoke", "revoke-reason": "Lần nữa"})
-    assert certificate.events.filter(action=CertificateEvent.Action.REVOKED).count() == 1
+    assert certificate.log_entries.filter(action=CertificateLogEntry.Action.REVOKED).count() == 1
 
 
 @pytest.mark.django_db
@@ -85,8 +85,8 @@ def test_reissue_after_a_name_correction_links_to_the_old_serial(
     assert old.status == Certificate.Status.SUPERSEDED
     assert new.holder_name == "Nguyễn Thị Lan" and new.serial != old.serial
     assert new.status == Certificate.Status.VALID and new.pdf_sha256
-    assert new.events.get().reason == "Sửa họ tên có dấu"
-    assert old.events.filter(action=CertificateEvent.Action.SUPERSEDED, actor=organiser).exists()
+    assert new.log_entries.get().reason == "Sửa họ tên có dấu"
+    assert old.log_entries.filter(action=CertificateLogEntry.Action.SUPERSEDED, actor=organiser).exists()
     html = client.get(f"/certificates/manage/{new.code}/").content.decode()
     assert old.serial in html
 

@@ -1,5 +1,6 @@
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from wagtail.models import Page
 
 from accounts.roles import Role
 from certificates.services import certificate_reissue, certificate_revoke
@@ -19,6 +20,7 @@ def test_valid_certificate_page_shows_what_was_achieved(client, issue):
     html = response.content.decode()
     assert "Nguyễn Văn An" in html
     assert certificate.achievement_title in html
+    assert "<dt>Standard page</dt>" in html  # what the page's own type calls itself
     assert certificate.serial in html
     assert "25/08/2015" in html
     assert "HỘI ĐỒNG THI ĐUA – KHEN THƯỞNG" in html
@@ -29,6 +31,17 @@ def test_valid_certificate_page_shows_what_was_achieved(client, issue):
     assert pdf.status_code == 200
     assert pdf["Content-Type"] == "application/pdf"
     assert b"".join(pdf.streaming_content) == pdf_bytes(certificate)
+
+
+@pytest.mark.django_db
+def test_the_certificate_still_names_what_it_was_earned_on_after_the_page_is_deleted(client, issue):
+    certificate = issue()
+    Page.objects.get(pk=certificate.page_id).delete()
+    certificate.refresh_from_db()
+    assert certificate.page_id is None
+    html = client.get(f"/certificates/verify/{certificate.code}/").content.decode()
+    assert "<dt>Standard page</dt>" in html
+    assert certificate.achievement_title in html
 
 
 @pytest.mark.django_db

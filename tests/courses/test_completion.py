@@ -86,7 +86,8 @@ def test_completing_every_module_completes_the_course_and_issues_the_certificate
     enrolled.refresh_from_db()
     assert enrolled.status == "completed" and enrolled.completed_at is not None
     certificate = Certificate.objects.get(holder=trainee, page=course)
-    assert certificate.kind == "course"
+    assert certificate.page_model is CoursePage
+    assert certificate.credential["credentialSubject"]["achievement"]["achievementType"] == "Course"
     assert certificate.hours == Decimal("4")
     assert certificate.achievement_title == course.title
 

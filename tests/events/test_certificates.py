@@ -70,7 +70,8 @@ def test_attendance_rule_met_issues_an_event_certificate_with_the_facts(event, s
     _attend(registration, sessions[0])
     _attend(registration, sessions[1], status="late")  # late still counts as attended
     certificate = event_certificate_issue(registration=registration, issued_by=organiser)
-    assert certificate.kind == Certificate.Kind.EVENT
+    assert certificate.page_model is EventPage
+    assert certificate.credential["credentialSubject"]["achievement"]["achievementType"] == "Certificate"
     assert certificate.page_id == event.pk
     assert (certificate.sessions_attended, certificate.sessions_total, certificate.hours) == (2, 2, Decimal("8"))
     assert certificate.completed_on == timezone.localtime(event.ends_at).date()
