@@ -162,6 +162,14 @@ def reset_scan(session_id: int) -> None:
         Attendance.objects.filter(session_id=session_id).delete()
 
 
+def slot_versions(out: Path, slot_ids: list[int]) -> None:
+    """What the database holds for these answer slots: version and stored response."""
+    from quizzes.models import QuestionSlot
+
+    rows = QuestionSlot.objects.filter(pk__in=slot_ids).values_list("pk", "version", "response")
+    out.write_text(json.dumps({str(pk): {"version": v, "response": r} for pk, v, r in rows}), encoding="utf-8")
+
+
 def main() -> None:
     import django
 
@@ -172,10 +180,15 @@ def main() -> None:
     p.add_argument("--trainees", type=int, default=32)
     r = sub.add_parser("reset-scan")
     r.add_argument("session", type=int)
+    v = sub.add_parser("slots")
+    v.add_argument("out", type=Path)
+    v.add_argument("slot", type=int, nargs="+")
     args = parser.parse_args()
     django.setup()
     if args.command == "prepare":
         prepare(args.out, args.trainees)
+    elif args.command == "slots":
+        slot_versions(args.out, args.slot)
     else:
         reset_scan(args.session)
 
