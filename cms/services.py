@@ -6,6 +6,8 @@ import logging
 from urllib.parse import urljoin
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.core import mail
 from django.db import transaction
 from django.db.models import Exists, OuterRef
@@ -15,7 +17,6 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from wagtail.models import Revision
 
-from accounts.models import User as UserModel
 from cms.models import RegulationNotice, RegulationPage, RegulationSubscription
 from core.errors import ServiceError
 
@@ -23,7 +24,7 @@ logger = logging.getLogger(__name__)
 
 
 @transaction.atomic
-def regulation_subscription_set(*, user: UserModel, subscribed: bool) -> bool:
+def regulation_subscription_set(*, user: AbstractBaseUser, subscribed: bool) -> bool:
     """Turn the user's regulation-update emails on or off; returns the new state."""
     if not user.is_authenticated or not user.is_active:
         raise ServiceError("inactive_user", _("Only active accounts can subscribe to regulation updates."))
@@ -39,7 +40,7 @@ def absolute_url(path: str) -> str:
     return urljoin(settings.WAGTAILADMIN_BASE_URL.rstrip("/") + "/", path)
 
 
-def _regulation_email(*, page: RegulationPage, user: UserModel, connection) -> mail.EmailMessage:
+def _regulation_email(*, page: RegulationPage, user: AbstractBaseUser, connection) -> mail.EmailMessage:
     context = {
         "page": page,
         "user": user,
@@ -77,7 +78,8 @@ def regulation_update_notify(*, revision_id: int) -> int:
         return 0
     already_sent = RegulationNotice.objects.filter(user=OuterRef("pk"), revision=revision, sent_at__isnull=False)
     recipients = (
-        UserModel.objects.filter(is_active=True, regulation_subscription__isnull=False)
+        get_user_model()
+        .objects.filter(is_active=True, regulation_subscription__isnull=False)
         .exclude(Exists(already_sent))
         .order_by("pk")
     )

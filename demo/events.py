@@ -33,7 +33,7 @@ from core.text import fold
 from courses.models import CoursePage
 from events.models import Attendance, EventIndexPage, EventPage, EventSession, Registration, UnitQuota
 from events.selectors import certificate_standings
-from events.services import event_achievement, status_for
+from events.services import arrival_status, event_achievement
 from quizzes.models import Quiz
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -491,7 +491,7 @@ def _record_attendance(event: EventPage, tag: str, organiser: User | None, *, ev
                 rows.append(_attendance(registration, session, Attendance.Status.EXCUSED, session.starts_at, organiser))
                 continue
             at = session.starts_at + datetime.timedelta(minutes=offset)
-            rows.append(_attendance(registration, session, status_for(session, at), at, organiser))
+            rows.append(_attendance(registration, session, arrival_status(session, at), at, organiser))
     Attendance.objects.bulk_create(rows)
     return len(rows)
 

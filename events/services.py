@@ -14,7 +14,7 @@ from accounts.roles import ROLE_GROUPS, Role
 from certificates.models import Certificate, CertificateBatch
 from certificates.services import Achievement, BatchItem, certificate_batch_start, certificate_issue
 from core.errors import ServiceError
-from core.text import collapse_spaces, nfc
+from core.text import collapse_spaces
 from events import selectors
 from events.models import Attendance, EventIndexPage, EventPage, EventSession, Registration, ScanNonce, UnitQuota
 from events.tokens import ticket_uuid
@@ -92,7 +92,7 @@ def registration_create(
     registration = Registration(
         event=event,
         user=user,
-        full_name=collapse_spaces(nfc(full_name or user.full_name)),
+        full_name=collapse_spaces(full_name or user.full_name),
         org_unit=org_unit if org_unit is not None else user.org_unit,
         position=collapse_spaces(position or user.position),
         phone=(phone or user.phone).strip(),
@@ -183,7 +183,8 @@ class CheckInResult:
         return {"ok": "green", "duplicate": "amber"}.get(self.outcome, "red")
 
 
-def status_for(session: EventSession, scanned_at: datetime.datetime) -> str:
+def arrival_status(session: EventSession, scanned_at: datetime.datetime) -> str:
+    """Present, or late when scanned after the session's start plus the event's late-after minutes."""
     late_after = session.starts_at + datetime.timedelta(minutes=session.event.late_after_minutes)
     return Attendance.Status.LATE if scanned_at > late_after else Attendance.Status.PRESENT
 
@@ -202,6 +203,73 @@ def _duplicate(attendance: Attendance, registration: Registration) -> CheckInRes
         registration=registration,
         attendance=attendance,
     )
+
+
+def _earlier_answer(nonce: str) -> CheckInResult | None:
+    """The answer already given to this scan, if it was processed before."""
+    seen = ScanNonce.objects.select_related("attendance__registration").filter(nonce=nonce).first()
+    return _replayed(seen) if seen is not None else None
+
+
+def _ticket_holder(token: str) -> Registration | None:
+    found = ticket_uuid(token)
+    if found is None:
+        return None
+    return Registration.objects.select_related("org_unit").filter(uuid=found).first()
+
+
+def _refusal(registration: Registration, session: EventSession) -> CheckInResult | None:
+    """Why this registration may not be checked in to the session, or None."""
+    if registration.event_id != session.event_id:
+        return CheckInResult("other_event", _("This ticket is for another event."), registration=registration)
+    if registration.status == Registration.Status.CANCELLED:
+        return CheckInResult("cancelled", _("This registration was cancelled."), registration=registration)
+    if registration.status != Registration.Status.CONFIRMED:
+        return CheckInResult(
+            "waitlisted", _("This person is on the waiting list, not confirmed."), registration=registration
+        )
+    return None
+
+
+def _record_attendance(
+    *,
+    registration: Registration,
+    session: EventSession,
+    status: str,
+    method: str,
+    scanned_at: datetime.datetime,
+    now: datetime.datetime,
+    recorded_by: User | None,
+) -> CheckInResult:
+    """Write the attendance, or answer "duplicate" when the person is already in (even by a racing request)."""
+    existing = Attendance.objects.filter(registration=registration, session=session).first()
+    if existing is not None:
+        return _duplicate(existing, registration)
+    try:
+        with transaction.atomic():
+            attendance = Attendance.objects.create(
+                registration=registration,
+                session=session,
+                status=status,
+                method=method,
+                checked_in_at=scanned_at,
+                recorded_at=now,
+                recorded_by=recorded_by,
+            )
+    except IntegrityError:
+        return _duplicate(Attendance.objects.get(registration=registration, session=session), registration)
+    return CheckInResult("ok", _("Checked in"), registration=registration, attendance=attendance)
+
+
+def _remember_scan(nonce: str, session: EventSession, result: CheckInResult) -> CheckInResult:
+    """Keep the answer under the scan's nonce, so a replay gets it again; the first to store it wins."""
+    try:
+        with transaction.atomic():
+            ScanNonce.objects.create(nonce=nonce, session=session, attendance=result.attendance, outcome=result.outcome)
+    except IntegrityError:
+        # The same nonce raced in on another request; its answer stands.
+        return _replayed(ScanNonce.objects.select_related("attendance__registration").get(nonce=nonce))
+    return result
 
 
 @transaction.atomic
@@ -225,58 +293,29 @@ def attendance_check_in(
     """
     now = now or timezone.now()
     nonce = nonce.strip()[:64]
-    if nonce:
-        seen = ScanNonce.objects.select_related("attendance__registration").filter(nonce=nonce).first()
-        if seen is not None:
-            return _replayed(seen)
+    if nonce and (earlier := _earlier_answer(nonce)) is not None:
+        return earlier
     if registration is None:
-        found = ticket_uuid(token)
-        registration = (
-            Registration.objects.select_related("org_unit").filter(uuid=found).first() if found is not None else None
-        )
+        registration = _ticket_holder(token)
         if registration is None:
             return CheckInResult("unknown", _("Unknown ticket: this QR code is not one of our tickets."))
-    if registration.event_id != session.event_id:
-        return CheckInResult("other_event", _("This ticket is for another event."), registration=registration)
-    if registration.status == Registration.Status.CANCELLED:
-        return CheckInResult("cancelled", _("This registration was cancelled."), registration=registration)
-    if registration.status != Registration.Status.CONFIRMED:
-        return CheckInResult(
-            "waitlisted", _("This person is on the waiting list, not confirmed."), registration=registration
-        )
+    refusal = _refusal(registration, session)
+    if refusal is not None:
+        return refusal
     scanned_at = _clean_scan_time(scanned_at, now)
-    status = status or status_for(session, scanned_at)
+    status = status or arrival_status(session, scanned_at)
     if status not in Attendance.Status.values:
         raise ServiceError("bad_status", _("Unknown attendance status."))
-    existing = Attendance.objects.filter(registration=registration, session=session).first()
-    if existing is not None:
-        result = _duplicate(existing, registration)
-    else:
-        try:
-            with transaction.atomic():
-                attendance = Attendance.objects.create(
-                    registration=registration,
-                    session=session,
-                    status=status,
-                    method=method,
-                    checked_in_at=scanned_at,
-                    recorded_at=now,
-                    recorded_by=recorded_by,
-                )
-        except IntegrityError:
-            result = _duplicate(Attendance.objects.get(registration=registration, session=session), registration)
-        else:
-            result = CheckInResult("ok", _("Checked in"), registration=registration, attendance=attendance)
-    if nonce:
-        try:
-            with transaction.atomic():
-                ScanNonce.objects.create(
-                    nonce=nonce, session=session, attendance=result.attendance, outcome=result.outcome
-                )
-        except IntegrityError:
-            # The same nonce raced in on another request; its answer stands.
-            return _replayed(ScanNonce.objects.select_related("attendance__registration").get(nonce=nonce))
-    return result
+    result = _record_attendance(
+        registration=registration,
+        session=session,
+        status=status,
+        method=method,
+        scanned_at=scanned_at,
+        now=now,
+        recorded_by=recorded_by,
+    )
+    return _remember_scan(nonce, session, result) if nonce else result
 
 
 def _replayed(seen: ScanNonce) -> CheckInResult:
