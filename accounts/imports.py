@@ -18,12 +18,20 @@ Meaning of the optional columns:
 An existing code updates that unit's name, kind and cluster; moving a unit to
 another parent is refused, because a unit's place in the tree decides who may
 manage it and is changed deliberately in the admin.
+
+Names, kinds and clusters typed in a legacy font (TCVN3, VNI) are repaired
+as core.legacy_vn proposes, never silently: the preview lists each repair
+next to the original and the person may refuse it per row or for the whole
+file; the confirm applies the rows they kept. Both readings of a repaired
+cell are checked, so whichever the person keeps can be written.
 """
 
 from __future__ import annotations
 
+import base64
+import zlib
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import BinaryIO
 
 from django.db import transaction
@@ -32,8 +40,10 @@ from django.utils.translation import gettext as _
 
 from accounts.models import OrgUnit, unit_code_validator
 from accounts.services import orgunit_create, orgunit_update
-from core.spreadsheets import Column, Row, Sheet, build_template, normalise_header, read_spreadsheet
-from core.text import collapse_spaces
+from core.legacy_vn import Proposal, propose
+from core.pending import Confirmation, pending_import_confirm, pending_import_create
+from core.spreadsheets import Column, Row, Sheet, build_template, normalise_header, read_spreadsheet, read_upload
+from core.text import collapse_spaces, control_characters
 
 # A ministry with every unit and province department is a few hundred rows.
 ORGUNIT_IMPORT_MAX_ROWS = 5000
@@ -52,6 +62,9 @@ KIND_SPREADSHEET_LABELS: dict[str, tuple[str, ...]] = {
 
 _NAME_MAX = OrgUnit._meta.get_field("name").max_length
 _CLUSTER_MAX = OrgUnit._meta.get_field("cluster").max_length
+# The free-text columns a legacy font may have garbled; codes are ASCII.
+REPAIRED_COLUMNS = ("name", "kind", "cluster")
+IMPORT_KIND = "accounts.orgunits"
 
 
 def orgunit_columns() -> tuple[Column, ...]:
@@ -157,15 +170,34 @@ class PlannedUnit:
         return [str(OrgUnit._meta.get_field(name).verbose_name) for name in self.changes]
 
 
+@dataclass(frozen=True)
+class RowConversion:
+    """A proposed repair of one cell, as the preview lists it."""
+
+    row: int
+    column: str  # the header as written in the file
+    original: str
+    converted: str
+    encoding: str
+    default: bool  # applied unless refused
+
+    @property
+    def ambiguous(self) -> bool:
+        return not self.default
+
+
 @dataclass
 class OrgUnitImportResult:
     dry_run: bool
     errors: list[RowError] = field(default_factory=list)
     units: list[PlannedUnit] = field(default_factory=list)
+    conversions: list[RowConversion] = field(default_factory=list)
+    converted_rows: list[int] = field(default_factory=list)  # the rows whose repairs were applied
     created: int = 0
     updated: int = 0
     unchanged: int = 0
     written: bool = False
+    filename: str = ""
     format: str = ""
     encoding: str | None = None
     ignored_headers: list[str] = field(default_factory=list)
@@ -173,6 +205,25 @@ class OrgUnitImportResult:
     @property
     def ok(self) -> bool:
         return not self.errors
+
+    @property
+    def conversion_rows(self) -> list[tuple[int, bool, list[RowConversion]]]:
+        """(row, applied, its repairs) for each row with a proposed repair."""
+        by_row: dict[int, list[RowConversion]] = defaultdict(list)
+        for conversion in self.conversions:
+            by_row[conversion.row].append(conversion)
+        return [(row, row in self.converted_rows, items) for row, items in sorted(by_row.items())]
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict) -> OrgUnitImportResult:
+        data = dict(data)
+        data["errors"] = [RowError(**error) for error in data["errors"]]
+        data["units"] = [PlannedUnit(**{**unit, "changes": tuple(unit["changes"])}) for unit in data["units"]]
+        data["conversions"] = [RowConversion(**conversion) for conversion in data["conversions"]]
+        return cls(**data)
 
 
 @dataclass
@@ -186,12 +237,16 @@ class _Entry:
 
 
 @transaction.atomic
-def orgunits_import(*, file: bytes | BinaryIO, filename: str, dry_run: bool) -> OrgUnitImportResult:
+def orgunits_import(
+    *, file: bytes | BinaryIO, filename: str, dry_run: bool, convert_rows: set[int] | None = None
+) -> OrgUnitImportResult:
     """Create and update units from an XLSX or CSV file; nothing is written if any row is wrong.
 
     Whole-file problems (format, size, a missing header) raise ServiceError.
     Validation and writing share one transaction, so a unit created by
-    someone else in between cannot slip past the checks.
+    someone else in between cannot slip past the checks. ``convert_rows``
+    are the rows whose legacy-font repairs apply; None means the proposed
+    default (every repair that is not only a guess).
     """
     columns = orgunit_columns()
     sheet = read_spreadsheet(
@@ -202,10 +257,26 @@ def orgunits_import(*, file: bytes | BinaryIO, filename: str, dry_run: bool) -> 
         max_rows=ORGUNIT_IMPORT_MAX_ROWS,
     )
     result = OrgUnitImportResult(
-        dry_run=dry_run, format=sheet.format, encoding=sheet.encoding, ignored_headers=sheet.ignored_headers
+        dry_run=dry_run,
+        filename=filename,
+        format=sheet.format,
+        encoding=sheet.encoding,
+        ignored_headers=sheet.ignored_headers,
     )
-    checker = _Checker(sheet, columns)
-    entries = checker.parse_rows()
+    proposals = propose(
+        ((row.number, key), row[key]) for row in sheet.rows for key in REPAIRED_COLUMNS if sheet.has_column(key)
+    )
+    result.conversions = [
+        RowConversion(number, sheet.header(key, columns), p.original, p.converted, p.encoding, p.default)
+        for (number, key), p in sorted(
+            proposals.items(), key=lambda item: (item[0][0], REPAIRED_COLUMNS.index(item[0][1]))
+        )
+    ]
+    if convert_rows is None:
+        convert_rows = {c.row for c in result.conversions} - {c.row for c in result.conversions if not c.default}
+    result.converted_rows = sorted(convert_rows & {c.row for c in result.conversions})
+    checker = _Checker(sheet, columns, proposals)
+    entries = checker.parse_rows(_repaired_rows(sheet.rows, proposals, set(result.converted_rows)))
     existing, existing_parent = _existing_units(entries)
     checker.check_tree(entries, existing, existing_parent)
     if checker.errors:
@@ -222,23 +293,62 @@ def orgunits_import(*, file: bytes | BinaryIO, filename: str, dry_run: bool) -> 
     return result
 
 
+def _repaired_rows(rows: list[Row], proposals: dict, convert_rows: set[int]) -> list[Row]:
+    repaired = []
+    for row in rows:
+        if row.number in convert_rows:
+            values = {key: proposals[row.number, key].converted if (row.number, key) in proposals else value
+                      for key, value in row.values.items()}  # fmt: skip
+            row = replace(row, values=values)
+        repaired.append(row)
+    return repaired
+
+
+def orgunits_import_stage(*, data: bytes, filename: str, actor_id: int) -> str:
+    """Keep a previewed file for its confirm; returns the one-time token."""
+    payload = {"filename": filename, "data": base64.b64encode(zlib.compress(data)).decode("ascii")}
+    return pending_import_create(kind=IMPORT_KIND, actor_id=actor_id, data=data, payload=payload)
+
+
+def orgunits_import_confirm(
+    *, token: str, actor_id: int, convert_rows: set[int]
+) -> tuple[Confirmation, OrgUnitImportResult | None]:
+    """Import the previewed file once, with the person's choice of repairs; a repeated confirm
+    gets the first one's result. The file is checked again: units may have changed since."""
+
+    def run(payload: dict) -> dict:
+        data = zlib.decompress(base64.b64decode(payload["data"]))
+        result = orgunits_import(file=data, filename=payload["filename"], dry_run=False, convert_rows=convert_rows)
+        return result.to_json()
+
+    confirmation = pending_import_confirm(token=token, kind=IMPORT_KIND, actor_id=actor_id, run=run)
+    result = OrgUnitImportResult.from_json(confirmation.result) if confirmation.result is not None else None
+    return confirmation, result
+
+
+def read_orgunit_upload(file: bytes | BinaryIO) -> bytes:
+    return read_upload(file, max_bytes=ORGUNIT_IMPORT_MAX_BYTES)
+
+
 class _Checker:
-    def __init__(self, sheet: Sheet, columns: tuple[Column, ...]):
+    def __init__(self, sheet: Sheet, columns: tuple[Column, ...], proposals: dict[tuple[int, str], Proposal]):
         self.sheet = sheet
         self.columns = columns
+        self.proposals = proposals
         self.errors: list[RowError] = []
         self.kinds = _kind_lookup()
 
     def error(self, row: Row, key: str, code: str, message: str) -> None:
         self.errors.append(RowError(row.number, self.sheet.header(key, self.columns), code, message))
 
-    def parse_rows(self) -> dict[str, _Entry]:
+    def parse_rows(self, rows: list[Row]) -> dict[str, _Entry]:
         """Check each row on its own; returns the usable rows by code (first occurrence wins)."""
         entries: dict[str, _Entry] = {}
         has_parent = self.sheet.has_column("parent_code")
         has_kind = self.sheet.has_column("kind")
         has_cluster = self.sheet.has_column("cluster")
-        for row in self.sheet.rows:
+        for row in rows:
+            self.text(row)
             code = self.code(row, "code")
             name = collapse_spaces(row["name"])
             if not name:
@@ -275,6 +385,31 @@ class _Checker:
                 continue
             entries[code] = _Entry(row, code, name, parent_code, kind, cluster)
         return entries
+
+    def text(self, row: Row) -> None:
+        """Control characters anywhere, and the free text's length in both readings of a repaired cell."""
+        for key, value in row.values.items():
+            readings = {value}
+            if (row.number, key) in self.proposals:
+                readings |= {self.proposals[row.number, key].original, self.proposals[row.number, key].converted}
+            found = sorted({ch for text in readings for ch in control_characters(text)})
+            if found:
+                self.error(
+                    row,
+                    key,
+                    "control_characters",
+                    _("The cell contains control characters (%(characters)s); retype it.")
+                    % {"characters": ", ".join(found)},
+                )
+            limit = {"name": _NAME_MAX, "cluster": _CLUSTER_MAX}.get(key)
+            # The value chosen now is checked below; the other reading must fit too.
+            if limit and len(collapse_spaces(value)) <= limit < max(len(collapse_spaces(t)) for t in readings):
+                self.error(
+                    row,
+                    key,
+                    "text_too_long",
+                    _("Kept as typed, the text is longer than %(max)d characters.") % {"max": limit},
+                )
 
     def code(self, row: Row, key: str) -> str | None:
         """The cell as a unit code; "" if empty, None (and an error) if malformed."""

@@ -1,7 +1,3 @@
-import base64
-import secrets
-import zlib
-
 import django_filters
 from django import forms
 from django.contrib.admin.utils import quote
@@ -27,12 +23,21 @@ from wagtail.permission_policies.base import BasePermissionPolicy
 from wagtail.users.views.users import UserViewSet as WagtailUserViewSet
 
 from accounts.forms import UserCreationForm, UserEditForm
-from accounts.imports import ORGUNIT_IMPORT_MAX_BYTES, orgunit_columns, orgunit_template, orgunits_import
+from accounts.imports import (
+    ORGUNIT_IMPORT_MAX_BYTES,
+    orgunit_columns,
+    orgunit_template,
+    orgunits_import,
+    orgunits_import_confirm,
+    orgunits_import_stage,
+    read_orgunit_upload,
+)
 from accounts.models import OrgUnit, User
 from accounts.roles import ROLE_GROUPS, Role
 from accounts.scopes import has_role
 from accounts.services import orgunit_create, orgunit_update
 from core.errors import ServiceError
+from core.pending import chosen_rows
 from core.text import collapse_spaces, fold, nfc
 
 
@@ -216,16 +221,13 @@ class OrgUnitImportForm(forms.Form):
         }
 
 
-_IMPORT_SESSION_KEY = "accounts.orgunit_import"
-
-
 class OrgUnitImportView(WagtailAdminTemplateMixin, TemplateView):
     """Upload → preview (or every error by row) → confirm → result.
 
-    The previewed file waits in the session between preview and confirm, so
-    the person does not pick it again and cannot confirm a different file
-    from the one previewed. Confirming validates again: the units may have
-    changed in between.
+    The previewed file waits server-side under a one-time token (core.pending),
+    so the person does not pick it again, cannot confirm a different file
+    from the one previewed, and a second confirm shows the first result.
+    Confirming validates again: the units may have changed in between.
     """
 
     template_name = "accounts/admin/orgunit_import.html"
@@ -259,40 +261,39 @@ class OrgUnitImportView(WagtailAdminTemplateMixin, TemplateView):
         if not form.is_valid():
             return self.render_to_response(self.get_context_data(form=form))
         upload = form.cleaned_data["file"]
-        # One byte past the limit is enough for the reader to refuse it.
-        data = upload.read(ORGUNIT_IMPORT_MAX_BYTES + 1)
-        request.session.pop(_IMPORT_SESSION_KEY, None)
         try:
+            data = read_orgunit_upload(upload)
             result = orgunits_import(file=data, filename=upload.name, dry_run=True)
         except ServiceError as error:
             form.add_error("file", error.message)
             return self.render_to_response(self.get_context_data(form=form))
         context = {"result": result, "filename": upload.name, "stage": "preview"}
         if result.ok:
-            token = secrets.token_urlsafe(16)
-            request.session[_IMPORT_SESSION_KEY] = {
-                "token": token,
-                "filename": upload.name,
-                "data": base64.b64encode(zlib.compress(data)).decode("ascii"),
-            }
-            context["token"] = token
+            context["token"] = orgunits_import_stage(data=data, filename=upload.name, actor_id=request.user.pk)
         return self.render_to_response(self.get_context_data(**context))
 
     def confirm(self, request):
-        stored = request.session.get(_IMPORT_SESSION_KEY)
-        if not stored or not secrets.compare_digest(stored["token"], request.POST.get("token", "")):
-            wagtail_messages.error(request, _("The previewed file is no longer available. Upload it again."))
-            return redirect("orgunits:import")
-        del request.session[_IMPORT_SESSION_KEY]
-        data = zlib.decompress(base64.b64decode(stored["data"]))
+        convert_rows = set() if "keep_as_typed" in request.POST else chosen_rows(request.POST.getlist("convert"))
         try:
-            result = orgunits_import(file=data, filename=stored["filename"], dry_run=False)
+            confirmation, result = orgunits_import_confirm(
+                token=request.POST.get("token", ""), actor_id=request.user.pk, convert_rows=convert_rows
+            )
         except ServiceError as error:
             form = OrgUnitImportForm()
             form.add_error(None, error.message)
             return self.render_to_response(self.get_context_data(form=form))
+        if result is None:
+            if confirmation.status == "running":
+                wagtail_messages.info(request, _("This import is being saved. Reload the units in a moment."))
+            else:
+                wagtail_messages.error(request, _("The previewed file is no longer available. Upload it again."))
+            return redirect("orgunits:import")
         stage = "done" if result.written else "preview"
-        return self.render_to_response(self.get_context_data(result=result, filename=stored["filename"], stage=stage))
+        return self.render_to_response(
+            self.get_context_data(
+                result=result, filename=result.filename, stage=stage, repeated=confirmation.status == "repeated"
+            )
+        )
 
 
 def orgunit_import_template(request):

@@ -122,3 +122,8 @@ def pending_import_confirm(
         PendingImport.objects.filter(pk=row.pk).update(status=PendingImport.Status.PENDING, updated_at=timezone.now())
         raise
     return Confirmation("done", result)
+
+
+def chosen_rows(values: list[str]) -> set[int]:
+    """Row numbers ticked in a preview form; anything else sent is ignored."""
+    return {int(value) for value in values if value.isascii() and value.isdigit() and len(value) < 10}

@@ -22,6 +22,7 @@ from accounts.decorators import staff_required
 from accounts.roles import Role
 from accounts.scopes import users_in_scope
 from core.errors import ServiceError
+from core.pending import chosen_rows
 from core.spreadsheets import read_upload
 from events import imports, selectors, services
 from events.exports import attendance_xlsx, sign_in_sheet_pdf
@@ -304,12 +305,11 @@ def import_upload(request: HttpRequest, event_id: int) -> HttpResponse:
 @require_POST
 def import_confirm(request: HttpRequest, event_id: int) -> HttpResponse:
     event = _nominating_event(request, event_id)
-    convert_rows = {int(n) for n in request.POST.getlist("convert") if n.isascii() and n.isdigit() and len(n) < 10}
     confirmation, report = imports.registration_import_confirm(
         event=event,
         token=request.POST.get("token", ""),
         by=request.user,
-        convert_rows=convert_rows,
+        convert_rows=chosen_rows(request.POST.getlist("convert")),
         keep_as_typed="keep_as_typed" in request.POST,
     )
     if report is None:

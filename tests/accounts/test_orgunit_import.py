@@ -385,9 +385,11 @@ def test_admin_import_previews_then_confirms(admin_client):
     assert response.context["result"].created == 1
     assert tree() == [("BTTTT", 1, ""), ("STTTT-DNG", 2, "BTTTT")]
 
-    # The file is gone from the session: confirming twice imports nothing.
+    # A second confirm imports nothing more and shows the first one's result.
     response = admin_client.post("/admin/orgunits/import/", {"confirm": "1", "token": token})
-    assert response.status_code == 302
+    assert response.status_code == 200
+    assert response.context["repeated"] is True and response.context["result"].created == 1
+    assert "This import had already been confirmed" in response.content.decode()
     assert OrgUnit.objects.count() == 2
 
 
@@ -536,3 +538,79 @@ def test_admin_refuses_to_delete_a_unit_with_people_or_children(admin_client):
     assert OrgUnit.objects.filter(code__in=["BTTTT", "A"]).count() == 2
     admin_client.post(f"/admin/orgunits/delete/{leaf.pk}/")
     assert not OrgUnit.objects.filter(code="B").exists()
+
+
+# --- legacy fonts: repaired visibly, refusably ---------------------------------
+
+
+@pytest.mark.django_db
+def test_legacy_text_is_proposed_with_the_original_and_applied_by_default():
+    rows = [
+        ["STTTT-DNG", "Së Th«ng tin vµ TruyÒn th«ng §µ N½ng", "", "Së, ban, ngµnh", "Côm thi ®ua c¸c Së"],  # TCVN3
+        ["STTTT-HUE", "Tô Lâm", "", "", ""],  # correct as typed, also TCVN3 for "Tụ Lõm"
+    ]
+    preview = run(xlsx(rows), dry_run=True)
+    assert preview.ok
+    assert [(c.row, c.column, c.original, c.converted, c.default) for c in preview.conversions] == [
+        (2, "Tên đơn vị", "Së Th«ng tin vµ TruyÒn th«ng §µ N½ng", DANANG, True),
+        (2, "Loại", "Së, ban, ngµnh", "Sở, ban, ngành", True),
+        (2, "Khối, cụm thi đua", "Côm thi ®ua c¸c Së", "Cụm thi đua các Sở", True),
+        (3, "Tên đơn vị", "Tô Lâm", "Tụ Lõm", False),
+    ]
+    assert preview.converted_rows == [2]
+    assert [unit.name for unit in preview.units] == [DANANG, "Tô Lâm"]
+    assert preview.units[0].kind == OrgUnit.Kind.DEPARTMENT
+    result = run(xlsx(rows))
+    assert dict(OrgUnit.objects.values_list("code", "name")) == {"STTTT-DNG": DANANG, "STTTT-HUE": "Tô Lâm"}
+    assert OrgUnit.objects.get(code="STTTT-DNG").cluster == "Cụm thi đua các Sở"
+    assert result.converted_rows == [2]
+
+
+@pytest.mark.django_db
+def test_a_unicode_file_gets_no_conversion_at_all():
+    rows = [["A", "Phó phòng Tô Lâm", "", "", "Ghi chú"], ["B", "Lê Thành Công", "", "", ""]]
+    result = run(xlsx(rows))
+    assert result.conversions == []
+    assert dict(OrgUnit.objects.values_list("code", "name")) == {"A": "Phó phòng Tô Lâm", "B": "Lê Thành Công"}
+
+
+@pytest.mark.django_db
+def test_admin_preview_shows_conversions_and_the_person_may_refuse_them(admin_client):
+    rows = [["A", "Së Y tÕ", "", "", ""], ["B", "Së Tµi chÝnh", "", "", ""]]
+    response = upload(admin_client, xlsx(rows))
+    body = response.content.decode()
+    assert 'id="import-conversions"' in body
+    assert "Së Y tÕ" in body and "Sở Y tế" in body
+    assert body.count('name="convert"') == 2
+    token = response.context["token"]
+    response = admin_client.post("/admin/orgunits/import/", {"confirm": "1", "token": token, "convert": ["2"]})
+    assert response.context["stage"] == "done"
+    assert dict(OrgUnit.objects.values_list("code", "name")) == {"A": "Sở Y tế", "B": "Së Tµi chÝnh"}
+
+    OrgUnit.objects.all().delete()
+    token = upload(admin_client, xlsx(rows)).context["token"]
+    admin_client.post("/admin/orgunits/import/", {"confirm": "1", "token": token, "convert": ["2", "3"],
+                                                  "keep_as_typed": "1"})  # fmt: skip
+    assert dict(OrgUnit.objects.values_list("code", "name")) == {"A": "Së Y tÕ", "B": "Së Tµi chÝnh"}
+
+
+@pytest.mark.django_db
+def test_control_characters_are_refused_with_row_and_column():
+    # 500 rows first: a NUL byte in the first 8 KB makes a CSV binary, refused whole.
+    filler = [[f"U{n}", f"Đơn vị số {n}", "", "", ""] for n in range(500)]
+    data = csv_bytes([*filler, ["A", "Sở\x00 Y tế", "", "", ""], ["B", "Sở Tài chính", "", "", "Cụm\x1b"]])
+    result = run(data, dry_run=True, filename="a.csv")
+    assert errors_of(result) == {
+        (502, "Tên đơn vị", "control_characters"),
+        (503, "Khối, cụm thi đua", "control_characters"),
+    }
+
+
+@pytest.mark.django_db
+def test_the_command_lists_conversions_and_may_keep_text_as_typed(tmp_path):
+    path = tmp_path / "don-vi.xlsx"
+    path.write_bytes(xlsx([["A", "Së Y tÕ", "", "", ""]]))
+    out = io.StringIO()
+    call_command("import_orgunits", str(path), "--keep-as-typed", stdout=out)
+    assert "Row 2, “Tên đơn vị”: kept “Së Y tÕ”, not “Sở Y tế” (TCVN3)" in out.getvalue()
+    assert OrgUnit.objects.get(code="A").name == "Së Y tÕ"

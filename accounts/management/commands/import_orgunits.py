@@ -18,16 +18,31 @@ class Command(BaseCommand):
         parser.add_argument(
             "--dry-run", action="store_true", help="Check the file and show what would change, without writing."
         )
+        parser.add_argument(
+            "--keep-as-typed",
+            action="store_true",
+            help="Do not convert text typed in a legacy Vietnamese font (TCVN3, VNI); the conversions are listed.",
+        )
 
-    def handle(self, *args, path: Path, dry_run: bool, **options):
+    def handle(self, *args, path: Path, dry_run: bool, keep_as_typed: bool, **options):
         if not path.is_file():
             raise CommandError(_("%(path)s is not a file.") % {"path": path})
         try:
             with path.open("rb") as file:
-                result = orgunits_import(file=file, filename=path.name, dry_run=dry_run)
+                result = orgunits_import(
+                    file=file, filename=path.name, dry_run=dry_run, convert_rows=set() if keep_as_typed else None
+                )
         except ServiceError as error:
             raise CommandError(error.message) from error
 
+        for conversion in result.conversions:
+            applied = conversion.row in result.converted_rows
+            self.stdout.write(
+                (_("Row %(row)d, “%(column)s”: “%(original)s” → “%(converted)s” (%(encoding)s)") if applied else
+                 _("Row %(row)d, “%(column)s”: kept “%(original)s”, not “%(converted)s” (%(encoding)s)"))
+                % {"row": conversion.row, "column": conversion.column, "original": conversion.original,
+                   "converted": conversion.converted, "encoding": conversion.encoding.upper()}
+            )  # fmt: skip
         if result.errors:
             for error in result.errors:
                 self.stderr.write(
