@@ -186,6 +186,8 @@ def question_problems(data: QuestionData) -> list[str]:
     else:
         if len(data.options) < 2:
             problems.append(_("The question needs at least two options."))
+        if any(not o.text.strip() for o in data.options):  # an image alone is an option
+            problems.append(_("An answer is empty."))
         fractions = _fractions(data)
         problems.extend(_share_problems(data, fractions))
         if data.qtype == QuestionType.TRUE_FALSE and sum(f > 0 for f in fractions) != 1:

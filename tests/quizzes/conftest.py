@@ -63,10 +63,11 @@ def mixed_quiz(db):
         qtype="matching",
         options=[("15/2003/QH11", True, "Luật năm 2003"), ("06/2022/QH15", True, "Luật năm 2022")],
     )
+    QuestionFactory(category=category, qtype="numerical", options=[("92.5", True), ("*", False)])
     Option.objects.filter(question__category=category).update(feedback=f"<p>nhận xét {SECRET}</p>")
     from quizzes.models import Question
 
     for question in Question.objects.filter(category=category):
         question.feedback = f"<p>Giải thích {SECRET} {question.pk}</p>"
         question.save()
-    return QuizFactory(rules=[(category, 5)], time_limit_minutes=10, review_when="after_submit")
+    return QuizFactory(rules=[(category, 6)], time_limit_minutes=10, review_when="after_submit")

@@ -28,7 +28,7 @@ def right_answer(slot: QuestionSlot) -> dict:
     options = {o.pk: o for o in slot.question.options.all()}
     data = {"slot": str(slot.pk), f"v{slot.pk}": str(slot.version)}
     qtype = slot.question.qtype
-    if qtype == QuestionType.SHORT:
+    if qtype in (QuestionType.SHORT, QuestionType.NUMERICAL):
         data[f"q{slot.pk}"] = next(o.text for o in options.values() if o.is_correct)
     elif qtype == QuestionType.MATCHING:
         for position, oid in enumerate(slot.option_order):
