@@ -46,6 +46,62 @@ FONT_FILES = {REGULAR: "NotoSerif-Regular.ttf", BOLD: "NotoSerif-Bold.ttf", ITAL
 
 PAGE_WIDTH, PAGE_HEIGHT = landscape(A4)
 RED = colors.HexColor("#9b1c1c")
+
+# --- the layout: points (1/72 inch) from the bottom left of the A4 landscape page;
+# "_X" is the centre a text is centred on, "_DROP" and "_STEP" how far a line sits
+# below the one it follows.
+OUTER_BORDER_INSET, OUTER_BORDER_WIDTH = 18, 2.5
+INNER_BORDER_INSET, INNER_BORDER_WIDTH = 24, 0.8
+
+# Header: two columns, as on official paper.
+LEFT_COLUMN_X = 215  # issuing body and serial
+RIGHT_COLUMN_X = PAGE_WIDTH - 245  # national title and motto; the signatory block below
+COLUMN_WIDTH = 330  # a longer line is shrunk to fit
+HEADER_TOP = PAGE_HEIGHT - 62
+HEADER_SIZE = 12
+HEADER_LINE_STEP = 16  # from the parent body to the issuing body
+SERIAL_DROP = 24
+RULE_WIDTH = 0.6
+RULE_DROP = 5  # the rule under the issuing body
+NATIONAL_TITLE_EXTRA_WIDTH = 20
+MOTTO_SIZE = 13
+MOTTO_DROP = 17
+MOTTO_RULE_DROP = 22  # from the national title's baseline
+
+# Title, with the logo above it.
+TITLE_BASELINE = PAGE_HEIGHT - 150  # without a logo
+TITLE_SIZE = 30
+TITLE_WIDTH = PAGE_WIDTH - 160
+LOGO_SIZE = 60
+LOGO_BELOW_BASELINE = 25  # the logo's box starts this far below the title's place without a logo
+TITLE_DROP_UNDER_LOGO = 48
+
+# Body: shrunk, size by size, until it fits above the signatory block.
+BODY_GAP_BELOW_TITLE = 22
+BODY_BOTTOM = 200
+BODY_WIDTH = PAGE_WIDTH - 220
+BODY_SIZES = (15, 14, 13, 12, 11, 10, 9)
+BODY_LEADING = 1.5  # times the font size
+
+# Signatory block, bottom right, centred on RIGHT_COLUMN_X.
+DATE_LINE_BASELINE = 178
+DATE_LINE_SIZE = 13  # also the signatory's name
+DATE_LINE_STEP = 20
+SIGNATORY_SIZE = 12
+SIGNATORY_LINE_STEP = 15
+SIGNATURE_WIDTH = 140
+SIGNATURE_BOTTOM = 62
+SIGNATURE_GAP_BELOW_TITLE = 4
+SIGNATORY_NAME_BASELINE = 48
+
+# Verification block, bottom left: the QR code and, beside it, the note and the address.
+QR_X, QR_Y, QR_SIZE = 40, 36, 80
+NOTE_GAP = 6  # between the QR code and the text
+NOTE_WIDTH, NOTE_MAX_HEIGHT = 230, 100
+NOTE_SIZE, NOTE_LEADING = 8, 10
+NOTE_TOP_PADDING = 8  # from the QR code's top edge
+LINK_GAP = 2  # between the note and the address
+
 # Characters that lay out text rather than being drawn.
 _LAYOUT_CHARACTERS = frozenset("\n\r\t")
 
@@ -245,93 +301,134 @@ def render_pdf(template: CertificateTemplate, data: PrintData) -> bytes:
     register_fonts()
     buffer = io.BytesIO()
     c = canvas.Canvas(buffer, pagesize=(PAGE_WIDTH, PAGE_HEIGHT), lang="vi", pageCompression=1)
-    title = nfc(template.title) or ""
-    c.setTitle(f"{title} {data.serial}".strip())
+    _set_metadata(c, template, data)
+    _draw_frame(c, template)
+    _draw_header(c, template, data)
+    title_baseline = _draw_title(c, template)
+    _draw_body(c, body_markup(template.body, placeholder_values(data)), top=title_baseline - BODY_GAP_BELOW_TITLE)
+    _draw_signatory_block(c, template, data)
+    _draw_verification_block(c, template, data)
+    c.showPage()
+    c.save()
+    return buffer.getvalue()
+
+
+def _set_metadata(c: canvas.Canvas, template: CertificateTemplate, data: PrintData) -> None:
+    c.setTitle(f"{nfc(template.title) or ''} {data.serial}".strip())
     c.setAuthor(nfc(template.issuing_body) or "")
     c.setSubject(nfc(f"{data.name} – {data.achievement}") or "")
     c.setKeywords(f"{data.serial}, {data.verify_url}")
     c.setCreator(nfc(settings.WAGTAIL_SITE_NAME) or "")
 
+
+def _draw_frame(c: canvas.Canvas, template: CertificateTemplate) -> None:
+    """The template's background picture over the whole page, or a double red border."""
     background = _image(template.background)
     if background is not None:
         c.drawImage(background, 0, 0, PAGE_WIDTH, PAGE_HEIGHT, preserveAspectRatio=False)
     else:
         c.setStrokeColor(RED)
-        c.setLineWidth(2.5)
-        c.rect(18, 18, PAGE_WIDTH - 36, PAGE_HEIGHT - 36)
-        c.setLineWidth(0.8)
-        c.rect(24, 24, PAGE_WIDTH - 48, PAGE_HEIGHT - 48)
+        for inset, line_width in ((OUTER_BORDER_INSET, OUTER_BORDER_WIDTH), (INNER_BORDER_INSET, INNER_BORDER_WIDTH)):
+            c.setLineWidth(line_width)
+            c.rect(inset, inset, PAGE_WIDTH - 2 * inset, PAGE_HEIGHT - 2 * inset)
     c.setFillColor(colors.black)
     c.setStrokeColor(colors.black)
 
-    # Heading: issuing body (left), national title and motto (right).
-    left_x, right_x, column = 215, PAGE_WIDTH - 245, 330
-    y = PAGE_HEIGHT - 62
+
+def _draw_header(c: canvas.Canvas, template: CertificateTemplate, data: PrintData) -> None:
+    """Issuing body and serial (left), national title and motto (right), each with its short rule."""
+    y = HEADER_TOP
     if template.issuing_body_parent:
-        _centred(c, template.issuing_body_parent.upper(), left_x, y, REGULAR, 12, column)
-        y -= 16
-    width = _centred(c, template.issuing_body.upper(), left_x, y, BOLD, 12, column)
-    c.setLineWidth(0.6)
-    c.line(left_x - width / 6, y - 5, left_x + width / 6, y - 5)
-    _centred(c, f"Số: {data.serial}", left_x, y - 24, REGULAR, 12, column)
+        _centred(c, template.issuing_body_parent.upper(), LEFT_COLUMN_X, y, REGULAR, HEADER_SIZE, COLUMN_WIDTH)
+        y -= HEADER_LINE_STEP
+    width = _centred(c, template.issuing_body.upper(), LEFT_COLUMN_X, y, BOLD, HEADER_SIZE, COLUMN_WIDTH)
+    # Official paper underlines the issuing body over a third of its width.
+    c.setLineWidth(RULE_WIDTH)
+    c.line(LEFT_COLUMN_X - width / 6, y - RULE_DROP, LEFT_COLUMN_X + width / 6, y - RULE_DROP)
+    _centred(c, f"Số: {data.serial}", LEFT_COLUMN_X, y - SERIAL_DROP, REGULAR, HEADER_SIZE, COLUMN_WIDTH)
 
-    y = PAGE_HEIGHT - 62
-    _centred(c, template.national_title, right_x, y, BOLD, 12, column + 20)
-    width = _centred(c, template.motto, right_x, y - 17, BOLD, 13, column)
-    c.line(right_x - width / 2, y - 22, right_x + width / 2, y - 22)
+    y = HEADER_TOP
+    national_width = COLUMN_WIDTH + NATIONAL_TITLE_EXTRA_WIDTH
+    _centred(c, template.national_title, RIGHT_COLUMN_X, y, BOLD, HEADER_SIZE, national_width)
+    width = _centred(c, template.motto, RIGHT_COLUMN_X, y - MOTTO_DROP, BOLD, MOTTO_SIZE, COLUMN_WIDTH)
+    c.line(RIGHT_COLUMN_X - width / 2, y - MOTTO_RULE_DROP, RIGHT_COLUMN_X + width / 2, y - MOTTO_RULE_DROP)
 
-    # Logo and title.
-    y = PAGE_HEIGHT - 150
+
+def _draw_title(c: canvas.Canvas, template: CertificateTemplate) -> float:
+    """The logo (if any) and the red title, centred; returns the title's baseline."""
+    y = TITLE_BASELINE
     logo = _image(template.logo)
     if logo is not None:
-        c.drawImage(logo, PAGE_WIDTH / 2 - 30, y - 25, 60, 60, preserveAspectRatio=True, anchor="c", mask="auto")
-        y -= 48
+        c.drawImage(
+            logo,
+            PAGE_WIDTH / 2 - LOGO_SIZE / 2,
+            y - LOGO_BELOW_BASELINE,
+            LOGO_SIZE,
+            LOGO_SIZE,
+            preserveAspectRatio=True,
+            anchor="c",
+            mask="auto",
+        )
+        y -= TITLE_DROP_UNDER_LOGO
     c.setFillColor(RED)
-    _centred(c, title, PAGE_WIDTH / 2, y, BOLD, 30, PAGE_WIDTH - 160)
+    _centred(c, nfc(template.title) or "", PAGE_WIDTH / 2, y, BOLD, TITLE_SIZE, TITLE_WIDTH)
     c.setFillColor(colors.black)
+    return y
 
-    # Body, shrunk until it fits between the title and the signature block.
-    lines = body_markup(template.body, placeholder_values(data))
-    top, bottom, body_width = y - 22, 200, PAGE_WIDTH - 220
-    for size in (15, 14, 13, 12, 11, 10, 9):
-        style = ParagraphStyle("body", fontName=REGULAR, fontSize=size, leading=size * 1.5, alignment=TA_CENTER)
+
+def _draw_body(c: canvas.Canvas, lines: list[str], *, top: float) -> None:
+    """The body's lines, centred, at the largest size that fits between ``top`` and the signatory block."""
+    for size in BODY_SIZES:
+        style = ParagraphStyle(
+            "body", fontName=REGULAR, fontSize=size, leading=size * BODY_LEADING, alignment=TA_CENTER
+        )
         paragraphs = [Paragraph(markup, style) for markup in lines]
-        heights = [p.wrap(body_width, PAGE_HEIGHT)[1] for p in paragraphs]
-        if sum(heights) <= top - bottom:
+        heights = [p.wrap(BODY_WIDTH, PAGE_HEIGHT)[1] for p in paragraphs]
+        if sum(heights) <= top - BODY_BOTTOM:
             break
     y = top
     for paragraph, height in zip(paragraphs, heights, strict=True):
         y -= height
-        paragraph.drawOn(c, (PAGE_WIDTH - body_width) / 2, y)
+        paragraph.drawOn(c, (PAGE_WIDTH - BODY_WIDTH) / 2, y)
 
-    # Place and date, signatory.
-    y = 178
-    _centred(c, date_line(template.place, data.issued_on), right_x, y, ITALIC, 13, column)
-    y -= 20
+
+def _draw_signatory_block(c: canvas.Canvas, template: CertificateTemplate, data: PrintData) -> None:
+    """Bottom right: place and date, the signatory's title, the signature's room, their name."""
+    y = DATE_LINE_BASELINE
+    _centred(c, date_line(template.place, data.issued_on), RIGHT_COLUMN_X, y, ITALIC, DATE_LINE_SIZE, COLUMN_WIDTH)
+    y -= DATE_LINE_STEP
     for line in (template.signatory_title or "").splitlines():
         if line.strip():
-            _centred(c, line.strip().upper(), right_x, y, BOLD, 12, column)
-            y -= 15
+            _centred(c, line.strip().upper(), RIGHT_COLUMN_X, y, BOLD, SIGNATORY_SIZE, COLUMN_WIDTH)
+            y -= SIGNATORY_LINE_STEP
     signature = _image(template.signature_image)
     if signature is not None:
-        c.drawImage(signature, right_x - 70, 62, 140, y - 66, preserveAspectRatio=True, anchor="c", mask="auto")
-    _centred(c, template.signatory_name, right_x, 48, BOLD, 13, column)
+        # The picture fills the room left between the title lines and the name.
+        c.drawImage(
+            signature,
+            RIGHT_COLUMN_X - SIGNATURE_WIDTH / 2,
+            SIGNATURE_BOTTOM,
+            SIGNATURE_WIDTH,
+            y - SIGNATURE_GAP_BELOW_TITLE - SIGNATURE_BOTTOM,
+            preserveAspectRatio=True,
+            anchor="c",
+            mask="auto",
+        )
+    _centred(c, template.signatory_name, RIGHT_COLUMN_X, SIGNATORY_NAME_BASELINE, BOLD, DATE_LINE_SIZE, COLUMN_WIDTH)
 
-    # QR code to the verification page, with the address spelt out.
-    qr_size = 80
-    c.drawImage(ImageReader(qr_image(data.verify_url)), 40, 36, qr_size, qr_size)
-    note = ParagraphStyle("note", fontName=ITALIC, fontSize=8, leading=10, alignment=TA_LEFT)
-    address = ParagraphStyle("address", fontName=REGULAR, fontSize=8, leading=10, alignment=TA_LEFT)
+
+def _draw_verification_block(c: canvas.Canvas, template: CertificateTemplate, data: PrintData) -> None:
+    """Bottom left: a QR code to the verification page, with the note and the address spelt out beside it."""
+    c.drawImage(ImageReader(qr_image(data.verify_url)), QR_X, QR_Y, QR_SIZE, QR_SIZE)
+    note = ParagraphStyle("note", fontName=ITALIC, fontSize=NOTE_SIZE, leading=NOTE_LEADING, alignment=TA_LEFT)
+    address = ParagraphStyle("address", fontName=REGULAR, fontSize=NOTE_SIZE, leading=NOTE_LEADING, alignment=TA_LEFT)
     label = Paragraph(escape(nfc(template.verification_label) or ""), note)
     link = Paragraph(escape(data.verify_url), address)
-    label_height = label.wrap(230, 100)[1]
-    link_height = link.wrap(230, 100)[1]
-    label.drawOn(c, 40 + qr_size + 6, 36 + qr_size - label_height - 8)
-    link.drawOn(c, 40 + qr_size + 6, 36 + qr_size - label_height - link_height - 10)
-
-    c.showPage()
-    c.save()
-    return buffer.getvalue()
+    label_height = label.wrap(NOTE_WIDTH, NOTE_MAX_HEIGHT)[1]
+    link_height = link.wrap(NOTE_WIDTH, NOTE_MAX_HEIGHT)[1]
+    note_x = QR_X + QR_SIZE + NOTE_GAP
+    label.drawOn(c, note_x, QR_Y + QR_SIZE - label_height - NOTE_TOP_PADDING)
+    link.drawOn(c, note_x, QR_Y + QR_SIZE - label_height - link_height - NOTE_TOP_PADDING - LINK_GAP)
 
 
 def render_sample_pdf(template: CertificateTemplate) -> bytes:
