@@ -406,26 +406,3 @@ class QuestionSlot(models.Model):
 
     def __str__(self) -> str:
         return f"{self.attempt_id} #{self.position}"
-
-
-class BankImport(models.Model):
-    """An uploaded bank between its preview and its confirmation.
-
-    The preview stores the file here with its hash under a one-time token;
-    the first confirmation imports it and records how many questions it
-    made, so a second confirmation (a double click, a reload, two tabs)
-    imports nothing and shows the first result.
-    """
-
-    token = models.CharField(max_length=64, unique=True)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="+")
-    fmt = models.CharField(max_length=10)
-    filename = models.CharField(max_length=255, blank=True)
-    sha256 = models.CharField(max_length=64)
-    content = models.BinaryField(blank=True)  # emptied once imported
-    created_at = models.DateTimeField(default=timezone.now)
-    imported = models.PositiveIntegerField(null=True, blank=True)  # questions made by the confirmation
-
-    def __str__(self) -> str:
-        return f"{self.filename} ({self.created_at:%d/%m/%Y %H:%M})"

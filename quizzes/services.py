@@ -10,7 +10,7 @@ version it has seen, so a stale tab cannot overwrite a newer answer.
 
 from __future__ import annotations
 
-import hashlib
+import base64
 import logging
 import secrets
 from collections import defaultdict
@@ -28,12 +28,12 @@ from accounts.models import User
 from cms.models import RegulationPage
 from cms.sanitize import html_to_text, sanitize_html
 from core.errors import ServiceError
+from core.pending import Confirmation, pending_import_confirm, pending_import_create
 from core.text import nfc
 from quizzes import grading
 from quizzes.models import (
     TYPED_TYPES,
     Attempt,
-    BankImport,
     CaseStudy,
     Category,
     Difficulty,
@@ -635,44 +635,38 @@ def _finish(attempt: Attempt, *, now: datetime, automatic: bool) -> None:
         transaction.on_commit(lambda: quiz_passed.send(sender=Quiz, attempt=attempt))
 
 
-IMPORT_KEEP = timedelta(days=1)
+IMPORT_KIND = "quizzes.bank"
 
 
-def bank_import_prepare(*, actor: User, category: Category, fmt: str, content: bytes, filename: str = "") -> BankImport:
-    """Keep a file that previewed cleanly under a one-time token (older unconfirmed ones of this person go)."""
-    BankImport.objects.filter(user=actor, created_at__lt=timezone.now() - IMPORT_KEEP).delete()
-    return BankImport.objects.create(
-        token=secrets.token_urlsafe(32),
-        user=actor,
-        category=category,
-        fmt=fmt,
-        filename=filename[:255],
-        sha256=hashlib.sha256(content).hexdigest(),
-        content=content,
-    )
+def bank_import_prepare(*, actor: User, category: Category, fmt: str, content: bytes, filename: str = "") -> str:
+    """Keep a file that previewed cleanly server-side; returns the one-time token its confirmation needs."""
+    payload = {
+        "category": category.pk,
+        "format": fmt,
+        "filename": filename[:255],
+        "content": base64.b64encode(content).decode("ascii"),
+    }
+    return pending_import_create(kind=IMPORT_KIND, actor_id=actor.pk, data=content, payload=payload)
 
 
-def bank_import_confirm(*, actor: User, token: str) -> tuple[BankImport, bool]:
-    """Import a prepared file once: (the import, whether this call imported it).
+def bank_import_confirm(*, actor: User, token: str) -> Confirmation:
+    """Import a previewed file once (core.pending): a repeated confirmation imports nothing.
 
-    The import's row is locked first, so of two confirmations at once the
-    second waits, then finds the file imported and changes nothing.
+    The result, kept for repeated confirmations, is ``{"count": …, "category": …}``.
+    Raises ``quizzes.formats.ImportProblems`` if the file no longer imports
+    (a regulation it names was deleted since the preview); the token then
+    stays usable.
     """
-    with transaction.atomic():
-        prepared = BankImport.objects.select_for_update().select_related("category").filter(token=token, user=actor)
-        receipt = prepared.first()
-        if receipt is None:
+
+    def run(payload: dict) -> dict:
+        category = Category.objects.filter(pk=payload["category"]).first()
+        if category is None:
             raise ServiceError("import_expired", _("The upload has expired; please upload the file again."))
-        if receipt.imported is not None:
-            return receipt, False
-        content = bytes(receipt.content)
-        if hashlib.sha256(content).hexdigest() != receipt.sha256:  # pragma: no cover - the row is ours alone
-            raise ServiceError("import_expired", _("The upload has expired; please upload the file again."))
-        created = bank_import(category=receipt.category, fmt=receipt.fmt, content=content, filename=receipt.filename)
-        receipt.imported = len(created)
-        receipt.content = b""
-        receipt.save(update_fields=["imported", "content"])
-    return receipt, True
+        content = base64.b64decode(payload["content"])
+        created = bank_import(category=category, fmt=payload["format"], content=content, filename=payload["filename"])
+        return {"count": len(created), "category": category.name}
+
+    return pending_import_confirm(token=token, kind=IMPORT_KIND, actor_id=actor.pk, run=run)
 
 
 def bank_import(*, category: Category, fmt: str, content: bytes, filename: str = "") -> list[Question]:

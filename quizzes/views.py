@@ -325,23 +325,24 @@ def bank_import(request: HttpRequest) -> HttpResponse:
     form = ImportForm()
     if request.method == "POST" and request.POST.get("confirm"):
         try:
-            receipt, imported_now = services.bank_import_confirm(
-                actor=request.user, token=request.POST.get("token", "")
-            )
+            confirmation = services.bank_import_confirm(actor=request.user, token=request.POST.get("token", ""))
         except ServiceError as error:
             messages.error(request, error.message)
             return redirect("quizzes:import")
         except formats.ImportProblems as problems:
             context["problems"] = problems.problems
         else:
-            values = {"count": receipt.imported, "category": receipt.category.name}
-            if imported_now:
-                messages.success(request, _("%(count)d questions imported into “%(category)s”.") % values)
+            if confirmation.status == "missing":
+                messages.error(request, _("The upload has expired; please upload the file again."))
+            elif confirmation.status == "running":
+                messages.info(request, _("This file is being imported now; reload the page in a moment."))
+            elif confirmation.status == "done":
+                messages.success(request, _("%(count)d questions imported into “%(category)s”.") % confirmation.result)
             else:
                 messages.info(
                     request,
                     _("This file was already imported (%(count)d questions into “%(category)s”); nothing was added.")
-                    % values,
+                    % confirmation.result,
                 )
             return redirect("quizzes:import")
     elif request.method == "POST":
@@ -355,14 +356,11 @@ def bank_import(request: HttpRequest) -> HttpResponse:
             except formats.ImportProblems as problems:
                 context["problems"] = problems.problems
             else:
-                receipt = services.bank_import_prepare(
-                    actor=request.user,
-                    category=form.cleaned_data["category"],
-                    fmt=fmt,
-                    content=content,
-                    filename=upload.name,
+                category = form.cleaned_data["category"]
+                token = services.bank_import_prepare(
+                    actor=request.user, category=category, fmt=fmt, content=content, filename=upload.name
                 )
-                context.update(preview=parsed, category=receipt.category, token=receipt.token)
+                context.update(preview=parsed, category=category, token=token)
     context["form"] = form
     return render(request, "quizzes/import.html", context)
 

@@ -9,10 +9,10 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.urls import reverse
 
-from core.errors import ServiceError
 from quizzes import grading, services
+from quizzes.formats import ImportProblems
 from quizzes.models import Attempt, Question, QuestionSlot
-from tests.factories import QuestionCategoryFactory, QuestionFactory, QuizFactory, UserFactory
+from tests.factories import QuestionCategoryFactory, QuestionFactory, QuizFactory, RegulationPageFactory, UserFactory
 
 BEFORE = [("quizzes", "0002_editor_permissions")]
 ZERO, ONE = Decimal(0), Decimal(1)
@@ -212,12 +212,25 @@ GIFT = "::A:: Câu một {=Có ~Không}\n\n::B:: Câu hai {=Có ~Không}\n"
 def test_a_second_confirmation_imports_nothing_and_tells_the_first_result():
     editor, other = UserFactory(), UserFactory()
     category = QuestionCategoryFactory(name="Một lần")
-    receipt = services.bank_import_prepare(actor=editor, category=category, fmt="gift", content=GIFT.encode())
-    with pytest.raises(ServiceError) as error:
-        services.bank_import_confirm(actor=other, token=receipt.token)  # someone else's token
-    assert error.value.code == "import_expired"
-    first, imported_now = services.bank_import_confirm(actor=editor, token=receipt.token)
-    assert imported_now and first.imported == 2 and bytes(first.content) == b""
-    again, imported_again = services.bank_import_confirm(actor=editor, token=receipt.token)
-    assert not imported_again and again.imported == 2
+    token = services.bank_import_prepare(actor=editor, category=category, fmt="gift", content=GIFT.encode())
+    assert services.bank_import_confirm(actor=other, token=token).status == "missing"  # someone else's token
+    first = services.bank_import_confirm(actor=editor, token=token)
+    assert (first.status, first.result) == ("done", {"count": 2, "category": "Một lần"})
+    again = services.bank_import_confirm(actor=editor, token=token)
+    assert (again.status, again.result) == ("repeated", {"count": 2, "category": "Một lần"})
     assert Question.objects.filter(category=category).count() == 2
+
+
+@pytest.mark.django_db
+def test_a_confirmation_that_finds_problems_imports_nothing_and_keeps_its_token():
+    editor = UserFactory()
+    category = QuestionCategoryFactory(name="Văn bản")
+    content = "// tdkt: regulation=13/2015/TT-BTTTT\n::A:: Câu một {=Có ~Không}\n".encode()
+    regulation = RegulationPageFactory(document_number="13/2015/TT-BTTTT")
+    token = services.bank_import_prepare(actor=editor, category=category, fmt="gift", content=content)
+    regulation.delete()  # between the preview and the confirmation
+    with pytest.raises(ImportProblems):
+        services.bank_import_confirm(actor=editor, token=token)
+    assert not Question.objects.filter(category=category).exists()
+    RegulationPageFactory(document_number="13/2015/TT-BTTTT")
+    assert services.bank_import_confirm(actor=editor, token=token).status == "done"
