@@ -89,3 +89,35 @@ def test_matching_whole_and_partial():
     assert grade(q, options(q), {"matches": one_wrong}, choices) == 0
     q.partial_credit = True
     assert grade(q, options(q), {"matches": one_wrong}, choices) == Decimal(2) / Decimal(3)
+
+
+def test_a_typed_number_takes_a_point_or_a_comma_and_nothing_ambiguous():
+    from quizzes.grading import parse_number
+
+    assert [parse_number(text) for text in ("2024", "3,5", " -0.25 ", "+7", ",5", "1e3", "9 2")] == [
+        Decimal("2024"), Decimal("3.5"), Decimal("-0.25"), Decimal("7"), Decimal("0.5"), Decimal("1000"),
+        Decimal("92"),
+    ]  # fmt: skip
+    # Thousands separators are refused rather than guessed; words and non-numbers too.
+    assert [parse_number(text) for text in ("1.234,5", "2,024.5", "hai", "NaN", "Infinity", "", "1e")] == [None] * 7
+
+
+def test_single_choice_scores_the_chosen_share_and_multiple_sums_them_between_0_and_1():
+    q = QuestionFactory(options=[("A", True), ("B", False), ("C", False)])
+    q.options.filter(text="B").update(fraction=Decimal("0.5"))
+    q.options.filter(text="C").update(fraction=Decimal("-0.25"))
+    a, b, c = ids(q, "A", "B", "C")
+    assert [grade(q, options(q), {"choice": pk}, []) for pk in (a, b, c)] == [1, Decimal("0.5"), Decimal("-0.25")]
+    m = QuestionFactory(qtype="multiple", partial_credit=True, options=[("A", True), ("B", True), ("C", False)])
+    a, b, c = ids(m, "A", "B", "C")
+    assert [o.fraction for o in options(m)] == [Decimal("0.5"), Decimal("0.5"), Decimal("-1")]
+    assert grade(m, options(m), {"choices": [a, b]}, []) == 1
+    assert grade(m, options(m), {"choices": [a, c]}, []) == 0  # 0.5 - 1, never below 0
+
+
+def test_short_answers_are_tried_in_order_and_the_first_match_counts():
+    q = QuestionFactory(qtype="short", options=[("Hà Nội", True), ("Hà *", True), ("*", False)])
+    q.options.filter(text="Hà *").update(fraction=Decimal("0.5"))
+    assert grade(q, options(q), {"text": "hà nội"}, []) == 1
+    assert grade(q, options(q), {"text": "Hà Tĩnh"}, []) == Decimal("0.5")
+    assert grade(q, options(q), {"text": "Huế"}, []) == 0
