@@ -40,6 +40,8 @@ class Limits:
     shared_strings: int = 200_000
     shared_strings_bytes: int = 20 * MB
     cells_per_row: int = 1024
+    # 10,000 rows of 100 filled columns: what the reader keeps at most.
+    cells: int = 1_000_000
 
 
 DEFAULT_LIMITS = Limits()
@@ -232,7 +234,7 @@ def _check_shared_strings(archive: zipfile.ZipFile, path: str, limits: Limits) -
 
 
 def _check_sheet(archive: zipfile.ZipFile, path: str, max_rows: int, row_limit: int, limits: Limits) -> None:
-    rows = cells = 0
+    rows = cells = total = 0
     parent = None
     for event, element in _stream(archive, path):
         name = _local(element.tag)
@@ -247,6 +249,13 @@ def _check_sheet(archive: zipfile.ZipFile, path: str, max_rows: int, row_limit: 
                     raise too_many_rows(max_rows)
             elif name == "c":
                 cells += 1
+                total += 1
+                if total > limits.cells:
+                    raise ServiceError(
+                        "too_many_cells",
+                        _("The sheet holds more than %(count)s cells. Split it into smaller files.")
+                        % {"count": f"{limits.cells:,}".replace(",", ".")},
+                    )
                 if cells > limits.cells_per_row:
                     raise ServiceError(
                         "too_many_columns",

@@ -136,6 +136,12 @@ def test_too_many_cells_in_a_row_are_refused():
     refused(rewrite(workbook(), {SHEET: sheet_xml(wide)}), "too_many_columns", limits=Limits(cells_per_row=20))
 
 
+def test_too_many_cells_in_all_are_refused():
+    data = rewrite(workbook(), {SHEET: sheet_xml("".join(inline_row(n, *["x"] * 10) for n in range(1, 4)))})
+    refused(data, "too_many_cells", limits=Limits(cells=29))
+    inspect_workbook(data, max_rows=10, row_allowance=0, limits=Limits(cells=30))
+
+
 def test_columns_past_the_hundredth_are_never_built():
     data = rewrite(
         workbook(),
