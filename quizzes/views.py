@@ -26,7 +26,7 @@ from cms.sanitize import html_to_text
 from core.errors import ServiceError
 from quizzes import formats, grading, selectors, services
 from quizzes.forms import ImportForm
-from quizzes.models import TYPED_TYPES, Attempt, Category, Option, QuestionSlot, Quiz
+from quizzes.models import TYPED_TYPES, Attempt, Category, Option, QuestionSlot, QuestionType, Quiz
 
 logger = logging.getLogger("quizzes")
 EDITORS = (Role.EDITOR, Role.MODERATOR, Role.ADMIN)
@@ -110,6 +110,30 @@ def _answers_from_post(request: HttpRequest) -> list[services.AnswerInput]:
     return answers
 
 
+def _readable_numbers(
+    attempt: Attempt, answers: list[services.AnswerInput]
+) -> tuple[list[services.AnswerInput], list[str]]:
+    """The answers to save, and the typed texts that are no number (told back, not saved).
+
+    A page posted without JavaScript carries all its answers at once: one
+    mistyped number must not cost the others, and the page is not submitted
+    until it is fixed.
+    """
+    numerical = set(
+        QuestionSlot.objects.filter(
+            attempt=attempt, pk__in=[a.slot_id for a in answers], question__qtype=QuestionType.NUMERICAL
+        ).values_list("pk", flat=True)
+    )
+    kept, unreadable = [], []
+    for answer in answers:
+        text = " ".join(v.strip() for v in answer.values if v and v.strip())
+        if answer.slot_id in numerical and text and grading.parse_number(text) is None:
+            unreadable.append(text)
+        else:
+            kept.append(answer)
+    return kept, unreadable
+
+
 def _pages(attempt: Attempt, total: int) -> int:
     per_page = attempt.quiz.questions_per_page
     return max(1, math.ceil(total / per_page)) if per_page else 1
@@ -168,9 +192,11 @@ def attempt_page(request: HttpRequest, attempt_id) -> HttpResponse:
     pages = _pages(attempt, total)
     if request.method == "POST":
         # Without JavaScript the page is a form: answers arrive with navigation or submit.
-        answers = _answers_from_post(request)
+        answers, unreadable = _readable_numbers(attempt, _answers_from_post(request))
+        for text in unreadable:
+            messages.error(request, _("“%(text)s” is not a number: write it like 2024, 3,5 or -0.25.") % {"text": text})
         try:
-            if request.POST.get("action") == "submit":
+            if request.POST.get("action") == "submit" and not unreadable:
                 services.attempt_submit(attempt_id=attempt.pk, user=request.user, answers=answers)
                 return redirect(review_url)
             _saved, stale = services.answers_save(attempt_id=attempt.pk, user=request.user, answers=answers)

@@ -182,6 +182,32 @@ def test_a_wrong_number_falls_to_the_wildcard_and_shows_its_feedback(client, tra
     assert "Xem báo cáo 2009." in review
 
 
+def test_without_javascript_a_mistyped_number_is_told_back_and_costs_no_other_answer(client, trainee):
+    category = QuestionCategoryFactory(name="Không JavaScript")
+    QuestionFactory(category=category, qtype="numerical", options=[("2024", True)])
+    QuestionFactory(category=category, options=[("Đúng", True), ("Sai", False)])
+    quiz = QuizFactory(rules=[(category, 2)], shuffle_questions=False, shuffle_options=False)
+    client.force_login(trainee)
+    client.post(reverse("quizzes:start", args=[quiz.pk]))
+    attempt = Attempt.objects.get(user=trainee)
+    number, choice = attempt.slots.order_by("position")
+    form = {
+        "slot": [number.pk, choice.pk],
+        f"v{number.pk}": 0,
+        f"q{number.pk}": "hai nghìn",
+        f"v{choice.pk}": 0,
+        f"q{choice.pk}": "0",
+        "action": "submit",
+    }
+    response = client.post(reverse("quizzes:attempt", args=[attempt.pk]), form, follow=True)
+    assert "“hai nghìn” is not a number" in response.content.decode()
+    attempt.refresh_from_db()
+    assert not attempt.is_finished  # not submitted until the number is fixed
+    number.refresh_from_db()
+    choice.refresh_from_db()
+    assert number.response is None and choice.response == {"choice": choice.question.options.get(text="Đúng").pk}
+
+
 # --- matching distractors on the page ------------------------------------------------------
 
 
