@@ -68,8 +68,8 @@ def certificates_for_staff(query: str = "") -> QuerySet[Certificate]:
 def batches_visible_to(user: User) -> QuerySet[CertificateBatch]:
     """Administrators see every bulk issue; an organiser only the ones they started.
 
-    A batch's ZIP holds every delegate's certificate, so it is not for the
-    organisers of other events.
+    A batch's ZIP holds every holder's certificate for one page, so it is
+    not for the organisers of other pages.
     """
     if has_role(user, Role.ADMIN):
         return CertificateBatch.objects.all()
