@@ -302,7 +302,7 @@ def attempt_review(request: HttpRequest, attempt_id) -> HttpResponse:
                 "slot": slot,
                 "question": slot.question,
                 "case_study": slot.question.case_study if case_id and case_id != previous_case else None,
-                "options": [{"option": o, "chosen": o.pk in chosen} for o in ordered],
+                "options": [{"option": o, "chosen": o.pk in chosen, "percent": o.fraction * 100} for o in ordered],
                 "pairs": [
                     {
                         "option": o,

@@ -260,3 +260,20 @@ def test_a_confirmation_that_finds_problems_imports_nothing_and_keeps_its_token(
     assert not Question.objects.filter(category=category).exists()
     RegulationPageFactory(document_number="13/2015/TT-BTTTT")
     assert services.bank_import_confirm(actor=editor, token=token).status == "done"
+
+
+def test_the_review_shows_a_partial_share_beside_its_option(client, trainee):
+    category = QuestionCategoryFactory(name="Một phần")
+    services.bank_import(category=category, fmt="gift", content="Chọn {~sai ~%50%một nửa =đủ}".encode())
+    quiz = QuizFactory(rules=[(category, 1)], review_when="after_submit")
+    client.force_login(trainee)
+    client.post(reverse("quizzes:start", args=[quiz.pk]))
+    attempt = Attempt.objects.get(user=trainee)
+    slot = attempt.slots.get()
+    half = slot.option_order.index(slot.question.options.get(text="một nửa").pk)
+    client.post(reverse("quizzes:answer", args=[attempt.pk]), {"slot": slot.pk, f"v{slot.pk}": 0, f"q{slot.pk}": half})
+    client.post(reverse("quizzes:attempt", args=[attempt.pk]), {"action": "submit"})
+    attempt.refresh_from_db()
+    assert attempt.percent == 50
+    review = client.get(reverse("quizzes:review", args=[attempt.pk])).content.decode()
+    assert '<span class="quiz-share">(50%)</span>' in review and review.count('class="quiz-share"') == 1
