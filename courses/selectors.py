@@ -56,16 +56,8 @@ def modules_by_course(course_ids: Iterable[int] | None = None, *, courses: Itera
     return result
 
 
-def passed_quiz_ids(user, quiz_ids: Iterable[int]) -> set[int]:
-    """Which of these quizzes the user has passed (the attempt that counts passed), in one query."""
-    if not user.is_authenticated:
-        return set()
-    counting = counting_attempts(quiz_ids=quiz_ids, user_ids=[user.pk])
-    return {quiz_id for (quiz_id, _user_id), attempt in counting.items() if attempt.passed}
-
-
-def counting_attempt(user, quiz_id: int):
-    """The user's finished attempt at the quiz that counts under its grading method, or None."""
+def counting_attempt(user, quiz_id: int | None):
+    """The user's finished attempt at the quiz that counts under its grading method, or None (one query)."""
     return counting_attempts(quiz_ids=[quiz_id], user_ids=[user.pk]).get((quiz_id, user.pk))
 
 
@@ -237,7 +229,8 @@ def module_state(*, module: ModulePage, user) -> ModuleState:
         return ModuleState(module=module, course=None, outline=None, item=None)
     outline = course_outline(course=course, user=user)
     item = next((i for i in outline.items if i.module.pk == module.pk), None)
-    passed = bool(module.quiz_id) and module.quiz_id in passed_quiz_ids(user, [module.quiz_id])
+    counting = counting_attempt(user, module.quiz_id)
+    passed = bool(counting and counting.passed)
     return ModuleState(module=module, course=course, outline=outline, item=item, quiz_passed=passed)
 
 
