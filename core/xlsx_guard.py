@@ -3,11 +3,11 @@
 An XLSX file is a ZIP of XML parts, and a small upload can unpack into
 gigabytes (a 101 KB file holding one 100 MB string) or millions of shared
 strings that openpyxl loads eagerly (an 82 KB file took 25 s a request).
-Everything here reads the ZIP's directory or streams a part with an
-element-at-a-time parser that forbids DTDs and entities, keeping nothing
-but counters, and stops at the first limit passed; the declared sizes are
-binding because zipfile stops a member at its declared size (and then
-fails its CRC).
+Everything here reads the ZIP's directory or streams a part through expat
+with handlers that refuse DTDs and entities and keep nothing but counters,
+and stops at the first limit passed; the declared sizes are binding
+because zipfile stops a member at its declared size (and then fails its
+CRC).
 """
 
 from __future__ import annotations
@@ -17,9 +17,10 @@ import posixpath
 import zipfile
 from dataclasses import dataclass
 from xml.etree.ElementTree import ParseError
+from xml.parsers import expat
 
 from defusedxml import DefusedXmlException
-from defusedxml.ElementTree import fromstring, iterparse
+from defusedxml.ElementTree import fromstring
 from django.utils.translation import gettext as _
 
 from core.errors import ServiceError
@@ -40,8 +41,9 @@ class Limits:
     shared_strings: int = 200_000
     shared_strings_bytes: int = 20 * MB
     cells_per_row: int = 1024
-    # 10,000 rows of 100 filled columns: what the reader keeps at most.
-    cells: int = 1_000_000
+    # 10,000 rows of 20 cells. Reading is about openpyxl's cost per cell, so
+    # this bounds the time any accepted sheet takes (bench/RESULTS.md).
+    cells: int = 200_000
 
 
 DEFAULT_LIMITS = Limits()
@@ -199,15 +201,48 @@ def _locate_parts(archive: zipfile.ZipFile, limits: Limits) -> tuple[str, str, s
     return sheet.get("name", ""), _resolve(base_dir, target), strings
 
 
-def _stream(archive: zipfile.ZipFile, path: str):
-    """(event, element) pairs of a part, parsed as it is unpacked."""
+def _scan(archive: zipfile.ZipFile, path: str, on_start) -> None:
+    """Feed a part, as it is unpacked, to expat: ``on_start(name, attributes)`` for each element.
+
+    No element objects, no tree: the counting costs one call an element.
+    Text is measured as it streams, for the elements that hold a cell's text.
+    """
+    parser = expat.ParserCreate(namespace_separator=" ")
+    parser.buffer_text = True
+    current = {"name": "", "length": 0}
+
+    def start(name: str, attributes: dict) -> None:
+        local = name.rpartition(" ")[2]
+        current["name"], current["length"] = local, 0
+        on_start(local, attributes)
+
+    def text(data: str) -> None:
+        if current["name"] in _TEXT_ELEMENTS:
+            current["length"] += len(data)
+            if current["length"] > EXCEL_CELL_CHARS:
+                raise _cell_too_long()
+
+    def refuse(*args) -> None:
+        # OOXML parts have no DTD; one here is an entity bomb or worse.
+        raise _unreadable()
+
+    parser.StartElementHandler = start
+    parser.CharacterDataHandler = text
+    parser.StartDoctypeDeclHandler = refuse
+    parser.EntityDeclHandler = refuse
+    parser.ExternalEntityRefHandler = refuse
     try:
         with archive.open(path) as part:
-            yield from iterparse(part, events=("start", "end"), forbid_dtd=True)
+            while chunk := part.read(1 << 16):
+                parser.Parse(chunk, False)
+            parser.Parse(b"", True)
     except KeyError as error:
         raise _unreadable() from error
-    except (ParseError, DefusedXmlException, zipfile.BadZipFile, OSError, EOFError, ValueError) as error:
+    except (expat.ExpatError, zipfile.BadZipFile, OSError, EOFError, ValueError) as error:
         raise _unreadable() from error
+
+
+_TEXT_ELEMENTS = frozenset({"t", "v", "f"})
 
 
 def _check_shared_strings(archive: zipfile.ZipFile, path: str, limits: Limits) -> None:
@@ -217,56 +252,45 @@ def _check_shared_strings(archive: zipfile.ZipFile, path: str, limits: Limits) -
     if info.file_size > limits.shared_strings_bytes:
         raise _too_many_strings(limits)
     count = 0
-    root = None
-    for event, element in _stream(archive, path):
-        name = _local(element.tag)
-        if event == "start":
-            if root is None:
-                root = element
-            continue
-        if name == "t" and element.text is not None and len(element.text) > EXCEL_CELL_CHARS:
-            raise _cell_too_long()
+
+    def start(name: str, attributes: dict) -> None:
+        nonlocal count
         if name == "si":
             count += 1
             if count > limits.shared_strings:
                 raise _too_many_strings(limits)
-            root.clear()
+
+    _scan(archive, path, start)
 
 
 def _check_sheet(archive: zipfile.ZipFile, path: str, max_rows: int, row_limit: int, limits: Limits) -> None:
     rows = cells = total = 0
-    parent = None
-    for event, element in _stream(archive, path):
-        name = _local(element.tag)
-        if event == "start":
-            if name == "sheetData":
-                parent = element
-            elif name == "row":
-                rows += 1
-                cells = 0
-                number = element.get("r")
-                if rows > row_limit or (number is not None and number.isdigit() and int(number) > row_limit):
-                    raise too_many_rows(max_rows)
-            elif name == "c":
-                cells += 1
-                total += 1
-                if total > limits.cells:
-                    raise ServiceError(
-                        "too_many_cells",
-                        _("The sheet holds more than %(count)s cells. Split it into smaller files.")
-                        % {"count": f"{limits.cells:,}".replace(",", ".")},
-                    )
-                if cells > limits.cells_per_row:
-                    raise ServiceError(
-                        "too_many_columns",
-                        _("A row of the sheet has more than %(count)d cells. Delete the unused columns and try again.")
-                        % {"count": limits.cells_per_row},
-                    )
-            continue
-        if name == "row" and parent is not None:
-            parent.clear()
-        elif name in ("t", "v", "f") and element.text is not None and len(element.text) > EXCEL_CELL_CHARS:
-            raise _cell_too_long()
+
+    def start(name: str, attributes: dict) -> None:
+        nonlocal rows, cells, total
+        if name == "c":
+            cells += 1
+            total += 1
+            if total > limits.cells:
+                raise ServiceError(
+                    "too_many_cells",
+                    _("The sheet holds more than %(count)s cells. Split it into smaller files.")
+                    % {"count": f"{limits.cells:,}".replace(",", ".")},
+                )
+            if cells > limits.cells_per_row:
+                raise ServiceError(
+                    "too_many_columns",
+                    _("A row of the sheet has more than %(count)d cells. Delete the unused columns and try again.")
+                    % {"count": limits.cells_per_row},
+                )
+        elif name == "row":
+            rows += 1
+            cells = 0
+            number = attributes.get("r", "")
+            if rows > row_limit or (number.isdigit() and int(number) > row_limit):
+                raise too_many_rows(max_rows)
+
+    _scan(archive, path, start)
 
 
 def too_many_rows(max_rows: int) -> ServiceError:
