@@ -44,11 +44,14 @@ def _finished(attempt: Attempt) -> tuple:
     return (attempt.finished_at is not None, attempt.finished_at or 0)
 
 
-def counting_attempts(*, quiz_ids: Iterable[int], user_ids: Iterable[int]) -> dict[tuple[int, int], Attempt]:
+def counting_attempts(
+    *, quiz_ids: Iterable[int | None], user_ids: Iterable[int | None]
+) -> dict[tuple[int, int], Attempt]:
     """The finished attempt that counts for each (quiz id, user id), under each quiz's grading method.
 
-    One query, whatever the number of quizzes and people; a pair with no
-    finished attempt is absent.
+    One query, whatever the number of quizzes and people (none when no id is
+    given: a missing quiz or an anonymous user); a pair with no finished
+    attempt is absent.
     """
     quiz_ids = {pk for pk in quiz_ids if pk}
     user_ids = {pk for pk in user_ids if pk}
