@@ -15,7 +15,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from wagtail.models import Revision
+from wagtail.models import PageLogEntry, Revision
 
 from cms.models import RegulationNotice, RegulationPage, RegulationSubscription
 from core.errors import ServiceError
@@ -59,6 +59,18 @@ def _regulation_email(*, page: RegulationPage, user: AbstractBaseUser, connectio
     )
 
 
+# How Wagtail logs a publication, by hand or by the scheduler.
+PUBLISH_LOG_ACTIONS = ("wagtail.publish", "wagtail.publish.scheduled")
+
+
+def _is_news(*, page: RegulationPage, revision: Revision) -> bool:
+    """The first publication is news; a republication only when the moderator ticked "notify again"."""
+    if revision.content.get("notify_again"):
+        return True
+    earlier = PageLogEntry.objects.filter(page=page, action__in=PUBLISH_LOG_ACTIONS).exclude(revision=revision)
+    return not earlier.exists()
+
+
 def regulation_update_notify(*, revision_id: int) -> int:
     """Email every subscribed active user about a published regulation revision.
 
@@ -68,13 +80,14 @@ def regulation_update_notify(*, revision_id: int) -> int:
     not yet stamped. Returns the number of emails sent by this run.
 
     Nothing is sent for a revision that is no longer the live one: a newer
-    publication has its own task, and people get the current text once.
+    publication has its own task, and people get the current text once. Nor
+    for a republication (a typo fixed) unless it was marked ``notify_again``.
     """
     revision = Revision.objects.filter(pk=revision_id).first()
     if revision is None:
         return 0
     page = RegulationPage.objects.live().filter(pk=revision.object_id).first()
-    if page is None or page.live_revision_id != revision.pk or not page.notify_subscribers:
+    if page is None or page.live_revision_id != revision.pk or not _is_news(page=page, revision=revision):
         return 0
     already_sent = RegulationNotice.objects.filter(user=OuterRef("pk"), revision=revision, sent_at__isnull=False)
     recipients = (

@@ -12,8 +12,9 @@ from cms.selectors import clear_nav_cache
 
 
 def regulation_published(sender, instance, revision=None, **kwargs) -> None:
-    """Queue the subscriber emails once the publishing transaction commits."""
-    if revision is None or not instance.notify_subscribers:
+    """Queue the subscriber emails once the publishing transaction commits
+    (the service decides whether this publication is news)."""
+    if revision is None:
         return
     from cms import tasks
 

@@ -15,6 +15,7 @@ urlpatterns = [
     path("profile/", include("accounts.urls")),
     # Before Wagtail's: its sign-in, sign-out and password reset lead to allauth's.
     path("admin/", include("accounts.admin_door")),
+    path("admin/", include("cms.admin_urls")),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("certificates/", include("certificates.urls")),

@@ -118,10 +118,9 @@ def test_a_retried_task_does_not_mail_anyone_twice(draft, subscriber, publish, m
 def test_after_a_failure_half_way_the_retry_mails_only_the_rest(draft, subscriber, mailoutbox):
     for _ in range(2):
         RegulationSubscription.objects.create(user=UserFactory())
-    draft.notify_subscribers = False  # publish quietly, then run the task by hand
+    # Published outside on-commit capture: the task is not queued; it runs by hand below.
     revision = draft.save_revision()
     revision.publish()
-    RegulationPage.objects.filter(pk=draft.pk).update(notify_subscribers=True)
 
     original_send = mail.EmailMessage.send
     attempts = []
@@ -143,10 +142,8 @@ def test_after_a_failure_half_way_the_retry_mails_only_the_rest(draft, subscribe
 
 @pytest.mark.django_db
 def test_smtp_errors_make_the_task_retry(draft, subscriber, mailoutbox):
-    draft.notify_subscribers = False
     revision = draft.save_revision()
     revision.publish()
-    RegulationPage.objects.filter(pk=draft.pk).update(notify_subscribers=True)
     original_send = mail.EmailMessage.send
     attempts = []
 
@@ -177,24 +174,39 @@ def test_a_mail_failure_does_not_break_publishing(draft, subscriber, publish, ma
 
 
 @pytest.mark.django_db
-def test_each_published_revision_is_news_unless_the_editor_says_otherwise(draft, subscriber, publish, mailoutbox):
+def test_only_the_first_publication_is_news_unless_the_moderator_ticks_notify_again(
+    draft, subscriber, publish, mailoutbox
+):
     publish(draft)
+    assert len(mailoutbox) == 1
+    draft.summary = "Sửa lỗi chính tả."
+    publish(draft)
+    assert len(mailoutbox) == 1
     draft.summary = "Bổ sung: có hiệu lực từ ngày 01/01/2024."
+    draft.notify_again = True
     publish(draft)
     assert len(mailoutbox) == 2
-    draft.summary = "Sửa lỗi chính tả."
-    draft.notify_subscribers = False
+    # Unpublished and published again: still not a first publication.
+    draft.notify_again = False
+    draft.unpublish()
     publish(draft)
     assert len(mailoutbox) == 2
 
 
 @pytest.mark.django_db
+def test_the_notify_again_box_starts_unticked_on_every_edit(client, moderator, draft, publish):
+    draft.notify_again = True
+    publish(draft)
+    client.force_login(moderator)
+    form = client.get(reverse("wagtailadmin_pages:edit", args=[draft.pk])).context["form"]
+    assert form.initial["notify_again"] is False
+
+
+@pytest.mark.django_db
 def test_an_outdated_revision_is_not_mailed(draft, subscriber, mailoutbox):
-    draft.notify_subscribers = False
     first = draft.save_revision()
     first.publish()
     draft.save_revision().publish()
-    RegulationPage.objects.filter(pk=draft.pk).update(notify_subscribers=True)
     assert services.regulation_update_notify(revision_id=first.pk) == 0
     assert services.regulation_update_notify(revision_id=999_999) == 0
     assert mailoutbox == []

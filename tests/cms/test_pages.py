@@ -49,7 +49,7 @@ def regulation_form_data(**overrides):
             [("provision", {"article": "Phạm vi", "old_wording": "", "new_wording": "Toàn ngành TT&TT."})]
         ),
         "attachments": {"TOTAL_FORMS": 0, "INITIAL_FORMS": 0, "MIN_NUM_FORMS": 0, "MAX_NUM_FORMS": 1000},
-        "notify_subscribers": "on",
+        "notify_again": "",
     }
     fields.update(overrides)
     return nested_form_data(fields)
