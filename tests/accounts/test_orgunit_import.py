@@ -389,7 +389,7 @@ def test_admin_import_previews_then_confirms(admin_client):
     response = admin_client.post("/admin/orgunits/import/", {"confirm": "1", "token": token})
     assert response.status_code == 200
     assert response.context["repeated"] is True and response.context["result"].created == 1
-    assert "This import had already been confirmed" in response.content.decode()
+    assert "Đợt nhập này đã được xác nhận trước đó; không lưu thêm gì." in response.content.decode()
     assert OrgUnit.objects.count() == 2
 
 
@@ -612,5 +612,5 @@ def test_the_command_lists_conversions_and_may_keep_text_as_typed(tmp_path):
     path.write_bytes(xlsx([["A", "Së Y tÕ", "", "", ""]]))
     out = io.StringIO()
     call_command("import_orgunits", str(path), "--keep-as-typed", stdout=out)
-    assert "Row 2, “Tên đơn vị”: kept “Së Y tÕ”, not “Sở Y tế” (TCVN3)" in out.getvalue()
+    assert "Dòng 2, “Tên đơn vị”: giữ “Së Y tÕ”, không chuyển thành “Sở Y tế” (TCVN3)" in out.getvalue()
     assert OrgUnit.objects.get(code="A").name == "Së Y tÕ"
