@@ -36,6 +36,14 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        # With a default, so that undoing the removal below can add the column back to existing rows.
+        migrations.AlterField(
+            model_name="certificate",
+            name="kind",
+            field=models.CharField(
+                choices=[("course", "Course"), ("event", "Event")], default="", max_length=10, verbose_name="kind"
+            ),
+        ),
         migrations.AddField(
             model_name="certificate",
             name="page_type",

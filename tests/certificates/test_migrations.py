@@ -57,3 +57,9 @@ def test_kinds_become_page_types_and_the_log_is_kept(migrator):
     assert gone.page_model is EventPage
     assert str(gone.achievement_kind) == str(EventPage._meta.verbose_name)
     assert gone.achievement_type == "Certificate"
+
+    # And back, for a rollback of a deployment: the kinds return from the page types.
+    old = migrator(BEFORE)
+    kinds = dict(old.get_model("certificates", "Certificate").objects.values_list("pk", "kind"))
+    assert kinds == {on_page.pk: "course", page_gone.pk: "event"}
+    assert old.get_model("certificates", "CertificateEvent").objects.filter(certificate_id=on_page.pk).count() == 1
