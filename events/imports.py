@@ -13,6 +13,7 @@ preview, so what the preview accepts the confirm writes.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import asdict, dataclass, field
 from typing import BinaryIO
 
@@ -21,7 +22,7 @@ from django.core.validators import validate_email
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from accounts.models import OrgUnit, User, UserManager
+from accounts.models import OrgUnit, User, UserManager, phone_validator
 from accounts.scopes import AnyUser
 from accounts.services import user_create
 from core.errors import ServiceError
@@ -101,7 +102,7 @@ class ImportPreview:
     rows: list[ImportRow]
     encoding: str | None
     ignored_headers: list[str]
-    imported_before: object = None  # when the same file was imported into this event, if it was
+    imported_before: dt.datetime | None = None  # when the same file was imported into this event, if it was
 
     @property
     def valid_rows(self) -> list[ImportRow]:
@@ -200,6 +201,15 @@ def _unit_check(by: AnyUser, event: EventPage):
     return lambda unit: can_register_into_unit(by, event, unit)
 
 
+def _phone_ok(phone: str) -> bool:
+    """9 to 15 digits, and what the account's own validator accepts (a + only in front)."""
+    try:
+        phone_validator(phone)
+    except ValidationError:
+        return False
+    return 9 <= len(phone.lstrip("+")) <= 15 and "+" not in phone[1:]
+
+
 def _validate(row: ImportRow, *, allowed, units, registered, seen) -> None:
     if not row.full_name:
         row.errors.append(_("The name is missing."))
@@ -222,7 +232,7 @@ def _validate(row: ImportRow, *, allowed, units, registered, seen) -> None:
         row.errors.append(_("Unknown unit code “%(code)s”.") % {"code": row.unit_code})
     elif not allowed(unit):
         row.errors.append(_("You may not register people of unit “%(code)s”.") % {"code": row.unit_code})
-    if row.phone and not 9 <= len(row.phone.lstrip("+")) <= 15:
+    if row.phone and not _phone_ok(row.phone):
         row.errors.append(_("“%(phone)s” is not a valid phone number.") % {"phone": row.phone})
     labels = {column.key: column.title for column in COLUMNS}
     for name, limit in TEXT_FIELDS.items():
@@ -294,6 +304,13 @@ def registration_import_commit(
             )
         except ServiceError as error:
             report.skipped.append(_("Row %(row)d: %(error)s") % {"row": data["number"], "error": error.message})
+            continue
+        except ValidationError as error:
+            # The preview checks what the models check, so this means the
+            # data changed in between; the row is reported, never a 500.
+            report.skipped.append(
+                _("Row %(row)d: %(error)s") % {"row": data["number"], "error": " ".join(error.messages)}
+            )
             continue
         if registration.status == Registration.Status.CONFIRMED:
             report.confirmed += 1

@@ -416,3 +416,16 @@ def asdict_report(report):
     from dataclasses import asdict
 
     return asdict(report)
+
+
+def test_a_phone_the_account_would_refuse_is_refused_in_the_preview(organiser_client, big_event, units):
+    rows = [
+        ["Nguyễn Văn An", "an@example.vn", "DANANG-STTTT", "", "+84+912345678", ""],  # row 3
+        ["Trần Thị Bình", "binh@example.vn", "DANANG-STTTT", "", "+84 912 345 678", ""],  # row 4: fine
+    ]
+    upload = _upload(organiser_client, big_event, _xlsx(rows), "a.xlsx")
+    preview = upload.context["preview"]
+    assert [row.number for row in preview.invalid_rows] == [3]
+    assert "is not a valid phone number" in preview.invalid_rows[0].errors[0]
+    assert "Confirmed: 1" in _confirm(organiser_client, big_event, upload).content.decode()
+    assert Registration.objects.get(event=big_event).phone == "+84912345678"
