@@ -31,7 +31,7 @@ from core.pending import Confirmation, pending_import_confirm, pending_import_cr
 from core.spreadsheets import Column, build_template, read_spreadsheet, read_upload
 from core.text import collapse_spaces, control_characters
 from events.models import EventPage, Registration
-from events.permissions import can_manage_event, can_register_into_unit
+from events.policies import can_manage_event, can_register_into_unit
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 NAME_MAX = Registration._meta.get_field("full_name").max_length
