@@ -34,7 +34,7 @@ from typing import BinaryIO
 from django.utils.translation import gettext as _
 
 from core.errors import ServiceError
-from core.legacy_vn import from_tcvn3, from_vni, legacy_evidence, vietnamese_evidence
+from core.legacy_vn import from_tcvn3, from_vni, legacy_evidence, reads_as_vietnamese, vietnamese_evidence
 from core.text import fold, nfc
 from core.xlsx_guard import inspect_workbook, too_many_rows
 
@@ -454,7 +454,11 @@ def _header_key(text: str, lookup: dict[str, str]) -> str | None:
     Only matched, never converted: "Ghi chú" is the notes column whatever
     a TCVN3 reading of it says, and "Hä vµ tªn" (TCVN3) still names "Họ và tên".
     """
-    for reading in (text, from_tcvn3(text), from_vni(text)):
+    key = lookup.get(normalise_header(text))
+    if key is not None or reads_as_vietnamese(text):
+        # A header that is Vietnamese as typed is never read another way.
+        return key
+    for reading in (from_tcvn3(text), from_vni(text)):
         key = lookup.get(normalise_header(reading))
         if key is not None:
             return key

@@ -292,6 +292,15 @@ def test_a_correct_header_is_never_read_as_legacy_text():
     assert sheet.rows[0].values == {"code": "X", "name": "Tô Lâm", "cluster": "", "notes": "chú ý"}
 
 
+def test_a_vietnamese_header_is_never_matched_through_a_legacy_reading():
+    # "Tô Lâm" is TCVN3 for "Tụ Lõm"; typed in Unicode it names no column.
+    columns = (*COLUMNS, Column("other", ("Tụ Lõm",)))
+    sheet = read_spreadsheet(
+        csv_text([["Mã đơn vị", "Tên đơn vị", "Tô Lâm"], ["X", "Y", "Z"]]).encode(), filename="a.csv", columns=columns
+    )
+    assert "other" not in sheet.headers and sheet.ignored_headers == ["Tô Lâm"]
+
+
 def test_windows_1258_csv_decodes_to_nfc():
     data = cp1258("Mã đơn vị,Tên đơn vị\r\nX,Nguyễn Văn Ánh\r\n")
     assert b"\xde" in data  # ễ is stored as ê + a combining tilde
