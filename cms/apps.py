@@ -13,4 +13,4 @@ class CmsConfig(AppConfig):
 
         search.register(RegulationPage)
         search.register(CampaignPage)
-        signals.connect()
+        signals.connect(self)

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.db.models import F
 from django.urls import reverse_lazy
@@ -9,13 +10,30 @@ from cms.models import RegulationIndexPage, RegulationPage
 FEED_SIZE = 30
 
 
+class PlainTextSummaryAtomFeed(Atom1Feed):
+    """Atom whose summaries are plain text (``type="text"``).
+
+    Django marks every summary ``type="html"``, but ours is plain text escaped
+    once by the XML writer: a reader would take "<b>" in it for markup.
+    """
+
+    def add_item_elements(self, handler, item):
+        super().add_item_elements(handler, {**item, "description": None})
+        if item["description"] is not None:
+            handler.addQuickElement("summary", item["description"], {"type": "text"})
+
+
 class RegulationUpdatesFeed(Feed):
     """The latest published regulation pages, newest publication first."""
 
-    feed_type = Atom1Feed
+    feed_type = PlainTextSummaryAtomFeed
     title = _("Regulation updates")
     subtitle = _("New and changed legal documents on emulation and commendation work.")
     feed_url = reverse_lazy("cms:regulation_feed")
+
+    def author_name(self):
+        # RFC 4287 wants an author on the feed or on every entry: the site publishes them all.
+        return settings.WAGTAIL_SITE_NAME
 
     def link(self):
         index = RegulationIndexPage.objects.live().first()

@@ -498,12 +498,13 @@ class RegulationPage(AsciiSlugMixin, Page):
         from cms.search import SearchDocument, stream_text
 
         return SearchDocument(
-            title=f"{self.title} {self.document_number or ''}",
+            title=self.title,
+            number=self.document_number or "",
+            summary=self.summary,
             text=[
                 self.get_document_type_display(),
                 self.issuing_body,
                 self.signer,
-                self.summary,
                 *stream_text(self.what_is_new),
             ],
             date=self.date_issued,
@@ -638,10 +639,10 @@ class CampaignPage(AsciiSlugMixin, Page):
 
         return SearchDocument(
             title=self.title,
+            summary=self.summary,
             text=[
                 self.launched_by,
                 self.period_note,
-                self.summary,
                 rich_text(self.goals),
                 rich_text(self.criteria),
                 *(f"{e.name} {e.unit} {e.achievement}" for e in self.advanced_examples.all()),
@@ -743,7 +744,13 @@ class SearchEntry(models.Model):
         Page, verbose_name=_("page"), on_delete=models.CASCADE, primary_key=True, related_name="cms_search_entry"
     )
     title_folded = models.CharField(max_length=400)
+    # What ranks a match, best first: the document number (exactly), the title,
+    # the summary, then everything (text_folded holds all the page's text).
+    number_folded = models.CharField(max_length=50, blank=True, db_index=True)
+    summary_folded = models.TextField(blank=True)
     text_folded = models.TextField()
+    # Summary and body as written, for the excerpt under a result.
+    excerpt_source = models.TextField(blank=True)
     date = models.DateField(null=True, blank=True)
     year = models.PositiveSmallIntegerField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -4,8 +4,14 @@ Why not Wagtail's search backend? Its database backend does full-text search
 differently on SQLite and PostgreSQL and knows nothing of "đ" = "d". Here each
 registered page keeps one ``SearchEntry`` row holding ``fold()`` of its text;
 a query is folded the same way and every token must occur (``contains``, AND
-across tokens), so the same rules hold on both databases. Results rank title
-matches first, then the most recent.
+across tokens), so the same pages match on both databases.
+
+Ranking: a page whose document number is the query comes first; then pages
+with every word in the title (the number is part of it); then by relevance,
+title above summary above body. PostgreSQL scores the last step with its own
+full-text ranking (``ts_rank`` over weighted A/B/C vectors of the folded
+text); SQLite, which has none, with the same weights counted per word. Ties go
+to the most recent.
 
 Later apps register their page types in ``AppConfig.ready()``::
 
@@ -26,13 +32,18 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.db.models import Case, F, IntegerField, Q, QuerySet, Value, When
+from django.contrib.contenttypes.models import ContentType
+from django.db import connection
+from django.db.models import Case, Count, F, FloatField, IntegerField, Q, QuerySet, Value, When
 from django.db.models.signals import post_save
 from django.utils import translation
+from django.utils.html import escape, format_html
+from django.utils.safestring import mark_safe
+from django.utils.text import capfirst
 from wagtail.models import Page
 from wagtail.rich_text import get_text_for_indexing
 
-from cms.models import SearchEntry
+from cms.models import RegulationPage, RegulationStatus, SearchEntry
 from core.text import collapse_spaces, fold
 
 MAX_QUERY_LENGTH = 200
@@ -47,12 +58,15 @@ _registry: dict[type[Page], None] = {}
 
 @dataclass(frozen=True)
 class SearchDocument:
-    """What a page offers to search: ``title`` ranks above ``text``."""
+    """What a page offers to search: ``number`` (a document number, matched
+    whole) and ``title`` rank above ``summary``, which ranks above ``text``."""
 
     title: str
     text: Iterable[str] = field(default_factory=tuple)
     date: datetime.date | None = None
     year: int | None = None
+    summary: str = ""
+    number: str = ""
 
 
 def register(model: type[Page]) -> type[Page]:
@@ -86,12 +100,16 @@ def index_page(page: Page) -> SearchEntry:
     # language the editor's admin uses.
     with translation.override("vi"):
         document = page.search_document()
-        text = " ".join(str(part) for part in (document.title, *document.text) if part)
+        body = [str(part) for part in document.text if part]
+        text = " ".join(part for part in (document.title, document.number, document.summary, *body) if part)
     entry, _created = SearchEntry.objects.update_or_create(
         page_id=page.pk,
         defaults={
-            "title_folded": _fold_text(document.title)[:400],
+            "title_folded": _fold_text(f"{document.title} {document.number}")[:400],
+            "number_folded": _fold_text(document.number)[:50],
+            "summary_folded": _fold_text(document.summary),
             "text_folded": _fold_text(text),
+            "excerpt_source": collapse_spaces(" ".join(part for part in (document.summary, *body) if part)),
             "date": document.date,
             "year": document.year,
         },
@@ -150,19 +168,150 @@ def parse_query(raw: str | None) -> ParsedQuery:
     return ParsedQuery(text=text, tokens=tuple(tokens))
 
 
-def search(query: ParsedQuery) -> QuerySet[SearchEntry]:
-    """Live, public pages of registered types matching every token."""
+# Relevance weights of a word found in the title, the summary, the body.
+WEIGHTS = {"title": 1.0, "summary": 0.4, "body": 0.1}
+EXCERPT_LENGTH = 240
+
+
+def search(query: ParsedQuery, *, kind: str | None = None) -> QuerySet[SearchEntry]:
+    """Live, public pages of registered types matching every token, best first.
+
+    ``kind`` ("app_label.model") keeps one page type; ``kinds()`` counts them.
+    """
     if not query.searchable:
         return SearchEntry.objects.none()
-    matches_text = Q()
+    entries = _matching(query)
+    if kind:
+        entries = entries.filter(page__content_type__in=_content_types(kind))
     matches_title = Q()
     for token in query.tokens:
-        matches_text &= Q(text_folded__contains=token)
         matches_title &= Q(title_folded__contains=token)
-    visible = Page.objects.live().public().values("pk")
     return (
-        SearchEntry.objects.filter(matches_text, page__in=visible)
-        .annotate(title_match=Case(When(matches_title, then=Value(1)), default=Value(0), output_field=IntegerField()))
-        .select_related("page")
-        .order_by("-title_match", F("year").desc(nulls_last=True), F("date").desc(nulls_last=True), "-page_id")
+        entries.annotate(
+            number_match=Case(
+                When(number_folded=_fold_text(query.text), then=Value(1)),
+                default=Value(0),
+                output_field=IntegerField(),
+            ),
+            title_match=Case(When(matches_title, then=Value(1)), default=Value(0), output_field=IntegerField()),
+            relevance=_relevance(query),
+        )
+        .select_related("page", "page__content_type")
+        .order_by(
+            "-number_match",
+            "-title_match",
+            "-relevance",
+            F("year").desc(nulls_last=True),
+            F("date").desc(nulls_last=True),
+            "-page_id",
+        )
     )
+
+
+def _matching(query: ParsedQuery) -> QuerySet[SearchEntry]:
+    matches_text = Q()
+    for token in query.tokens:
+        matches_text &= Q(text_folded__contains=token)
+    visible = Page.objects.live().public().values("pk")
+    return SearchEntry.objects.filter(matches_text, page__in=visible)
+
+
+def _relevance(query: ParsedQuery):
+    if connection.vendor == "postgresql":
+        from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+
+        vector = (
+            SearchVector("title_folded", weight="A", config="simple")
+            + SearchVector("summary_folded", weight="B", config="simple")
+            + SearchVector("text_folded", weight="C", config="simple")
+        )
+        # ts_rank's weights are for D, C, B, A.
+        weights = [0.0, WEIGHTS["body"], WEIGHTS["summary"], WEIGHTS["title"]]
+        return SearchRank(vector, SearchQuery(" ".join(query.tokens), config="simple"), weights=weights)
+    score = Value(0.0, output_field=FloatField())
+    for token in query.tokens:
+        for column, weight in (("title_folded", "title"), ("summary_folded", "summary"), ("text_folded", "body")):
+            score += Case(
+                When(**{f"{column}__contains": token}, then=Value(WEIGHTS[weight])),
+                default=Value(0.0),
+                output_field=FloatField(),
+            )
+    return score
+
+
+def _content_types(kind: str):
+    app_label, _dot, model = kind.partition(".")
+    return ContentType.objects.filter(app_label=app_label, model=model)
+
+
+@dataclass(frozen=True)
+class Kind:
+    key: str
+    label: str
+    count: int
+
+
+def kinds(query: ParsedQuery) -> list[Kind]:
+    """The page types among the matches, with how many of each, most first."""
+    if not query.searchable:
+        return []
+    counts = _matching(query).values("page__content_type").annotate(n=Count("pk")).order_by()
+    by_type = {row["page__content_type"]: row["n"] for row in counts}
+    found = []
+    for content_type in ContentType.objects.filter(pk__in=by_type):
+        model = content_type.model_class()
+        if model is not None:
+            found.append(
+                Kind(
+                    f"{content_type.app_label}.{content_type.model}",
+                    capfirst(model._meta.verbose_name_plural),
+                    by_type[content_type.pk],
+                )
+            )
+    return sorted(found, key=lambda kind: (-kind.count, kind.label))
+
+
+def _fold_by_character(text: str) -> str:
+    """fold() one character at a time, so positions in the result are positions in ``text``."""
+    return "".join((fold(char) or " ")[0] for char in text)
+
+
+def excerpt(text: str, tokens: Iterable[str], length: int = EXCERPT_LENGTH) -> str:
+    """About ``length`` characters of ``text`` around the first match, matched words in <mark>."""
+    if not text:
+        return ""
+    folded = _fold_by_character(text)
+    spans = sorted(
+        (match.start(), match.end()) for token in tokens if token for match in re.finditer(re.escape(token), folded)
+    )
+    start = max(0, spans[0][0] - length // 3) if spans else 0
+    if start:
+        # Start at a word.
+        space = text.find(" ", start)
+        start = space + 1 if 0 <= space < spans[0][0] else start
+    end = min(len(text), start + length)
+    if end < len(text):
+        space = text.rfind(" ", start, end)
+        end = space if space > start else end
+    parts: list[str] = ["…" if start else ""]
+    position = start
+    for span_start, span_end in spans:
+        if span_start < position or span_start >= end:
+            continue
+        parts.append(escape(text[position:span_start]))
+        parts.append(format_html("<mark>{}</mark>", text[span_start : min(span_end, end)]))
+        position = min(span_end, end)
+    parts.append(escape(text[position:end]))
+    parts.append("…" if end < len(text) else "")
+    return mark_safe("".join(str(part) for part in parts))  # noqa: S308 - every piece is escaped above
+
+
+def annotate_results(entries: Iterable[SearchEntry], query: ParsedQuery) -> None:
+    """Give each result on the page its ``excerpt`` and, for a regulation, its ``status``."""
+    entries = list(entries)
+    ids = [entry.page_id for entry in entries]
+    statuses = dict(RegulationPage.objects.with_status().filter(pk__in=ids).values_list("pk", "status_code"))
+    for entry in entries:
+        entry.excerpt = excerpt(entry.excerpt_source, query.tokens)
+        code = statuses.get(entry.page_id)
+        entry.status = RegulationStatus(code) if code else None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -15,7 +15,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from wagtail.models import PageLogEntry, Revision
+from wagtail.models import PageLogEntry, Revision, Site
 
 from cms.models import RegulationNotice, RegulationPage, RegulationSubscription
 from core.errors import ServiceError
@@ -109,3 +109,26 @@ def regulation_update_notify(*, revision_id: int) -> int:
             sent += 1
     logger.info("Regulation %s revision %s: %d update emails sent", page.pk, revision.pk, sent)
     return sent
+
+
+def site_sync() -> Site | None:
+    """Give the default Wagtail Site the host, port and name of ``SITE_URL`` and the site.
+
+    Wagtail builds the links of its moderation emails (and every full URL)
+    from this record, which migrations create as "localhost", port 80; the
+    other emails use ``SITE_URL``. Run after every migrate (``cms.signals``).
+    """
+    address = urlsplit(settings.WAGTAILADMIN_BASE_URL)
+    if not address.hostname:
+        return None
+    port = address.port or (443 if address.scheme == "https" else 80)
+    site = Site.objects.filter(is_default_site=True).first()
+    if site is None:
+        return None
+    if Site.objects.filter(hostname=address.hostname, port=port).exclude(pk=site.pk).exists():
+        logger.warning("Site %s:%s exists already: the default site keeps its address", address.hostname, port)
+        return site
+    if (site.hostname, site.port, site.site_name) != (address.hostname, port, settings.WAGTAIL_SITE_NAME):
+        site.hostname, site.port, site.site_name = address.hostname, port, settings.WAGTAIL_SITE_NAME
+        site.save()
+    return site

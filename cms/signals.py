@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from django.db import transaction
-from django.db.models.signals import post_delete, post_save
+from django.db.models.signals import post_delete, post_migrate, post_save
 from wagtail.models import Site
 from wagtail.signals import page_published
 
+from cms import services
 from cms.models import CampaignIndexPage, RegulationIndexPage, RegulationPage
 from cms.selectors import clear_nav_cache
 
@@ -28,7 +29,12 @@ def nav_changed(sender, **kwargs) -> None:
     clear_nav_cache()
 
 
-def connect() -> None:
+def sync_site(sender, **kwargs) -> None:
+    services.site_sync()
+
+
+def connect(app_config) -> None:
+    post_migrate.connect(sync_site, sender=app_config, dispatch_uid="cms.sync_site")
     page_published.connect(regulation_published, sender=RegulationPage, dispatch_uid="cms.regulation_published")
     for model in (RegulationIndexPage, CampaignIndexPage, Site):
         label = model._meta.label_lower

@@ -11,9 +11,25 @@ from cms.models import RegulationIndexPage, RegulationSubscription, paginate
 
 def search_view(request):
     query = search.parse_query(request.GET.get("q"))
-    results = paginate(request, search.search(query)) if query.searchable else None
+    kinds = search.kinds(query)
+    kind = request.GET.get("type") or None
+    if kind not in {k.key for k in kinds}:
+        kind = None  # a stale or hand-typed filter shows every type
+    results = None
+    if query.searchable:
+        results = paginate(request, search.search(query, kind=kind))
+        search.annotate_results(results.object_list, query)
     return render(
-        request, "cms/search.html", {"query": query, "results": results, "max_length": search.MAX_QUERY_LENGTH}
+        request,
+        "cms/search.html",
+        {
+            "query": query,
+            "results": results,
+            "kinds": kinds,
+            "kind": kind,
+            "total": sum(k.count for k in kinds),
+            "max_length": search.MAX_QUERY_LENGTH,
+        },
     )
 
 

@@ -11,25 +11,18 @@ from wagtail import hooks
 from wagtail.admin import messages
 from wagtail.admin.forms.models import register_form_field_override
 from wagtail.admin.menu import MenuItem
+from wagtail.admin.widgets import AdminDateInput, AdminDateTimeInput
 from wagtail.models import WorkflowState
 
 from cms.admin_views import editors_guide
 from cms.models import RegulationPage
-from cms.widgets import (
-    DayFirstDateField,
-    DayFirstDateTimeField,
-    StrictAdminDateInput,
-    StrictAdminDateTimeInput,
-    slug_input,
-)
+from cms.widgets import DayFirstDateField, DayFirstDateTimeField, slug_input
 
 # Every model form of the admin (pages, snippets, viewsets): these replace
 # Wagtail's own registrations for the same field classes.
+register_form_field_override(models.DateField, override={"form_class": DayFirstDateField, "widget": AdminDateInput})
 register_form_field_override(
-    models.DateField, override={"form_class": DayFirstDateField, "widget": StrictAdminDateInput}
-)
-register_form_field_override(
-    models.DateTimeField, override={"form_class": DayFirstDateTimeField, "widget": StrictAdminDateTimeInput}
+    models.DateTimeField, override={"form_class": DayFirstDateTimeField, "widget": AdminDateTimeInput}
 )
 register_form_field_override(models.SlugField, override={"widget": slug_input()})
 

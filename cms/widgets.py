@@ -6,9 +6,12 @@ Registered for every model form of the Wagtail admin in ``cms.wagtail_hooks``
 Dates. Wagtail's picker (xdsoft datetimepicker) re-reads the text on blur
 (``validateOnBlur``) through JavaScript's ``Date``, which rolls 31/02/2022 over
 to 03/03/2022 and replaces text it cannot parse ("2024-01-01", "ngày 15 tháng 6
-năm 2022") with today, before the server ever sees it. The picker is told to
-leave the text alone, and the server accepts ``dd/mm/yyyy`` only: Django adds
-ISO formats to every locale's DATE_INPUT_FORMATS, so the field names its own.
+năm 2022") with today, before the server ever sees it. The widget templates
+(templates/wagtailadmin/widgets/date_input.html, datetime_input.html, which
+every admin date widget renders, Wagtail's go-live dialog included) tell the
+picker to leave the text alone; the fields here accept ``dd/mm/yyyy`` only
+(Django adds ISO formats to every locale's DATE_INPUT_FORMATS, so the field
+names its own) and say what is wrong in Vietnamese.
 
 Slugs. ``WAGTAIL_ALLOW_UNICODE_SLUGS = False`` makes the admin's script
 transliterate, but its tables have no Vietnamese and it drops "/": "Thông tư số
@@ -25,25 +28,16 @@ import unicodedata
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.forms.fields import BaseTemporalField
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
-from wagtail.admin.widgets import AdminDateInput, AdminDateTimeInput, SlugInput
+from wagtail.admin.widgets import SlugInput
 
 from core.text import fold
 
 DATE_INPUT_FORMAT = "%d/%m/%Y"
 DATETIME_INPUT_FORMAT = "%d/%m/%Y %H:%M"
 _DAY_FIRST = re.compile(r"^\s*(\d{1,2})/(\d{1,2})/(\d{4})\s*$")
-
-
-class StrictAdminDateInput(AdminDateInput):
-    def get_config(self):
-        return {**super().get_config(), "validateOnBlur": False}
-
-
-class StrictAdminDateTimeInput(AdminDateTimeInput):
-    def get_config(self):
-        return {**super().get_config(), "validateOnBlur": False}
 
 
 class DayFirstDateField(forms.DateField):
@@ -88,7 +82,7 @@ class DayFirstDateTimeField(forms.DateTimeField):
             return None
         if isinstance(value, datetime.datetime):
             return super().to_python(value)
-        result = forms.BaseTemporalField.to_python(self, value)
+        result = BaseTemporalField.to_python(self, value)
         return super().to_python(result)
 
 
@@ -110,7 +104,7 @@ def _folding_classes() -> list[tuple[str, str]]:
 # plain text (JavaScript and Python spell group references differently).
 SLUG_FORMATTERS: list[tuple[str, str]] = [
     # "số 05/2024" is "no. 05/2024": the number says it.
-    (r"(?<!\S)[Ss][ốỐ]\s+(?=\d)", ""),
+    (r"(?<!\S)[Ss][oOốỐ][\u0300-\u036f]*\s+(?=\d)", ""),
     *_folding_classes(),
     (r"[\u0300-\u036f]", ""),  # combining accents of text typed decomposed
     (r"[/.,:;]+", "-"),

@@ -190,6 +190,8 @@ CELERY_BEAT_SCHEDULE = {
     "core-outbox-sweep": {"task": "core.tasks.outbox_sweep", "schedule": 60.0},
     # quizzes.tasks.QUIZZES_BEAT_SCHEDULE: grade attempts past deadline + grace.
     "quizzes-close-overdue-attempts": {"task": "quizzes.tasks.close_overdue_attempts", "schedule": 30.0},
+    # cms.tasks.CMS_BEAT_SCHEDULE: Wagtail's scheduled publishing and expiry.
+    "cms-publish-scheduled": {"task": "cms.tasks.publish_scheduled", "schedule": 60.0},
 }
 
 # --- Authentication -------------------------------------------------------
@@ -315,6 +317,8 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # --- Wagtail --------------------------------------------------------------
 WAGTAIL_SITE_NAME = "Đào tạo Thi đua – Khen thưởng"
+# ASCII slugs: links in mails and feeds stay readable (cms.widgets folds Vietnamese).
+WAGTAIL_ALLOW_UNICODE_SLUGS = False
 WAGTAILADMIN_BASE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
 WAGTAILADMIN_LOGIN_URL = "account_login"
 # Passwords are allauth's business: one sign-in path, with MFA and rate limits.

@@ -2,6 +2,7 @@ from django import template
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from wagtail.models import TaskState, WorkflowState
 
 from cms.home import collect_panels
 from cms.selectors import nav_urls
@@ -37,3 +38,17 @@ def home_panels(context, page) -> list[str]:
         render_to_string(panel.template_name, {**panel.context, "page": page}, request=request)
         for panel in collect_panels(request, page)
     ]
+
+
+@register.simple_tag
+def moderation_comment(obj) -> dict:
+    """The comment and the moderator of the last finished review of ``obj``, for the approval email."""
+    state = WorkflowState.objects.for_instance(obj).order_by("-created_at").first()
+    task_state = (
+        TaskState.objects.filter(workflow_state=state, finished_at__isnull=False).order_by("-finished_at").first()
+        if state
+        else None
+    )
+    if task_state is None:
+        return {"comment": "", "moderator": None}
+    return {"comment": (task_state.comment or "").strip(), "moderator": task_state.finished_by}
