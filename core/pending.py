@@ -51,12 +51,6 @@ def pending_import_create(*, kind: str, actor_id: int, data: bytes, payload: dic
     return token
 
 
-def pending_import_payload(*, token: str, kind: str, actor_id: int) -> dict | None:
-    """The stored preview of a token not yet confirmed (None: unknown, someone else's, or used)."""
-    row = PendingImport.objects.filter(token=token, kind=kind, actor_id=actor_id).first()
-    return row.payload if row is not None and row.status == PendingImport.Status.PENDING else None
-
-
 def previously_imported(*, kind: str, data: bytes) -> dt.datetime | None:
     """When the same file was last imported into the same target, if it was."""
     row = (
@@ -77,18 +71,13 @@ class Confirmation:
     result: dict | None = None
 
 
-def pending_import_confirm(
-    *, token: str, kind: str, actor_id: int, run: Callable[[dict], dict], file_sha256: str | None = None
-) -> Confirmation:
+def pending_import_confirm(*, token: str, kind: str, actor_id: int, run: Callable[[dict], dict]) -> Confirmation:
     """Run ``run(payload)`` once for ``token``; its JSON result is kept for repeated confirms.
 
-    ``file_sha256``, when given, must match the previewed file's: a confirm
-    can only write the file that was shown.
+    Only the person who previewed, and only for the import the token was
+    issued for, can confirm: anyone else gets "missing".
     """
-    lookup = PendingImport.objects.filter(token=token, kind=kind, actor_id=actor_id)
-    if file_sha256 is not None:
-        lookup = lookup.filter(file_sha256=file_sha256)
-    row = lookup.first()
+    row = PendingImport.objects.filter(token=token, kind=kind, actor_id=actor_id).first()
     if row is None:
         return Confirmation("missing")
     if row.status == PendingImport.Status.DONE:
