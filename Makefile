@@ -41,8 +41,13 @@ seed: migrate
 run: seed
 	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
+# pytest-xdist, one worker per core (at most 4: each takes a Redis database,
+# tests/conftest.py); the browser, PostgreSQL and Celery-worker tests run one
+# after another on a single worker. PYTEST_XDIST="-n 0" runs it all serially.
+PYTEST_XDIST ?= -n auto --maxprocesses=4 --dist loadgroup
+
 test: install-dev
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest $(PYTEST_XDIST) $(PYTEST_ARGS)
 
 lint: install-dev
 	$(BIN)/ruff check .
