@@ -15,6 +15,7 @@ from __future__ import annotations
 import io
 import posixpath
 import zipfile
+import zlib
 from dataclasses import dataclass
 from xml.etree.ElementTree import ParseError
 from xml.parsers import expat
@@ -26,6 +27,19 @@ from django.utils.translation import gettext as _
 from core.errors import ServiceError
 
 MB = 1024 * 1024
+# What zipfile raises on a damaged, foreign or encrypted archive: an unknown
+# compression method (NotImplementedError), a password (RuntimeError),
+# corrupt deflate data (zlib.error), a CRC or a truncation (BadZipFile, EOF).
+_ZIP_ERRORS = (
+    zipfile.BadZipFile,
+    zipfile.LargeZipFile,
+    OSError,
+    EOFError,
+    ValueError,
+    NotImplementedError,
+    RuntimeError,
+    zlib.error,
+)
 # Excel's own limit for the text of one cell.
 EXCEL_CELL_CHARS = 32_767
 _REL_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
@@ -69,7 +83,7 @@ def inspect_workbook(data: bytes, *, max_rows: int, row_allowance: int, limits: 
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         infos = archive.infolist()
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError, EOFError) as error:
+    except _ZIP_ERRORS as error:
         raise _unreadable() from error
     with archive:
         _check_directory(infos, len(data), limits)
@@ -116,7 +130,7 @@ def _read_part(archive: zipfile.ZipFile, path: str, limits: Limits) -> bytes:
         raise _unreadable()
     try:
         return archive.read(info)
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError) as error:
+    except _ZIP_ERRORS as error:
         raise _unreadable() from error
 
 
@@ -238,7 +252,7 @@ def _scan(archive: zipfile.ZipFile, path: str, on_start) -> None:
             parser.Parse(b"", True)
     except KeyError as error:
         raise _unreadable() from error
-    except (expat.ExpatError, zipfile.BadZipFile, OSError, EOFError, ValueError) as error:
+    except (expat.ExpatError, *_ZIP_ERRORS) as error:
         raise _unreadable() from error
 
 

@@ -167,6 +167,39 @@ def test_damaged_or_hostile_xml_is_unreadable(part):
     refused(rewrite(workbook(), {SHEET: part}), "unreadable_file")
 
 
+def damaged_directory(data: bytes, *, method: int | None = None, flags: int | None = None) -> bytes:
+    """The workbook with the sheet's compression method or flags changed in its local and central headers."""
+    buffer = bytearray(data)
+    name = SHEET.encode()
+    for signature, method_at, flags_at, name_at in ((b"PK\x03\x04", 8, 6, 30), (b"PK\x01\x02", 10, 8, 46)):
+        start = 0
+        while (start := buffer.find(signature, start)) != -1:
+            if buffer[start + name_at : start + name_at + len(name)] == name:
+                if method is not None:
+                    buffer[start + method_at : start + method_at + 2] = method.to_bytes(2, "little")
+                if flags is not None:
+                    buffer[start + flags_at : start + flags_at + 2] = flags.to_bytes(2, "little")
+            start += 4
+    return bytes(buffer)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [{"method": 9}, {"method": 99}, {"flags": 1}],
+    ids=["deflate64", "unknown-method", "encrypted"],
+)
+def test_archives_zipfile_cannot_open_are_unreadable(change):
+    # Found by the Hypothesis run: zipfile raises NotImplementedError or RuntimeError for these.
+    refused(damaged_directory(workbook(), **change), "unreadable_file")
+
+
+def test_corrupt_compressed_data_is_unreadable():
+    data = workbook()
+    start = data.find(SHEET.encode()) + len(SHEET)
+    corrupt = data[:start] + bytes(b ^ 0x5A for b in data[start : start + 40]) + data[start + 40 :]
+    refused(corrupt, "unreadable_file")
+
+
 def test_a_missing_sheet_part_is_unreadable():
     source = zipfile.ZipFile(io.BytesIO(workbook()))
     buffer = io.BytesIO()
