@@ -7,12 +7,11 @@ from allauth.mfa.models import Authenticator
 from django.conf import settings
 from django.contrib import messages
 from django.core.mail import EmailMessage
-from django.db import transaction
 from django.utils.html import strip_tags
 from django.utils.translation import gettext as _
 
 from accounts.scopes import is_staff_member
-from accounts.tasks import send_email
+from core.outbox import outbox_enqueue
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -79,7 +78,7 @@ class QueuedEmail:
             "from_email": message.from_email,
             "html": html,
         }
-        transaction.on_commit(lambda: send_email.delay(**payload))
+        outbox_enqueue("accounts.tasks.send_email", **payload)
         return 1
 
 

@@ -50,12 +50,9 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from wagtail import hooks
 from wagtail.models import Page
 
 from accounts.models import User
-from accounts.roles import Role
-from accounts.scopes import has_role
 from certificates import badges
 from certificates.models import (
     Certificate,
@@ -65,10 +62,11 @@ from certificates.models import (
     SerialCounter,
 )
 from certificates.pdf import print_data, render_pdf
+from certificates.policies import can_manage_page_certificates
+from core.audit import audit
 from core.errors import ServiceError
+from core.outbox import outbox_enqueue
 from core.text import collapse_spaces, fold, nfc
-
-MANAGER_ROLES = (Role.ORGANISER, Role.ADMIN)
 
 
 @dataclass(frozen=True)
@@ -237,11 +235,23 @@ def certificate_issue_or_get(
         if existing is None:
             raise
         return existing, False
-    CertificateLogEntry.objects.create(
-        certificate=certificate, action=CertificateLogEntry.Action.ISSUED, actor=issued_by
-    )
+    _log(certificate, CertificateLogEntry.Action.ISSUED, actor=issued_by)
     _queue_render(certificate)
     return certificate, True
+
+
+def _log(certificate: Certificate, action: str, *, actor: User | None, reason: str = "", was: str = "") -> None:
+    """The certificate's own log (shown on its pages and kept with it) and the platform's audit trail."""
+    CertificateLogEntry.objects.create(certificate=certificate, action=action, actor=actor, reason=reason)
+    audit(
+        certificate,
+        f"certificates.certificate.{action}",
+        actor=actor,
+        before={"status": was} if was else None,
+        after={"status": certificate.status},
+        serial=certificate.serial,
+        reason=reason,
+    )
 
 
 def _valid_certificate(holder: User, page: Page) -> Certificate | None:
@@ -319,10 +329,9 @@ def _facts(certificate: Certificate) -> badges.CredentialFacts:
 
 
 def _queue_render(certificate: Certificate) -> None:
-    from certificates.tasks import certificate_deliver
-
-    pk = certificate.pk
-    transaction.on_commit(lambda: certificate_deliver.delay(certificate_id=pk))
+    outbox_enqueue(
+        "certificates.tasks.certificate_deliver", key=f"certificate:{certificate.pk}", certificate_id=certificate.pk
+    )
 
 
 def verify_url(certificate: Certificate) -> str:
@@ -387,24 +396,6 @@ def pdf_filename(certificate: Certificate) -> str:
 # --- revocation and reissue --------------------------------------------------------
 
 
-# Apps that own pages certificates are earned on narrow which organisers
-# manage a page's certificates (certificates knows no event): each function
-# registered under this Wagtail hook takes (user, page) and answers True,
-# False, or None for a page that is not its own.
-PAGE_MANAGER_HOOK = "certificates_page_manager"
-
-
-def can_manage_page_certificates(user: User | None, page_id: int | None) -> bool:
-    """Administrators always; organisers unless the app owning the page says no."""
-    if user is None:
-        return False
-    if has_role(user, Role.ADMIN):
-        return True
-    if not has_role(user, *MANAGER_ROLES):
-        return False
-    return all(fn(user, page_id) is not False for fn in hooks.get_hooks(PAGE_MANAGER_HOOK))
-
-
 def _require_manager(user: User | None, page_id: int | None, title: str) -> None:
     if not can_manage_page_certificates(user, page_id):
         raise ServiceError("forbidden", _("You may not manage the certificates of “%(title)s”.") % {"title": title})
@@ -428,9 +419,7 @@ def certificate_revoke(*, certificate: Certificate, reason: str, revoked_by: Use
     certificate.revoked_at = timezone.now()
     certificate.revocation_reason = reason
     certificate.save(update_fields=["status", "revoked_at", "revocation_reason"])
-    CertificateLogEntry.objects.create(
-        certificate=certificate, action=CertificateLogEntry.Action.REVOKED, actor=revoked_by, reason=reason
-    )
+    _log(certificate, CertificateLogEntry.Action.REVOKED, actor=revoked_by, reason=reason, was=Certificate.Status.VALID)
     return certificate
 
 
@@ -487,17 +476,9 @@ def certificate_reissue(
         issued_by=reissued_by,
         supersedes=old,
     )
-    CertificateLogEntry.objects.bulk_create(
-        [
-            CertificateLogEntry(
-                certificate=old, action=CertificateLogEntry.Action.SUPERSEDED, actor=reissued_by, reason=reason
-            ),
-            # The new certificate's ``supersedes`` names the old serial.
-            CertificateLogEntry(
-                certificate=new, action=CertificateLogEntry.Action.REISSUED, actor=reissued_by, reason=reason
-            ),
-        ]
-    )
+    _log(old, CertificateLogEntry.Action.SUPERSEDED, actor=reissued_by, reason=reason, was=Certificate.Status.VALID)
+    # The new certificate's ``supersedes`` names the old serial.
+    _log(new, CertificateLogEntry.Action.REISSUED, actor=reissued_by, reason=reason)
     _queue_render(new)
     return new
 
@@ -528,9 +509,7 @@ def certificate_batch_start(
         items=[{"holder_id": item.holder.pk, "achievement": item.achievement.to_json()} for item in items],
         total=len(items),
     )
-    from certificates.tasks import certificate_batch_run
-
-    transaction.on_commit(lambda: certificate_batch_run.delay(batch_id=batch.pk))
+    outbox_enqueue("certificates.tasks.certificate_batch_run", batch_id=batch.pk)
     return batch
 
 

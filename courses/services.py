@@ -22,23 +22,19 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from accounts.models import User
-from accounts.roles import Role
-from accounts.scopes import can_manage_user, has_role, users_in_scope
+from accounts.scopes import users_in_scope
 from cms.models import RegulationPage
+from core.audit import audit, snapshot
 from core.errors import ServiceError
-from courses import selectors
+from core.outbox import outbox_enqueue
+from courses import policies, selectors
 from courses.models import CoursePage, Enrolment, ModulePage, ModuleProgress, ModuleReviewFlag, RefresherNotice
 
 logger = logging.getLogger(__name__)
 
-MANAGER_ROLES = (Role.COORDINATOR, Role.ORGANISER, Role.ADMIN)
+# What an enrolment's history shows of each change.
+ENROLMENT_AUDIT_FIELDS = ("status", "due_date", "assigned_by", "approved_by", "left_at", "completed_at", "final_score")
 Status = Enrolment.Status
-
-
-def _names(users: Iterable[User], limit: int = 5) -> str:
-    users = list(users)
-    names = ", ".join(user.full_name or user.email for user in users[:limit])
-    return names + ("…" if len(users) > limit else "")
 
 
 def _lock(enrolment: Enrolment) -> Enrolment:
@@ -76,26 +72,38 @@ def enrolment_create(*, user: User, course: CoursePage) -> Enrolment:
     status = Status.PENDING if course.enrolment_mode == CoursePage.EnrolmentMode.APPROVAL else Status.ACTIVE
     if existing is not None:
         # Coming back after leaving: the same row, with its progress.
+        before = snapshot(existing, ENROLMENT_AUDIT_FIELDS)
         existing.status, existing.left_at = status, None
         existing.save(update_fields=["status", "left_at"])
+        audit(existing, "courses.enrolment.rejoin", actor=user, before=before, after=snapshot(existing, ("status",)))
         return existing
     try:
         with transaction.atomic():
-            return Enrolment.objects.create(user=user, course=course, status=status)
+            enrolment = Enrolment.objects.create(user=user, course=course, status=status)
     except IntegrityError:
         # A second tab got there first.
         raise ServiceError("already_enrolled", _("You are already enrolled in this course.")) from None
+    audit(enrolment, "courses.enrolment.create", actor=user, after=snapshot(enrolment, ("status",)))
+    return enrolment
 
 
 @transaction.atomic
 def enrolment_approve(*, enrolment: Enrolment, approved_by: User) -> Enrolment:
     enrolment = _lock(enrolment)
-    if not has_role(approved_by, *MANAGER_ROLES) or not can_manage_user(approved_by, enrolment.user):
+    if not policies.can_approve_enrolment(approved_by, enrolment):
         raise ServiceError("forbidden", _("You may approve requests only from people of your units."))
     if enrolment.status != Status.PENDING:
         raise ServiceError("not_pending", _("This request has already been handled."))
+    before = snapshot(enrolment, ENROLMENT_AUDIT_FIELDS)
     enrolment.status, enrolment.approved_by = Status.ACTIVE, approved_by
     enrolment.save(update_fields=["status", "approved_by"])
+    audit(
+        enrolment,
+        "courses.enrolment.approve",
+        actor=approved_by,
+        before=before,
+        after=snapshot(enrolment, ENROLMENT_AUDIT_FIELDS),
+    )
     return enrolment
 
 
@@ -103,12 +111,20 @@ def enrolment_approve(*, enrolment: Enrolment, approved_by: User) -> Enrolment:
 def enrolment_leave(*, enrolment: Enrolment, user: User) -> Enrolment:
     """Leave a course; the enrolment and its progress stay, for the record and a return."""
     enrolment = _lock(enrolment)
-    if enrolment.user_id != user.pk:
+    if not policies.can_leave_enrolment(user, enrolment):
         raise ServiceError("forbidden", _("You can only leave your own courses."))
     if enrolment.status not in (Status.ACTIVE, Status.PENDING):
         raise ServiceError("not_active", _("You are not taking this course."))
+    before = snapshot(enrolment, ENROLMENT_AUDIT_FIELDS)
     enrolment.status, enrolment.left_at = Status.LEFT, timezone.now()
     enrolment.save(update_fields=["status", "left_at"])
+    audit(
+        enrolment,
+        "courses.enrolment.leave",
+        actor=user,
+        before=before,
+        after=snapshot(enrolment, ENROLMENT_AUDIT_FIELDS),
+    )
     return enrolment
 
 
@@ -125,7 +141,7 @@ def enrolment_assign_bulk(
 ) -> AssignResult:
     """A coordinator or organiser assigns a course to people in their scope, all or nothing."""
     users = list({user.pk: user for user in users}.values())
-    if not has_role(assigned_by, *MANAGER_ROLES):
+    if not policies.can_manage_courses(assigned_by):
         raise ServiceError("forbidden", _("Only unit coordinators and organisers assign courses."))
     if not users:
         raise ServiceError("no_users", _("Choose at least one person to assign the course to."))
@@ -138,14 +154,16 @@ def enrolment_assign_bulk(
     if outside:
         raise ServiceError(
             "outside_scope",
+            # Counted, never named: who they are is not the assigner's to learn.
             ngettext(
-                "%(count)d person is outside the units you coordinate: %(names)s. Nobody was assigned.",
-                "%(count)d people are outside the units you coordinate: %(names)s. Nobody was assigned.",
+                "%(count)d person is outside the units you coordinate. Nobody was assigned.",
+                "%(count)d people are outside the units you coordinate. Nobody was assigned.",
                 len(outside),
             )
-            % {"count": len(outside), "names": _names(outside)},
+            % {"count": len(outside)},
         )
     existing = {e.user_id: e for e in Enrolment.objects.select_for_update().filter(course=course, user__in=users)}
+    before = {e.pk: snapshot(e, ENROLMENT_AUDIT_FIELDS) for e in existing.values()}
     to_create, to_update, skipped = [], [], 0
     for user in users:
         enrolment = existing.get(user.pk)
@@ -161,6 +179,14 @@ def enrolment_assign_bulk(
             to_update.append(enrolment)
     Enrolment.objects.bulk_create(to_create)
     Enrolment.objects.bulk_update(to_update, ["status", "left_at", "due_date", "assigned_by"])
+    for enrolment in [*to_create, *to_update]:
+        audit(
+            enrolment,
+            "courses.enrolment.assign",
+            actor=assigned_by,
+            before=before.get(enrolment.pk),
+            after=snapshot(enrolment, ENROLMENT_AUDIT_FIELDS),
+        )
     return AssignResult(created=len(to_create), updated=len(to_update), skipped_completed=skipped)
 
 
@@ -247,12 +273,14 @@ def course_completion_check(*, enrolment: Enrolment) -> bool:
         if final is None or not final.passed:
             return False
         score = final.percent
+    before = snapshot(enrolment, ENROLMENT_AUDIT_FIELDS)
     enrolment.status, enrolment.completed_at, enrolment.final_score = Status.COMPLETED, timezone.now(), score
     enrolment.save(update_fields=["status", "completed_at", "final_score"])
-    from courses import tasks
-
+    audit(enrolment, "courses.enrolment.complete", before=before, after=snapshot(enrolment, ENROLMENT_AUDIT_FIELDS))
     enrolment_id = enrolment.pk
-    transaction.on_commit(lambda: tasks.course_certificate_issue.delay(enrolment_id), robust=True)
+    outbox_enqueue(
+        "courses.tasks.course_certificate_issue", key=f"course-certificate:{enrolment_id}", enrolment_id=enrolment_id
+    )
     return True
 
 

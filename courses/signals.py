@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import logging
 
-from django.db import transaction
 from wagtail.signals import page_published
 
 from cms.models import RegulationPage
+from core.outbox import outbox_enqueue
 
 logger = logging.getLogger(__name__)
 
@@ -16,11 +16,9 @@ def regulation_published(sender, instance, **kwargs) -> None:
     """A regulation that supersedes another: run the refresher once the publish commits."""
     if not instance.supersedes_id:
         return
-    from courses import tasks
-
     regulation_id = instance.pk
-    # robust: a mail failure must not turn the moderator's publish into an error.
-    transaction.on_commit(lambda: tasks.refresher_run.delay(regulation_id), robust=True)
+    # Recorded with the publish; a broker outage cannot turn it into an error or lose it.
+    outbox_enqueue("courses.tasks.refresher_run", key=f"refresher:{regulation_id}", regulation_id=regulation_id)
 
 
 def quiz_passed(sender, attempt, **kwargs) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 from dataclasses import dataclass
 
@@ -13,15 +14,23 @@ from accounts.models import OrgUnit, User
 from accounts.roles import ROLE_GROUPS, Role
 from certificates.models import Certificate, CertificateBatch
 from certificates.services import Achievement, BatchItem, certificate_batch_start, certificate_issue
+from core.audit import audit, snapshot
 from core.errors import ServiceError
+from core.outbox import outbox_enqueue
 from core.text import collapse_spaces
-from events import selectors
+from events import policies, selectors
 from events.models import Attendance, EventIndexPage, EventPage, EventSession, Registration, ScanNonce, UnitQuota
 from events.tokens import ticket_uuid
 
 UNDO_WINDOW = datetime.timedelta(minutes=1)
 # How far a queued offline scan time may lie in the future (clock skew) or past.
 MAX_CLOCK_SKEW = datetime.timedelta(minutes=5)
+MAX_SCAN_AGE = datetime.timedelta(hours=24)
+# The door opens this long before a session starts (scans and self check-in).
+CHECK_IN_OPENS_BEFORE = datetime.timedelta(minutes=30)
+# What a registration's and an attendance's history shows of each change.
+REGISTRATION_AUDIT_FIELDS = ("status", "seat", "full_name", "org_unit", "position", "source")
+ATTENDANCE_AUDIT_FIELDS = ("status", "method", "checked_in_at", "recorded_by")
 
 
 # Organisers write their conferences' pages; publishing still goes through
@@ -51,6 +60,23 @@ def _lock_event(event_id: int) -> EventPage:
 def _free_seat(event: EventPage) -> int | None:
     taken = set(Registration.objects.filter(event=event, seat__isnull=False).values_list("seat", flat=True))
     return next((seat for seat in range(1, event.capacity + 1) if seat not in taken), None)
+
+
+def _check_registrar(
+    *, actor: User | None, event: EventPage, person: User, unit: OrgUnit | None, source: str, now: datetime.datetime
+) -> None:
+    """Refuse a registration its actor may not make; None is the platform itself (seed, commands)."""
+    if actor is None:
+        return
+    if source == Registration.Source.SELF:
+        if actor.pk != person.pk:
+            raise ServiceError("forbidden", _("A self-registration is made by the person themselves."))
+    elif not policies.can_nominate(actor, event, person, unit=unit, now=now):
+        raise ServiceError(
+            "forbidden",
+            _("You may not register %(name)s for this event: they or the unit named are outside your scope.")
+            % {"name": person},
+        )
 
 
 def _unit_is_full(event: EventPage, unit: OrgUnit | None) -> bool:
@@ -101,6 +127,7 @@ def registration_create(
         created_by=created_by,
         created_at=now,
     )
+    _check_registrar(actor=created_by, event=event, person=user, unit=registration.org_unit, source=source, now=now)
     seat = None if _unit_is_full(event, registration.org_unit) else _free_seat(event)
     if seat is None:
         registration.status = Registration.Status.WAITLISTED
@@ -118,31 +145,47 @@ def registration_create(
             ) from error
         registration.pk, registration.seat, registration.status = None, None, Registration.Status.WAITLISTED
         registration.save()
+    audit(
+        registration,
+        "events.registration.create",
+        actor=created_by,
+        after=snapshot(registration, REGISTRATION_AUDIT_FIELDS),
+    )
     _queue_ticket_email(registration)
     return registration
 
 
 def _queue_ticket_email(registration: Registration) -> None:
-    from events.tasks import send_ticket_email
-
     if registration.status == Registration.Status.CONFIRMED:
-        transaction.on_commit(lambda: send_ticket_email.delay(registration.pk))
+        outbox_enqueue("events.tasks.send_ticket_email", registration_id=registration.pk)
 
 
 @transaction.atomic
-def registration_cancel(*, registration: Registration, now: datetime.datetime | None = None) -> Registration | None:
+def registration_cancel(
+    *, registration: Registration, actor: User | None = None, now: datetime.datetime | None = None
+) -> Registration | None:
     """Cancel; the freed seat goes to the first on the waiting list, who is returned."""
     event = _lock_event(registration.event_id)
-    registration = Registration.objects.select_for_update().get(pk=registration.pk)
+    registration = Registration.objects.select_for_update().select_related("event").get(pk=registration.pk)
+    if actor is not None and not policies.can_cancel_registration(actor, registration):
+        raise ServiceError("forbidden", _("You may not cancel this registration."))
     if registration.status == Registration.Status.CANCELLED:
         raise ServiceError("already_cancelled", _("This registration is already cancelled."))
     if event.ends_at < (now or timezone.now()):
         raise ServiceError("event_over", _("The event is over: its registrations are kept as they are."))
     had_seat = registration.status == Registration.Status.CONFIRMED
+    before = snapshot(registration, REGISTRATION_AUDIT_FIELDS)
     registration.status = Registration.Status.CANCELLED
     registration.seat = None
     registration.cancelled_at = now or timezone.now()
     registration.save(update_fields=["status", "seat", "cancelled_at"])
+    audit(
+        registration,
+        "events.registration.cancel",
+        actor=actor,
+        before=before,
+        after=snapshot(registration, REGISTRATION_AUDIT_FIELDS),
+    )
     if had_seat:
         return waitlist_promote(event=event)
     return None
@@ -159,8 +202,15 @@ def waitlist_promote(*, event: EventPage) -> Registration | None:
         seat = _free_seat(event)
         if seat is None:
             break
+        before = snapshot(waiting, REGISTRATION_AUDIT_FIELDS)
         waiting.status, waiting.seat = Registration.Status.CONFIRMED, seat
         waiting.save(update_fields=["status", "seat"])
+        audit(
+            waiting,
+            "events.registration.promote",
+            before=before,
+            after=snapshot(waiting, REGISTRATION_AUDIT_FIELDS),
+        )
         _queue_ticket_email(waiting)
         first = first or waiting
     return first
@@ -177,6 +227,8 @@ class CheckInResult:
     message: str
     registration: Registration | None = None
     attendance: Attendance | None = None
+    # Said beside the outcome: the device's time was not believed, for example.
+    note: str = ""
 
     @property
     def colour(self) -> str:
@@ -189,10 +241,29 @@ def arrival_status(session: EventSession, scanned_at: datetime.datetime) -> str:
     return Attendance.Status.LATE if scanned_at > late_after else Attendance.Status.PRESENT
 
 
-def _clean_scan_time(scanned_at: datetime.datetime | None, now: datetime.datetime) -> datetime.datetime:
-    if scanned_at is None or scanned_at > now + MAX_CLOCK_SKEW:
-        return now
-    return scanned_at
+def _clean_scan_time(
+    scanned_at: datetime.datetime | None, now: datetime.datetime, session: EventSession
+) -> tuple[datetime.datetime, str]:
+    """The device's scan time if it is believable, else the server's, with a note saying so.
+
+    Believable: inside the session's door window (opening before the start,
+    closing at the end), no older than a day (an offline phone sends its
+    queue when back online) and not in the future beyond clock skew.
+    """
+    if scanned_at is None:
+        return now, ""
+    earliest = max(session.starts_at - CHECK_IN_OPENS_BEFORE, now - MAX_SCAN_AGE)
+    latest = min(session.ends_at, now + MAX_CLOCK_SKEW)
+    if earliest <= scanned_at <= latest:
+        return scanned_at, ""
+    try:
+        shown = timezone.localtime(scanned_at)
+    except OverflowError:  # 0001-01-01 has no local time to move to
+        shown = scanned_at
+    note = _("The device's time (%(device)s) is outside this session; the server's time was recorded.") % {
+        "device": shown.strftime("%d/%m/%Y %H:%M")
+    }
+    return now, note
 
 
 def _duplicate(attendance: Attendance, registration: Registration) -> CheckInResult:
@@ -258,6 +329,14 @@ def _record_attendance(
             )
     except IntegrityError:
         return _duplicate(Attendance.objects.get(registration=registration, session=session), registration)
+    audit(
+        registration,
+        "events.attendance.check_in",
+        actor=recorded_by,
+        after=snapshot(attendance, ATTENDANCE_AUDIT_FIELDS),
+        session=session.pk,
+        attendance=attendance.pk,
+    )
     return CheckInResult("ok", _("Checked in"), registration=registration, attendance=attendance)
 
 
@@ -299,10 +378,15 @@ def attendance_check_in(
         registration = _ticket_holder(token)
         if registration is None:
             return CheckInResult("unknown", _("Unknown ticket: this QR code is not one of our tickets."))
+    if recorded_by is not None and not (
+        policies.can_check_in(recorded_by, session)
+        or (method == Attendance.Method.SELF and registration.user_id == recorded_by.pk)
+    ):
+        raise ServiceError("forbidden", _("You may not check people in to this session."))
     refusal = _refusal(registration, session)
     if refusal is not None:
         return refusal
-    scanned_at = _clean_scan_time(scanned_at, now)
+    scanned_at, note = _clean_scan_time(scanned_at, now, session)
     status = status or arrival_status(session, scanned_at)
     if status not in Attendance.Status.values:
         raise ServiceError("bad_status", _("Unknown attendance status."))
@@ -315,6 +399,8 @@ def attendance_check_in(
         now=now,
         recorded_by=recorded_by,
     )
+    if note and result.outcome == "ok":
+        result = dataclasses.replace(result, note=note)
     return _remember_scan(nonce, session, result) if nonce else result
 
 
@@ -333,10 +419,14 @@ def attendance_mark(
     *, registration: Registration, session: EventSession, status: str, recorded_by: User | None
 ) -> Attendance:
     """Record excused or absent (or correct a status) without a scan."""
+    if recorded_by is not None and not policies.can_check_in(recorded_by, session):
+        raise ServiceError("forbidden", _("You may not record attendance for this session."))
     if registration.event_id != session.event_id:
         raise ServiceError("other_event", _("This ticket is for another event."))
     if status not in Attendance.Status.values:
         raise ServiceError("bad_status", _("Unknown attendance status."))
+    existing = Attendance.objects.filter(registration=registration, session=session).first()
+    before = snapshot(existing, ATTENDANCE_AUDIT_FIELDS) if existing is not None else {}
     attendance, _created = Attendance.objects.update_or_create(
         registration=registration,
         session=session,
@@ -347,15 +437,39 @@ def attendance_mark(
             "method": Attendance.Method.SEARCH,
         },
     )
+    audit(
+        registration,
+        "events.attendance.mark",
+        actor=recorded_by,
+        before=before,
+        after=snapshot(attendance, ATTENDANCE_AUDIT_FIELDS),
+        session=session.pk,
+        attendance=attendance.pk,
+    )
     return attendance
 
 
 @transaction.atomic
-def attendance_undo(*, attendance: Attendance, now: datetime.datetime | None = None) -> None:
-    """Undo a check-in made by mistake, within a minute of recording it."""
+def attendance_undo(*, attendance: Attendance, actor: User | None = None, now: datetime.datetime | None = None) -> None:
+    """Undo a check-in made by mistake, within a minute of recording it.
+
+    The row goes (the person is not in the room) but the reversal stays in
+    the registration's history with what was undone and by whom.
+    """
     now = now or timezone.now()
+    attendance = Attendance.objects.select_related("session__event", "registration").get(pk=attendance.pk)
+    if actor is not None and not policies.can_check_in(actor, attendance.session):
+        raise ServiceError("forbidden", _("You may not undo check-ins of this session."))
     if now - attendance.recorded_at > UNDO_WINDOW:
         raise ServiceError("undo_expired", _("A check-in can only be undone within a minute."))
+    audit(
+        attendance.registration,
+        "events.attendance.undo",
+        actor=actor,
+        before=snapshot(attendance, ATTENDANCE_AUDIT_FIELDS),
+        session=attendance.session_id,
+        attendance=attendance.pk,
+    )
     attendance.delete()
 
 
@@ -366,7 +480,7 @@ def attendance_self_check_in(*, session_id: int, user: User, now: datetime.datet
     session = EventSession.objects.select_related("event").filter(pk=session_id).first()
     if session is None:
         return CheckInResult("unknown", _("This session code is not valid."))
-    window_opens = session.starts_at - datetime.timedelta(minutes=30)
+    window_opens = session.starts_at - CHECK_IN_OPENS_BEFORE
     if not window_opens <= now <= session.ends_at:
         return CheckInResult("outside_window", _("This session is not open for check-in now."))
     registration = (
@@ -419,8 +533,16 @@ def event_achievement(event: EventPage, standing: selectors.Standing) -> Achieve
 
 
 def event_certificate_issue(*, registration: Registration, issued_by: User | None = None) -> Certificate:
-    """Issue (or return) the delegate's certificate when the event's rule is met; refused with the reason if not."""
+    """Issue (or return) the delegate's certificate when the event's rule is met; refused with the reason if not.
+
+    ``issued_by`` None is the platform itself (a task); the delegate asks
+    for their own only after the event ends, organisers for anyone.
+    """
     registration = Registration.objects.select_related("event", "user__org_unit", "org_unit").get(pk=registration.pk)
+    if issued_by is not None and not policies.can_issue_certificate(issued_by, registration):
+        if policies.is_own_registration(issued_by, registration):
+            raise ServiceError("event_not_over", _("Certificates can be requested after the event ends."))
+        raise ServiceError("forbidden", _("You may not issue certificates for this event."))
     standing = selectors.certificate_standing(registration)
     if standing is None:
         raise ServiceError("not_confirmed", _("Only confirmed delegates receive a certificate."))
@@ -438,6 +560,8 @@ def event_certificates_bulk_issue(*, event: EventPage, started_by: User) -> Cert
     certificate (or keep theirs), the others are listed on the batch page
     with the reason and get none.
     """
+    if not policies.can_manage_event(started_by, event):
+        raise ServiceError("forbidden", _("You may not issue certificates for this event."))
     standings = selectors.certificate_standings(event)
     if not any(standing.earned for standing in standings):
         raise ServiceError("nobody_earned", _("Nobody has met the certificate rule of this event yet."))
