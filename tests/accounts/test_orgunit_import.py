@@ -13,6 +13,7 @@ from accounts.models import OrgUnit
 from accounts.roles import Role
 from core.errors import ServiceError
 from tests.factories import OrgUnitFactory, UserFactory
+from tests.quizzes.test_concurrency import on_postgresql  # noqa: F401 - a fixture
 
 HEADERS = ["Mã đơn vị", "Tên đơn vị", "Mã đơn vị cấp trên", "Loại", "Khối, cụm thi đua"]
 DANANG = "Sở Thông tin và Truyền thông Đà Nẵng"
@@ -614,3 +615,23 @@ def test_the_command_lists_conversions_and_may_keep_text_as_typed(tmp_path):
     call_command("import_orgunits", str(path), "--keep-as-typed", stdout=out)
     assert "Dòng 2, “Tên đơn vị”: giữ “Së Y tÕ”, không chuyển thành “Sở Y tế” (TCVN3)" in out.getvalue()
     assert OrgUnit.objects.get(code="A").name == "Së Y tÕ"
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.usefixtures("on_postgresql")
+def test_two_confirms_at_once_import_once_on_postgresql(admin_user):
+    from accounts.imports import orgunits_import_confirm, orgunits_import_stage
+    from tests.quizzes.test_concurrency import race
+
+    data = xlsx([[f"U{n}", f"Đơn vị {n}", "", "", ""] for n in range(30)])
+    token = orgunits_import_stage(data=data, filename="a.xlsx", actor_id=admin_user.pk)
+
+    def confirm():
+        confirmation, result = orgunits_import_confirm(token=token, actor_id=admin_user.pk, convert_rows=set())
+        return confirmation.status, result.created if result else None
+
+    results = race([confirm, confirm, confirm])
+    assert [status for status, _created in results].count("done") == 1
+    assert {created for status, created in results if status in ("done", "repeated")} == {30}
+    assert OrgUnit.objects.count() == 30

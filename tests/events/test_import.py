@@ -429,3 +429,12 @@ def test_a_phone_the_account_would_refuse_is_refused_in_the_preview(organiser_cl
     assert "is not a valid phone number" in preview.invalid_rows[0].errors[0]
     assert "Confirmed: 1" in _confirm(organiser_client, big_event, upload).content.decode()
     assert Registration.objects.get(event=big_event).phone == "+84912345678"
+
+
+def test_the_preview_warns_when_the_same_file_was_imported_before(organiser_client, big_event, units):
+    data = _xlsx([["Nguyễn Văn An", "an@example.vn", "DANANG-STTTT", "", "", ""]])
+    first = _upload(organiser_client, big_event, data, "a.xlsx")
+    assert "was already imported" not in first.content.decode()
+    _confirm(organiser_client, big_event, first)
+    again = _upload(organiser_client, big_event, data, "a.xlsx").content.decode()
+    assert "This same file was already imported into this event on" in again
