@@ -16,6 +16,7 @@ import logging
 from typing import Any
 
 from celery import current_app
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F, Min, Q
 from django.utils import timezone
@@ -25,15 +26,25 @@ from core.models import OutboxItem
 logger = logging.getLogger(__name__)
 
 RUNNER_TASK = "core.tasks.outbox_run"
-# A runner holds an item this long; a worker killed mid-task frees it then.
-LEASE = datetime.timedelta(minutes=10)
-# Sent but not done after this long: the message or its worker was lost.
-RESEND_AFTER = datetime.timedelta(minutes=5)
 # Failed runs wait longer each time, up to an hour.
 BACKOFF_MAX = datetime.timedelta(hours=1)
 SWEEP_BATCH = 500
 # A broker that is down answers fast: the request must not wait for it.
 _SEND_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
+
+
+class OutboxRetry(Exception):
+    """Raised by a task that cannot run yet (its work is held elsewhere): try again later, quietly."""
+
+
+def lease() -> datetime.timedelta:
+    """How long a runner holds an item; a worker killed mid-task frees it then."""
+    return datetime.timedelta(seconds=settings.OUTBOX_LEASE_SECONDS)
+
+
+def resend_after() -> datetime.timedelta:
+    """Sent but not done after this long: the message or its worker was lost."""
+    return datetime.timedelta(seconds=settings.OUTBOX_RESEND_AFTER_SECONDS)
 
 
 def _task(name: str):
@@ -68,9 +79,7 @@ def outbox_dispatch(*, item_id: int) -> bool:
     OutboxItem.objects.filter(pk=item_id, done_at__isnull=True).update(dispatched_at=timezone.now())
     try:
         # apply_async, not send_task: in the embedded default it runs eagerly, here and now.
-        _task(RUNNER_TASK).apply_async(
-            kwargs={"item_id": item_id}, retry=True, retry_policy=_SEND_RETRY_POLICY
-        )
+        _task(RUNNER_TASK).apply_async(kwargs={"item_id": item_id}, retry=True, retry_policy=_SEND_RETRY_POLICY)
     except Exception:
         logger.warning("outbox: could not send item %s; the sweep will send it again", item_id, exc_info=True)
         return False
@@ -80,13 +89,13 @@ def outbox_dispatch(*, item_id: int) -> bool:
 def outbox_run(*, item_id: int) -> str:
     """Run one pending item's task body, once at a time, and mark it done.
 
-    Returns what happened: "done", "failed", or "skipped" (already done, or
-    another runner holds it).
+    Returns what happened: "done", "failed", "waiting" (the task asked to be
+    tried later), or "skipped" (already done, or another runner holds it).
     """
     now = timezone.now()
     claimed = OutboxItem.objects.filter(
         Q(locked_until__isnull=True) | Q(locked_until__lt=now), pk=item_id, done_at__isnull=True
-    ).update(locked_until=now + LEASE, attempts=F("attempts") + 1)
+    ).update(locked_until=now + lease(), attempts=F("attempts") + 1)
     if not claimed:
         return "skipped"
     item = OutboxItem.objects.get(pk=item_id)
@@ -100,6 +109,9 @@ def outbox_run(*, item_id: int) -> str:
             available_at=timezone.now() + delay,
             last_error=f"{type(exc).__name__}: {exc}"[:2000],
         )
+        if isinstance(exc, OutboxRetry):
+            logger.info("outbox: item %s (%s) waits: %s", item_id, item.task, exc)
+            return "waiting"
         logger.exception("outbox: item %s (%s) failed; retried after %s", item_id, item.task, delay)
         return "failed"
     OutboxItem.objects.filter(pk=item_id).update(done_at=timezone.now(), locked_until=None, last_error="")
@@ -112,7 +124,7 @@ def outbox_sweep(*, now: datetime.datetime | None = None) -> int:
     due = (
         OutboxItem.objects.filter(done_at__isnull=True, available_at__lte=now)
         .filter(Q(locked_until__isnull=True) | Q(locked_until__lt=now))
-        .filter(Q(dispatched_at__isnull=True) | Q(dispatched_at__lt=now - RESEND_AFTER))
+        .filter(Q(dispatched_at__isnull=True) | Q(dispatched_at__lt=now - resend_after()))
         .order_by("available_at")
         .values_list("pk", flat=True)[:SWEEP_BATCH]
     )

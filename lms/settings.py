@@ -183,6 +183,12 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "Asia/Ho_Chi_Minh"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# core.outbox: how long a runner holds an item (a killed worker frees it then),
+# and after how long an item sent but not done is sent again.
+OUTBOX_LEASE_SECONDS = int(os.environ.get("OUTBOX_LEASE_SECONDS", "600"))
+OUTBOX_RESEND_AFTER_SECONDS = int(os.environ.get("OUTBOX_RESEND_AFTER_SECONDS", "300"))
+# A bulk certificate batch whose worker has not reported for this long is stalled (and resumed).
+CERTIFICATE_BATCH_STALL_SECONDS = int(os.environ.get("CERTIFICATE_BATCH_STALL_SECONDS", "120"))
 # Periodic tasks for `celery -A lms beat` (each app's entry, written out here
 # so that settings import no app; tests check they match the apps' own).
 CELERY_BEAT_SCHEDULE = {

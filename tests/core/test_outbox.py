@@ -72,7 +72,7 @@ def test_broker_down_keeps_the_work_and_the_sweep_delivers_it_once(broker_down, 
     broker_down()  # the broker is back
     # Too early: the message may still be in flight.
     assert outbox.outbox_sweep() == 0
-    later = timezone.now() + outbox.RESEND_AFTER + datetime.timedelta(seconds=1)
+    later = timezone.now() + outbox.resend_after() + datetime.timedelta(seconds=1)
     assert outbox.outbox_sweep(now=later) == 1
     assert RUNS == [{"n": 2}]
     assert outbox.outbox_sweep(now=later) == 0  # done: never sent again
@@ -108,7 +108,7 @@ def test_a_pending_key_is_queued_once():
 @pytest.mark.django_db
 def test_an_item_held_by_a_runner_is_not_run_twice():
     item = OutboxItem.objects.create(task="tests.core.record", kwargs={"n": 4})
-    OutboxItem.objects.filter(pk=item.pk).update(locked_until=timezone.now() + outbox.LEASE)
+    OutboxItem.objects.filter(pk=item.pk).update(locked_until=timezone.now() + outbox.lease())
     assert outbox.outbox_run(item_id=item.pk) == "skipped"
     assert RUNS == []
     # A killed worker's lease runs out; then the item runs.
@@ -129,3 +129,17 @@ def test_sweep_command_reports_what_waits(capsys):
     assert "Sent 1 pending item(s); oldest still pending: none." in capsys.readouterr().out
     item.refresh_from_db()
     assert item.done_at is not None
+
+
+@shared_task(name="tests.core.busy")
+def busy(**kwargs):
+    raise outbox.OutboxRetry("held by another runner")
+
+
+@pytest.mark.django_db
+def test_a_task_that_asks_to_wait_is_retried_later_without_an_error(caplog):
+    item = OutboxItem.objects.create(task="tests.core.busy", kwargs={})
+    assert outbox.outbox_run(item_id=item.pk) == "waiting"
+    item.refresh_from_db()
+    assert item.done_at is None and item.locked_until is None and item.available_at > timezone.now()
+    assert not [record for record in caplog.records if record.levelname == "ERROR"]
