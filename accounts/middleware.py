@@ -24,7 +24,7 @@ def redirect_to_mfa_setup(request):
 class StaffMFARequiredMiddleware:
     """Only staff with MFA reach the Wagtail admin; others get one clear answer.
 
-    Our own staff views use ``accounts.decorators.staff_required``, which
+    Our own staff views use ``accounts.decorators.policy_required``, which
     applies the same rule; this covers the admin, whose views we do not own.
     A signed-in person without admin access is refused here with the 403
     page: Wagtail would send them to the sign-in page, which sends a signed-in

@@ -9,12 +9,12 @@ As the home page's panels (``cms.home``), an app adds its links from its
     @hooks.register(PROFILE_LINKS_HOOK)
     def course_links(request):
         yield ProfileLink(Section.TRAINING, 10, _("My courses"), reverse("courses:mine"))
-        if has_role(request.user, *MANAGER_ROLES):
+        if can_manage_courses(request.user):  # the app's policy, never a role tuple
             yield ProfileLink(Section.WORK, 20, _("Course reports"), reverse("courses:manage_list"))
 
 The profile page lists each section's links in ``order``. A hook runs on
-every profile view: it should decide from the user's roles (cached on the
-user) and ``reverse``, not query per item.
+every profile view: it should decide from the app's policy (``policies.py``,
+which reads the roles cached on the user) and ``reverse``, not query per item.
 """
 
 from __future__ import annotations

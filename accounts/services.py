@@ -3,7 +3,9 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from accounts.models import OrgUnit, User
+from accounts.policies import can_manage_people
 from accounts.roles import ROLE_GROUPS, Role
+from core.audit import audit, snapshot
 from core.errors import ServiceError
 from core.text import collapse_spaces, nfc
 
@@ -79,6 +81,16 @@ def user_revoke_role(*, user: User, role: Role) -> None:
     user.__dict__.pop("_lms_roles", None)
 
 
+# What a unit's history shows of each change.
+UNIT_AUDIT_FIELDS = ("code", "name", "kind", "cluster", "is_active")
+
+
+def _require_people_manager(actor: User | None) -> None:
+    """None is the platform itself (an import the admin confirmed, a command, the demo)."""
+    if actor is not None and not can_manage_people(actor):
+        raise ServiceError("forbidden", _("Only organisers and administrators change units."))
+
+
 @transaction.atomic
 def orgunit_create(
     *,
@@ -88,7 +100,9 @@ def orgunit_create(
     kind: str = OrgUnit.Kind.UNIT,
     cluster: str = "",
     is_active: bool = True,
+    actor: User | None = None,
 ) -> OrgUnit:
+    _require_people_manager(actor)
     code = code.strip().upper()
     if OrgUnit.objects.filter(code=code).exists():
         raise ServiceError("code_taken", _("Unit code %(code)s already exists.") % {"code": code})
@@ -101,10 +115,13 @@ def orgunit_create(
     )
     unit.full_clean(exclude=["path", "depth", "numchild"])
     if parent is None:
-        return OrgUnit.add_root(instance=unit)
-    # Fresh from the database: treebeard computes the new path from the
-    # parent's current child count.
-    return OrgUnit.objects.get(pk=parent.pk).add_child(instance=unit)
+        unit = OrgUnit.add_root(instance=unit)
+    else:
+        # Fresh from the database: treebeard computes the new path from the
+        # parent's current child count.
+        unit = OrgUnit.objects.get(pk=parent.pk).add_child(instance=unit)
+    audit(unit, "accounts.orgunit.create", actor=actor, after={**snapshot(unit, UNIT_AUDIT_FIELDS), "parent": parent})
+    return unit
 
 
 def _place_in_tree(unit: OrgUnit, parent: OrgUnit | None) -> None:
@@ -132,9 +149,12 @@ def orgunit_update(
     is_active: bool | None = None,
     parent: OrgUnit | None = None,
     move: bool = False,
+    actor: User | None = None,
 ) -> OrgUnit:
     """Change a unit's fields; with ``move=True`` also put it under ``parent``."""
+    _require_people_manager(actor)
     old_parent = unit.get_parent(update=True)
+    before = {**snapshot(unit, UNIT_AUDIT_FIELDS), "parent": old_parent}
     old_name = unit.name
     if code is not None:
         code = code.strip().upper()
@@ -153,4 +173,6 @@ def orgunit_update(
             raise ServiceError("move_into_itself", _("A unit cannot be placed under itself or one of its own units."))
         _place_in_tree(unit, target)
         unit.refresh_from_db()
+    after = {**snapshot(unit, UNIT_AUDIT_FIELDS), "parent": target}
+    audit(unit, "accounts.orgunit.update", actor=actor, before=before, after=after)
     return unit

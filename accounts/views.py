@@ -5,6 +5,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from accounts.forms import ProfileForm
+from accounts.policies import can_open_content_admin
 from accounts.profile import collect_links
 from accounts.scopes import roles_of
 from accounts.services import user_update_profile
@@ -27,11 +28,11 @@ def profile(request):
         user_update_profile(user=user, **form.cleaned_data)
         messages.success(request, _("Your profile has been saved."))
         return redirect("accounts:profile")
-    roles = roles_of(user)
+    links = collect_links(request)
     context = {
         "form": form,
-        "roles": sorted(roles),
-        "role_values": {role.value for role in roles},
-        "links": collect_links(request),
+        "roles": sorted(roles_of(user)),
+        "links": links,
+        "content_admin": can_open_content_admin(user),
     }
     return render(request, "accounts/profile.html", context)

@@ -1,8 +1,10 @@
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from wagtail import hooks
 
 from accounts.viewsets import OrgUnitViewSet
+from core.audit import register_actions
 
 
 @hooks.register("register_admin_viewset")
@@ -28,3 +30,14 @@ def two_factor_item(request):
         "label": _("Two-factor authentication"),
         "help_text": _("Your authenticator app and recovery codes."),
     }
+
+
+@hooks.register("register_log_actions")
+def register_orgunit_log_actions(actions):
+    register_actions(
+        actions,
+        {
+            "accounts.orgunit.create": (gettext_lazy("Create unit"), gettext_lazy("Unit created")),
+            "accounts.orgunit.update": (gettext_lazy("Change unit"), gettext_lazy("Unit changed")),
+        },
+    )

@@ -11,6 +11,7 @@ from accounts.roles import Role
 from accounts.scopes import has_role
 from certificates import badges
 from certificates.models import Certificate, CertificateBatch, CertificateLogEntry
+from certificates.policies import certificates_managed_by
 
 # generate_code() makes 22 URL-safe characters; anything else is not ours
 # and is answered "not found" without a query.
@@ -53,8 +54,9 @@ def revoked_indexes(list_number: int) -> list[int]:
     return [pk - first for pk in pks]
 
 
-def certificates_for_staff(query: str = "") -> QuerySet[Certificate]:
-    queryset = Certificate.objects.select_related("holder")
+def certificates_for_staff(user: User, query: str = "") -> QuerySet[Certificate]:
+    """The staff list: only the certificates ``user`` manages (``certificates.policies``), optionally searched."""
+    queryset = certificates_managed_by(user).select_related("holder")
     query = (query or "").strip()
     if query:
         from django.db.models import Q

@@ -13,14 +13,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from accounts.decorators import staff_required
+from accounts.decorators import policy_required
 from accounts.ratelimits import rate_limit
 from certificates import badges, selectors, services
 from certificates.forms import CodeForm, PdfCheckForm, ReissueForm, RevokeForm
-from certificates.models import CertificateBatch
+from certificates.models import Certificate, CertificateBatch
+from certificates.policies import can_manage_certificate, can_manage_certificates, can_see_batch
 from core.errors import ServiceError
-
-MANAGERS = services.MANAGER_ROLES
 
 
 def _no_index(response: HttpResponse) -> HttpResponse:
@@ -127,21 +126,29 @@ def mine(request: HttpRequest) -> HttpResponse:
 # --- staff -------------------------------------------------------------------------
 
 
-@staff_required(*MANAGERS)
+def _certificate(code: str) -> Certificate:
+    certificate = selectors.certificate_by_code(code)
+    if certificate is None:
+        raise Http404
+    return certificate
+
+
+def _batch(pk: int) -> CertificateBatch:
+    return get_object_or_404(CertificateBatch.objects.select_related("started_by"), pk=pk)
+
+
+@policy_required(can_manage_certificates)
 @require_GET
 def manage_list(request: HttpRequest) -> HttpResponse:
-    query = request.GET.get("q", "")
-    page = Paginator(selectors.certificates_for_staff(query), 50).get_page(request.GET.get("page"))
+    query = request.GET.get("q", "")[:100]
+    page = Paginator(selectors.certificates_for_staff(request.user, query), 50).get_page(request.GET.get("page"))
     context = {"page": page, "query": query, "batches": selectors.recent_batches(request.user)}
     return render(request, "certificates/manage_list.html", context)
 
 
-@staff_required(*MANAGERS)
+@policy_required(can_manage_certificate, load=_certificate, refuse=Http404, gate=can_manage_certificates)
 @require_http_methods(["GET", "POST"])
-def manage_detail(request: HttpRequest, code: str) -> HttpResponse:
-    certificate = selectors.certificate_by_code(code)
-    if certificate is None:
-        raise Http404
+def manage_detail(request: HttpRequest, certificate: Certificate) -> HttpResponse:
     action = request.POST.get("action")
     revoke_form = RevokeForm(request.POST if action == "revoke" else None, prefix="revoke")
     reissue_form = ReissueForm(request.POST if action == "reissue" else None, prefix="reissue")
@@ -172,24 +179,21 @@ def manage_detail(request: HttpRequest, code: str) -> HttpResponse:
         "revoke_form": revoke_form,
         "reissue_form": reissue_form,
         "verify_url": services.verify_url(certificate),
-        "can_manage": services.can_manage_page_certificates(request.user, certificate.page_id),
     }
     return render(request, "certificates/manage_detail.html", context)
 
 
-@staff_required(*MANAGERS)
+@policy_required(can_see_batch, load=_batch, refuse=Http404, gate=can_manage_certificates)
 @require_GET
-def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    batch = get_object_or_404(selectors.batches_visible_to(request.user).select_related("started_by"), pk=pk)
+def batch_detail(request: HttpRequest, batch: CertificateBatch) -> HttpResponse:
     template = "certificates/includes/batch_progress.html" if request.htmx else "certificates/batch_detail.html"
     return render(request, template, {"batch": batch})
 
 
-@staff_required(*MANAGERS)
+@policy_required(can_see_batch, load=_batch, refuse=Http404, gate=can_manage_certificates)
 @require_GET
-def batch_download(request: HttpRequest, pk: int) -> HttpResponse:
-    batch = get_object_or_404(selectors.batches_visible_to(request.user), pk=pk, status=CertificateBatch.Status.DONE)
-    if not batch.archive:
+def batch_download(request: HttpRequest, batch: CertificateBatch) -> HttpResponse:
+    if batch.status != CertificateBatch.Status.DONE or not batch.archive:
         raise Http404
     filename = f"giay-chung-nhan-{batch.pk}.zip"
     return FileResponse(batch.archive.open("rb"), as_attachment=True, filename=filename, content_type="application/zip")

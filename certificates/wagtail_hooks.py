@@ -6,9 +6,9 @@ from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
 from accounts.profile import PROFILE_LINKS_HOOK, ProfileLink, Section
-from accounts.scopes import has_role
 from certificates.models import CertificateTemplate
-from certificates.services import MANAGER_ROLES
+from certificates.policies import can_manage_certificates
+from core.audit import register_actions
 
 
 class CertificateTemplateViewSet(SnippetViewSet):
@@ -26,7 +26,7 @@ register_snippet(CertificateTemplateViewSet)
 
 class ManagersMenuItem(MenuItem):
     def is_shown(self, request):
-        return has_role(request.user, *MANAGER_ROLES)
+        return can_manage_certificates(request.user)
 
 
 @hooks.register("register_admin_menu_item")
@@ -39,7 +39,20 @@ def register_certificates_menu_item():
 @hooks.register(PROFILE_LINKS_HOOK)
 def certificate_profile_links(request):
     yield ProfileLink(Section.TRAINING, 30, _("My certificates"), reverse("certificates:mine"))
-    if has_role(request.user, *MANAGER_ROLES):
+    if can_manage_certificates(request.user):
         yield ProfileLink(
             Section.WORK, 30, _("Certificates: issue, revoke, reissue"), reverse("certificates:manage_list")
         )
+
+
+@hooks.register("register_log_actions")
+def register_certificate_log_actions(actions):
+    register_actions(
+        actions,
+        {
+            "certificates.certificate.issued": (_("Issue certificate"), _("Certificate issued")),
+            "certificates.certificate.revoked": (_("Revoke certificate"), _("Certificate revoked")),
+            "certificates.certificate.reissued": (_("Reissue certificate"), _("Certificate reissued")),
+            "certificates.certificate.superseded": (_("Replace certificate"), _("Certificate replaced")),
+        },
+    )

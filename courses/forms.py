@@ -1,6 +1,7 @@
 import re
 
 from django import forms
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import OrgUnit, User
@@ -14,6 +15,7 @@ class AssignForm(forms.Form):
     emails = forms.CharField(
         label=_("People by email"),
         required=False,
+        max_length=20000,
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_("One address per line (or separated by commas)."),
     )
@@ -34,8 +36,8 @@ class AssignForm(forms.Form):
             raise forms.ValidationError(_("Choose a unit or enter at least one email address."))
         return data
 
-    def people(self) -> tuple[list[User], list[str]]:
-        """The chosen people, and the addresses that match no account."""
+    def people(self, *, scope: QuerySet[User]) -> tuple[list[User], list[str]]:
+        """The chosen people, and the addresses that match nobody in ``scope`` (the assigner's people)."""
         data = self.cleaned_data
         people: dict[int, User] = {}
         unit = data.get("unit")
@@ -47,7 +49,7 @@ class AssignForm(forms.Form):
                 members = members.filter(org_unit=unit)
             people.update({user.pk: user for user in members})
         emails = data.get("emails") or []
-        found = {user.email: user for user in User.objects.filter(email__in=emails)}
+        found = {user.email: user for user in scope.filter(email__in=emails)}
         people.update({user.pk: user for user in found.values()})
         return list(people.values()), [e for e in emails if e not in found]
 

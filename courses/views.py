@@ -13,15 +13,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.decorators import staff_required
+from accounts.decorators import policy_required
 from accounts.scopes import units_in_scope, users_in_scope
 from core.errors import ServiceError
 from courses import exports, selectors, services
 from courses.forms import AssignForm, ReportFilterForm
 from courses.models import CoursePage, Enrolment, ModulePage, RefresherNotice
-
-MANAGERS = services.MANAGER_ROLES
-
+from courses.policies import can_assign_course, can_manage_courses, can_report_on_course
 
 # --- trainees ----------------------------------------------------------------------------
 
@@ -132,17 +130,16 @@ def _report_units(request: HttpRequest):
     return form, unit, units
 
 
-@staff_required(*MANAGERS)
+@policy_required(can_manage_courses)
 @require_GET
 def manage_list(request: HttpRequest) -> HttpResponse:
     courses = CoursePage.objects.live().order_by("path")
     return render(request, "courses/manage_list.html", {"courses": courses})
 
 
-@staff_required(*MANAGERS)
+@policy_required(can_report_on_course, load=_course)
 @require_GET
-def report(request: HttpRequest, course_id: int) -> HttpResponse:
-    course = _course(course_id)
+def report(request: HttpRequest, course: CoursePage) -> HttpResponse:
     form, unit, units = _report_units(request)
     rows, total = selectors.unit_report(course=course, units=units)
     chart_rows = [row for row in rows if row.enrolled]
@@ -165,10 +162,9 @@ def report(request: HttpRequest, course_id: int) -> HttpResponse:
 BUCKETS = ("completed", "in_progress", "not_started", "overdue")
 
 
-@staff_required(*MANAGERS)
+@policy_required(can_report_on_course, load=_course)
 @require_GET
-def report_people(request: HttpRequest, course_id: int) -> HttpResponse:
-    course = _course(course_id)
+def report_people(request: HttpRequest, course: CoursePage) -> HttpResponse:
     form, unit, units = _report_units(request)
     bucket = request.GET.get("status", "")
     if bucket and bucket not in BUCKETS:
@@ -181,12 +177,11 @@ def report_people(request: HttpRequest, course_id: int) -> HttpResponse:
     )
 
 
-@staff_required(*MANAGERS)
+@policy_required(can_report_on_course, load=_course)
 @require_GET
-def report_export(request: HttpRequest, course_id: int, fmt: str) -> HttpResponse:
+def report_export(request: HttpRequest, course: CoursePage, fmt: str) -> HttpResponse:
     if fmt not in ("xlsx", "csv"):
         raise Http404
-    course = _course(course_id)
     _form, _unit, units = _report_units(request)
     people = selectors.people_report(course=course, units=units)
     name = f"bao-cao-{slugify(course.slug)[:40]}-{timezone.localdate():%Y%m%d}.{fmt}"
@@ -202,17 +197,19 @@ def report_export(request: HttpRequest, course_id: int, fmt: str) -> HttpRespons
     return response
 
 
-@staff_required(*MANAGERS)
+@policy_required(can_assign_course, load=_course)
 @require_http_methods(["GET", "POST"])
-def assign(request: HttpRequest, course_id: int) -> HttpResponse:
-    course = get_object_or_404(CoursePage.objects.live(), pk=course_id)
+def assign(request: HttpRequest, course: CoursePage) -> HttpResponse:
     form = AssignForm(request.POST or None, units=units_in_scope(request.user))
     if request.method == "POST" and form.is_valid():
-        people, unknown = form.people()
+        people, unknown = form.people(scope=users_in_scope(request.user))
         if unknown:
+            # The same answer for an address without an account and one of
+            # another unit: the assigner learns neither.
             form.add_error(
                 "emails",
-                _("No account has these addresses: %(emails)s. Nobody was assigned.") % {"emails": ", ".join(unknown)},
+                _("Nobody in the units you coordinate has these addresses: %(emails)s. Nobody was assigned.")
+                % {"emails": ", ".join(unknown)},
             )
         else:
             try:
@@ -245,10 +242,9 @@ def assign(request: HttpRequest, course_id: int) -> HttpResponse:
     return render(request, "courses/assign.html", {"course": course, "form": form})
 
 
-@staff_required(*MANAGERS)
+@policy_required(can_report_on_course, load=_course)
 @require_http_methods(["GET", "POST"])
-def pending(request: HttpRequest, course_id: int) -> HttpResponse:
-    course = _course(course_id)
+def pending(request: HttpRequest, course: CoursePage) -> HttpResponse:
     requests = selectors.pending_enrolments(course=course, users=users_in_scope(request.user))
     if request.method == "POST":
         enrolment = get_object_or_404(requests, pk=request.POST.get("enrolment") or 0)

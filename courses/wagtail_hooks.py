@@ -6,10 +6,10 @@ from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
 from accounts.profile import PROFILE_LINKS_HOOK, ProfileLink, Section
-from accounts.scopes import has_role
 from cms.home import HOME_PANELS_HOOK, HomePanel
+from core.audit import register_actions
 from courses.models import CourseIndexPage, CoursePage, ModuleReviewFlag
-from courses.services import MANAGER_ROLES
+from courses.policies import can_manage_courses
 
 
 class ModuleReviewFlagViewSet(SnippetViewSet):
@@ -39,7 +39,7 @@ def flag_listing_buttons(snippet, user, next_url=None):
 
 class ManagersMenuItem(MenuItem):
     def is_shown(self, request):
-        return has_role(request.user, *MANAGER_ROLES)
+        return can_manage_courses(request.user)
 
 
 @hooks.register("register_admin_menu_item")
@@ -65,5 +65,20 @@ def open_courses(request, page):
 @hooks.register(PROFILE_LINKS_HOOK)
 def course_profile_links(request):
     yield ProfileLink(Section.TRAINING, 10, _("My courses"), reverse("courses:mine"))
-    if has_role(request.user, *MANAGER_ROLES):
+    if can_manage_courses(request.user):
         yield ProfileLink(Section.WORK, 20, _("Course reports"), reverse("courses:manage_list"))
+
+
+@hooks.register("register_log_actions")
+def register_course_log_actions(actions):
+    register_actions(
+        actions,
+        {
+            "courses.enrolment.create": (_("Enrol"), _("Enrolled")),
+            "courses.enrolment.rejoin": (_("Rejoin"), _("Rejoined the course")),
+            "courses.enrolment.approve": (_("Approve enrolment"), _("Enrolment approved")),
+            "courses.enrolment.leave": (_("Leave course"), _("Left the course")),
+            "courses.enrolment.assign": (_("Assign course"), _("Course assigned")),
+            "courses.enrolment.complete": (_("Complete course"), _("Course completed")),
+        },
+    )

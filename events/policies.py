@@ -1,13 +1,27 @@
-"""Who may manage an event: builds on accounts.scopes, the one place for scope checks."""
+"""Who may do what with events: the one place events' rules live.
+
+Services call these and refuse with a coded ``ServiceError``; views reach
+them through ``accounts.decorators.policy_required``; templates and menus ask
+them instead of testing roles. Predicates take the actor first and answer a
+plain bool; the scope of units and people comes from ``accounts.scopes``.
+"""
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+import datetime
 
-from accounts.models import OrgUnit
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from accounts.models import OrgUnit, User
 from accounts.roles import Role
 from accounts.scopes import AnyUser, can_manage_unit, has_role, units_in_scope
-from events.models import EventPage
+from events.models import EventPage, EventSession, Registration
+
+
+def can_open_event_work(user: AnyUser) -> bool:
+    """The staff list of conferences: organisers, administrators and unit coordinators."""
+    return has_role(user, Role.ORGANISER, Role.ADMIN, Role.COORDINATOR)
 
 
 def can_manage_event(user: AnyUser, event: EventPage) -> bool:
@@ -27,7 +41,81 @@ def nominable_units(user: AnyUser, event: EventPage) -> QuerySet[OrgUnit]:
     return units_in_scope(user) if has_role(user, Role.COORDINATOR) else OrgUnit.objects.none()
 
 
+def can_nominate_into(user: AnyUser, event: EventPage, *, now: datetime.datetime | None = None) -> bool:
+    """Whether ``user`` may register others for ``event`` at all.
+
+    The event's organisers always; a coordinator only into a published event
+    that is not over.
+    """
+    if can_manage_event(user, event):
+        return True
+    return bool(
+        has_role(user, Role.COORDINATOR)
+        and event.live
+        and event.ends_at >= (now or timezone.now())
+        and nominable_units(user, event).exists()
+    )
+
+
 def can_register_into_unit(user: AnyUser, event: EventPage, unit: OrgUnit | None) -> bool:
     if can_manage_event(user, event):
         return True
     return unit is not None and has_role(user, Role.COORDINATOR) and can_manage_unit(user, unit)
+
+
+def can_nominate(
+    user: AnyUser, event: EventPage, person: User, *, unit: OrgUnit | None = None, now: datetime.datetime | None = None
+) -> bool:
+    """Whether ``user`` may register ``person`` for ``event`` under ``unit`` (the person's own unit if None).
+
+    A coordinator needs both the unit the registration names and the unit the
+    person's account belongs to in their scope: naming one's own unit on a
+    spreadsheet row must not reach a person of another unit.
+    """
+    if not can_nominate_into(user, event, now=now):
+        return False
+    if can_manage_event(user, event):
+        return True
+    unit = unit if unit is not None else person.org_unit
+    own_unit = person.org_unit if person.org_unit_id is not None else None
+    if own_unit is None:
+        # An account without a unit (a new one the import is creating) has
+        # only the row's unit to go by.
+        return can_register_into_unit(user, event, unit)
+    return can_register_into_unit(user, event, unit) and can_register_into_unit(user, event, own_unit)
+
+
+def can_register_self(user: AnyUser, event: EventPage) -> bool:
+    return bool(user.is_authenticated and event.live)
+
+
+def is_own_registration(user: AnyUser, registration: Registration) -> bool:
+    return user.is_authenticated and registration.user_id == user.pk
+
+
+def can_view_registration(user: AnyUser, registration: Registration) -> bool:
+    """The participant sees their own ticket; the event's organisers see all."""
+    return is_own_registration(user, registration) or can_manage_event(user, registration.event)
+
+
+def can_cancel_registration(user: AnyUser, registration: Registration) -> bool:
+    return is_own_registration(user, registration) or can_manage_event(user, registration.event)
+
+
+def can_request_certificate(user: AnyUser, registration: Registration, *, now: datetime.datetime | None = None) -> bool:
+    """The delegate asks for their own certificate, and only once the event is over."""
+    return is_own_registration(user, registration) and registration.event.ends_at <= (now or timezone.now())
+
+
+def can_issue_certificate(user: AnyUser, registration: Registration, *, now: datetime.datetime | None = None) -> bool:
+    """The event's organisers issue for anyone; the delegate only for themselves after the end."""
+    return can_manage_event(user, registration.event) or can_request_certificate(user, registration, now=now)
+
+
+def can_check_in(user: AnyUser, session: EventSession) -> bool:
+    """Door staff are the event's organisers (and administrators)."""
+    return can_manage_event(user, session.event)
+
+
+def can_see_registration_history(user: AnyUser, registration: Registration) -> bool:
+    return can_manage_event(user, registration.event)

@@ -7,7 +7,6 @@ import uuid
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -18,8 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.decorators import staff_required
-from accounts.roles import Role
+from accounts.decorators import policy_required
 from accounts.scopes import users_in_scope
 from core.errors import ServiceError
 from core.pending import chosen_rows
@@ -28,7 +26,15 @@ from events import imports, selectors, services
 from events.exports import attendance_xlsx, sign_in_sheet_pdf
 from events.forms import CheckInForm, ImportForm, NominateForm, SelfRegistrationForm
 from events.models import Attendance, EventPage, EventSession, Registration
-from events.permissions import can_manage_event, can_register_into_unit, nominable_units
+from events.policies import (
+    can_check_in,
+    can_manage_event,
+    can_nominate_into,
+    can_open_event_work,
+    can_view_registration,
+    is_own_registration,
+    nominable_units,
+)
 from events.qr import qr_svg
 from events.tokens import (
     SESSION_CODE_REFRESH,
@@ -40,25 +46,19 @@ from events.tokens import (
     ticket_token,
 )
 
-MANAGERS = (Role.ORGANISER, Role.ADMIN)
-NOMINATORS = (Role.ORGANISER, Role.ADMIN, Role.COORDINATOR)
+# Loaders for ``policy_required``: the object a URL names, or 404.
 
 
-def _managed_event(request: HttpRequest, event_id: int) -> EventPage:
-    event = get_object_or_404(EventPage, pk=event_id)
-    if not can_manage_event(request.user, event):
-        raise PermissionDenied
-    return event
+def _event(event_id: int) -> EventPage:
+    return get_object_or_404(EventPage, pk=event_id)
 
 
-def _nominating_event(request: HttpRequest, event_id: int) -> EventPage:
-    event = get_object_or_404(EventPage, pk=event_id)
-    if can_manage_event(request.user, event):
-        return event
-    # Coordinators nominate only into published events that are not over.
-    if not (event.live and event.ends_at >= timezone.now() and nominable_units(request.user, event).exists()):
-        raise PermissionDenied
-    return event
+def _session(event_id: int, session_id: int) -> EventSession:
+    return get_object_or_404(EventSession.objects.select_related("event"), pk=session_id, event_id=event_id)
+
+
+def _registration(registration_uuid) -> Registration:
+    return get_object_or_404(Registration.objects.select_related("event", "org_unit", "user"), uuid=registration_uuid)
 
 
 def _registration_of(event: EventPage, value: str) -> Registration:
@@ -68,16 +68,6 @@ def _registration_of(event: EventPage, value: str) -> Registration:
     except ValueError:
         raise Http404 from None
     return get_object_or_404(Registration.objects.select_related("user", "org_unit"), uuid=key, event=event)
-
-
-def _own_registration(request: HttpRequest, registration_uuid) -> Registration:
-    registration = get_object_or_404(
-        Registration.objects.select_related("event", "org_unit", "user"), uuid=registration_uuid
-    )
-    # A participant sees only their own ticket; the event's organisers see all.
-    if registration.user_id != request.user.pk and not can_manage_event(request.user, registration.event):
-        raise Http404
-    return registration
 
 
 # --- participants ---------------------------------------------------------------
@@ -122,10 +112,9 @@ def register(request: HttpRequest, event_id: int) -> HttpResponse:
     return render(request, "events/register.html", {"event": event, "form": form})
 
 
-@login_required
+@policy_required(can_view_registration, load=_registration, refuse=Http404)
 @never_cache
-def ticket(request: HttpRequest, registration_uuid) -> HttpResponse:
-    registration = _own_registration(request, registration_uuid)
+def ticket(request: HttpRequest, registration: Registration) -> HttpResponse:
     event = registration.event
     context = {"registration": registration, "event": event, "event_over": event.ends_at <= timezone.now()}
     if registration.status == Registration.Status.CONFIRMED:
@@ -139,18 +128,12 @@ def ticket(request: HttpRequest, registration_uuid) -> HttpResponse:
     return render(request, "events/ticket.html", context)
 
 
-@login_required
+@policy_required(is_own_registration, load=_registration, refuse=Http404)
 @require_POST
-def ticket_certificate(request: HttpRequest, registration_uuid) -> HttpResponse:
+def ticket_certificate(request: HttpRequest, registration: Registration) -> HttpResponse:
     """The delegate asks for their certificate once the event is over and the rule is met."""
-    registration = _own_registration(request, registration_uuid)
-    if registration.user_id != request.user.pk:
-        raise Http404
-    if registration.event.ends_at > timezone.now():
-        messages.error(request, _("Certificates can be requested after the event ends."))
-        return redirect("events:ticket", registration_uuid=registration.uuid)
     try:
-        certificate = services.event_certificate_issue(registration=registration)
+        certificate = services.event_certificate_issue(registration=registration, issued_by=request.user)
     except ServiceError as error:
         messages.error(request, error.message)
         return redirect("events:ticket", registration_uuid=registration.uuid)
@@ -161,14 +144,11 @@ def ticket_certificate(request: HttpRequest, registration_uuid) -> HttpResponse:
     return redirect("certificates:mine")
 
 
-@login_required
+@policy_required(is_own_registration, load=_registration, refuse=Http404)
 @require_POST
-def cancel(request: HttpRequest, registration_uuid) -> HttpResponse:
-    registration = _own_registration(request, registration_uuid)
-    if registration.user_id != request.user.pk:
-        raise Http404
+def cancel(request: HttpRequest, registration: Registration) -> HttpResponse:
     try:
-        services.registration_cancel(registration=registration)
+        services.registration_cancel(registration=registration, actor=request.user)
     except ServiceError as error:
         messages.error(request, error.message)
     else:
@@ -224,7 +204,7 @@ def self_check_in(request: HttpRequest, code: str) -> HttpResponse:
 # --- organisers and coordinators --------------------------------------------------
 
 
-@staff_required(*NOMINATORS)
+@policy_required(can_open_event_work)
 def manage_list(request: HttpRequest) -> HttpResponse:
     events = selectors.managed_events(request.user)
     if not events.exists() and request.user.coordinated_unit_id:
@@ -232,24 +212,20 @@ def manage_list(request: HttpRequest) -> HttpResponse:
     return render(request, "events/manage_list.html", {"events": events})
 
 
-@staff_required(*MANAGERS)
-def manage_detail(request: HttpRequest, event_id: int) -> HttpResponse:
-    event = _managed_event(request, event_id)
+@policy_required(can_manage_event, load=_event)
+def manage_detail(request: HttpRequest, event: EventPage) -> HttpResponse:
     sessions = list(event.sessions.order_by("starts_at"))
     counts = {row["status"]: row["n"] for row in event.registrations.values("status").annotate(n=Count("pk"))}
     return render(request, "events/manage_detail.html", {"event": event, "sessions": sessions, "counts": counts})
 
 
-@staff_required(*NOMINATORS)
+@policy_required(can_nominate_into, load=_event)
 @require_http_methods(["GET", "POST"])
-def nominate(request: HttpRequest, event_id: int) -> HttpResponse:
-    event = _nominating_event(request, event_id)
+def nominate(request: HttpRequest, event: EventPage) -> HttpResponse:
     people = users_in_scope(request.user).filter(is_active=True)
     form = NominateForm(request.POST or None, people=people)
     if request.method == "POST" and form.is_valid():
         person = form.cleaned_data["user"]
-        if not can_register_into_unit(request.user, event, person.org_unit):
-            raise PermissionDenied
         try:
             registration = services.registration_create(
                 event=event, user=person, source=Registration.Source.COORDINATOR, created_by=request.user
@@ -272,10 +248,9 @@ def nominate(request: HttpRequest, event_id: int) -> HttpResponse:
     return render(request, "events/nominate.html", {"event": event, "form": form, "registrations": unit_registrations})
 
 
-@staff_required(*NOMINATORS)
+@policy_required(can_nominate_into, load=_event)
 @require_GET
-def import_template(request: HttpRequest, event_id: int) -> HttpResponse:
-    _nominating_event(request, event_id)
+def import_template(request: HttpRequest, event: EventPage) -> HttpResponse:
     response = HttpResponse(
         imports.template_bytes(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     )
@@ -283,10 +258,9 @@ def import_template(request: HttpRequest, event_id: int) -> HttpResponse:
     return response
 
 
-@staff_required(*NOMINATORS)
+@policy_required(can_nominate_into, load=_event)
 @require_http_methods(["GET", "POST"])
-def import_upload(request: HttpRequest, event_id: int) -> HttpResponse:
-    event = _nominating_event(request, event_id)
+def import_upload(request: HttpRequest, event: EventPage) -> HttpResponse:
     form = ImportForm(request.POST or None, request.FILES or None)
     preview = token = None
     if request.method == "POST" and form.is_valid():
@@ -301,10 +275,9 @@ def import_upload(request: HttpRequest, event_id: int) -> HttpResponse:
     return render(request, "events/import.html", {"event": event, "form": form, "preview": preview, "token": token})
 
 
-@staff_required(*NOMINATORS)
+@policy_required(can_nominate_into, load=_event)
 @require_POST
-def import_confirm(request: HttpRequest, event_id: int) -> HttpResponse:
-    event = _nominating_event(request, event_id)
+def import_confirm(request: HttpRequest, event: EventPage) -> HttpResponse:
     confirmation, report = imports.registration_import_confirm(
         event=event,
         token=request.POST.get("token", ""),
@@ -325,18 +298,9 @@ def import_confirm(request: HttpRequest, event_id: int) -> HttpResponse:
     )
 
 
-def _session_of(event: EventPage, session_id: int) -> EventSession:
-    session = EventSession.objects.filter(pk=session_id, event_id=event.pk).first()
-    if session is None:
-        raise Http404
-    session.event = event
-    return session
-
-
-@staff_required(*MANAGERS)
-def check_in_page(request: HttpRequest, event_id: int, session_id: int) -> HttpResponse:
-    event = _managed_event(request, event_id)
-    session = _session_of(event, session_id)
+@policy_required(can_check_in, load=_session)
+def check_in_page(request: HttpRequest, session: EventSession) -> HttpResponse:
+    event = session.event
     return render(
         request,
         "events/check_in.html",
@@ -350,11 +314,10 @@ def check_in_page(request: HttpRequest, event_id: int, session_id: int) -> HttpR
     )
 
 
-@staff_required(*MANAGERS)
+@policy_required(can_check_in, load=_session)
 @require_GET
-def check_in_search(request: HttpRequest, event_id: int, session_id: int) -> HttpResponse:
-    event = _managed_event(request, event_id)
-    session = _session_of(event, session_id)
+def check_in_search(request: HttpRequest, session: EventSession) -> HttpResponse:
+    event = session.event
     results = selectors.registrations_matching(event, request.GET.get("q", "")[:100])
     checked = dict(
         Attendance.objects.filter(session=session, registration__in=[r.pk for r in results]).values_list(
@@ -377,14 +340,13 @@ def _result_json(result: services.CheckInResult) -> dict:
         "time": timezone.localtime(attendance.checked_in_at).strftime("%H:%M") if attendance else "",
         "status": attendance.get_status_display() if attendance else "",
         "attendance": attendance.pk if attendance and result.outcome == "ok" else None,
+        "note": str(result.note),
     }
 
 
-@staff_required(*MANAGERS)
+@policy_required(can_check_in, load=_session)
 @require_POST
-def check_in_scan(request: HttpRequest, event_id: int, session_id: int) -> JsonResponse:
-    event = _managed_event(request, event_id)
-    session = _session_of(event, session_id)
+def check_in_scan(request: HttpRequest, session: EventSession) -> JsonResponse:
     form = CheckInForm(request.POST)
     if not form.is_valid():
         return JsonResponse(
@@ -416,25 +378,22 @@ def check_in_scan(request: HttpRequest, event_id: int, session_id: int) -> JsonR
     return JsonResponse(_result_json(result))
 
 
-@staff_required(*MANAGERS)
+@policy_required(can_check_in, load=_session)
 @require_POST
-def check_in_undo(request: HttpRequest, event_id: int, session_id: int, attendance_id: int) -> JsonResponse:
-    event = _managed_event(request, event_id)
-    session = _session_of(event, session_id)
+def check_in_undo(request: HttpRequest, session: EventSession, attendance_id: int) -> JsonResponse:
     attendance = get_object_or_404(Attendance, pk=attendance_id, session=session)
     try:
-        services.attendance_undo(attendance=attendance)
+        services.attendance_undo(attendance=attendance, actor=request.user)
     except ServiceError as error:
         return JsonResponse({"ok": False, "message": error.message}, status=409)
     return JsonResponse({"ok": True, "message": _("Check-in undone.")})
 
 
-@staff_required(*MANAGERS)
+@policy_required(can_check_in, load=_session)
 @require_POST
-def check_in_mark(request: HttpRequest, event_id: int, session_id: int) -> HttpResponse:
+def check_in_mark(request: HttpRequest, session: EventSession) -> HttpResponse:
     """Set a status by hand (excused, absent, or a correction)."""
-    event = _managed_event(request, event_id)
-    session = _session_of(event, session_id)
+    event = session.event
     registration = _registration_of(event, request.POST.get("registration", ""))
     try:
         services.attendance_mark(
@@ -445,19 +404,17 @@ def check_in_mark(request: HttpRequest, event_id: int, session_id: int) -> HttpR
     return redirect("events:check_in", event_id=event.pk, session_id=session.pk)
 
 
-@staff_required(*MANAGERS)
+@policy_required(can_check_in, load=_session)
 @require_GET
 @never_cache
-def check_in_counts(request: HttpRequest, event_id: int, session_id: int) -> JsonResponse:
-    event = _managed_event(request, event_id)
-    return JsonResponse(selectors.session_counts(_session_of(event, session_id)))
+def check_in_counts(request: HttpRequest, session: EventSession) -> JsonResponse:
+    return JsonResponse(selectors.session_counts(session))
 
 
-@staff_required(*MANAGERS)
+@policy_required(can_check_in, load=_session)
 @never_cache
-def projector(request: HttpRequest, event_id: int, session_id: int) -> HttpResponse:
-    event = _managed_event(request, event_id)
-    session = _session_of(event, session_id)
+def projector(request: HttpRequest, session: EventSession) -> HttpResponse:
+    event = session.event
     url = request.build_absolute_uri(reverse("events:self_check_in", kwargs={"code": session_code(session.pk)}))
     template = "events/includes/projector_code.html" if request.htmx else "events/projector.html"
     return render(
@@ -465,9 +422,8 @@ def projector(request: HttpRequest, event_id: int, session_id: int) -> HttpRespo
     )
 
 
-@staff_required(*MANAGERS)
-def report(request: HttpRequest, event_id: int) -> HttpResponse:
-    event = _managed_event(request, event_id)
+@policy_required(can_manage_event, load=_event)
+def report(request: HttpRequest, event: EventPage) -> HttpResponse:
     sessions, rows = selectors.event_report(event)
     context = {
         "event": event,
@@ -478,9 +434,8 @@ def report(request: HttpRequest, event_id: int) -> HttpResponse:
     return render(request, "events/report.html", context)
 
 
-@staff_required(*MANAGERS)
-def report_xlsx(request: HttpRequest, event_id: int) -> HttpResponse:
-    event = _managed_event(request, event_id)
+@policy_required(can_manage_event, load=_event)
+def report_xlsx(request: HttpRequest, event: EventPage) -> HttpResponse:
     response = HttpResponse(
         attendance_xlsx(event), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     )
@@ -488,9 +443,8 @@ def report_xlsx(request: HttpRequest, event_id: int) -> HttpResponse:
     return response
 
 
-@staff_required(*MANAGERS)
-def sign_in_sheet(request: HttpRequest, event_id: int) -> HttpResponse:
-    event = _managed_event(request, event_id)
+@policy_required(can_manage_event, load=_event)
+def sign_in_sheet(request: HttpRequest, event: EventPage) -> HttpResponse:
     response = HttpResponse(
         sign_in_sheet_pdf(event, selectors.sign_in_sheet_rows(event)), content_type="application/pdf"
     )
@@ -498,11 +452,10 @@ def sign_in_sheet(request: HttpRequest, event_id: int) -> HttpResponse:
     return response
 
 
-@staff_required(*MANAGERS)
+@policy_required(can_manage_event, load=_event)
 @require_http_methods(["GET", "POST"])
-def certificates(request: HttpRequest, event_id: int) -> HttpResponse:
+def certificates(request: HttpRequest, event: EventPage) -> HttpResponse:
     """Who met the certificate rule and why not; issue for one person or in bulk."""
-    event = _managed_event(request, event_id)
     if request.method == "POST":
         action = request.POST.get("action")
         try:

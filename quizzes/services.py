@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from cms.models import RegulationPage
 from cms.sanitize import html_to_text, sanitize_html
+from core.audit import audit, snapshot
 from core.errors import ServiceError
 from core.pending import Confirmation, pending_import_confirm, pending_import_create
 from core.text import nfc
@@ -50,6 +51,9 @@ _rng = secrets.SystemRandom()
 
 TRUE_TEXT = "Đúng"
 FALSE_TEXT = "Sai"
+
+# What an attempt's history shows of each change.
+ATTEMPT_AUDIT_FIELDS = ("state", "number", "deadline", "score", "percent", "passed", "closed_automatically")
 
 
 # --- question bank -------------------------------------------------------------
@@ -437,6 +441,7 @@ def attempt_start(*, quiz: Quiz, user: User, now: datetime | None = None) -> Att
     QuestionSlot.objects.bulk_create(
         [QuestionSlot(attempt=attempt, position=index, **slot) for index, slot in enumerate(slots, start=1)]
     )
+    audit(attempt, "quizzes.attempt.start", actor=user, after=snapshot(attempt, ATTEMPT_AUDIT_FIELDS))
     return attempt
 
 
@@ -630,6 +635,14 @@ def _finish(attempt: Attempt, *, now: datetime, automatic: bool) -> None:
     attempt.percent = percent.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
     attempt.passed = attempt.percent >= attempt.quiz.pass_percent
     attempt.save(update_fields=["state", "finished_at", "closed_automatically", "score", "percent", "passed"])
+    # Closed at its deadline by the platform, or submitted by its taker.
+    audit(
+        attempt,
+        "quizzes.attempt.submit",
+        actor=None if automatic else attempt.user,
+        before={"state": Attempt.State.IN_PROGRESS},
+        after=snapshot(attempt, ATTEMPT_AUDIT_FIELDS),
+    )
 
     if attempt.passed:
         transaction.on_commit(lambda: quiz_passed.send(sender=Quiz, attempt=attempt))

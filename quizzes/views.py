@@ -20,16 +20,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.decorators import staff_required
-from accounts.roles import Role
+from accounts.decorators import policy_required
 from cms.sanitize import html_to_text
 from core.errors import ServiceError
 from quizzes import formats, grading, selectors, services
 from quizzes.forms import ImportForm
 from quizzes.models import TYPED_TYPES, Attempt, Category, Option, QuestionSlot, QuestionType, Quiz
+from quizzes.policies import can_edit_question_banks
 
 logger = logging.getLogger("quizzes")
-EDITORS = (Role.EDITOR, Role.MODERATOR, Role.ADMIN)
 
 
 def _safe_next(request: HttpRequest) -> str:
@@ -338,7 +337,7 @@ def attempt_review(request: HttpRequest, attempt_id) -> HttpResponse:
 # --- editors -----------------------------------------------------------------------
 
 
-@staff_required(*EDITORS)
+@policy_required(can_edit_question_banks)
 @require_http_methods(["GET", "POST"])
 def bank_import(request: HttpRequest) -> HttpResponse:
     """Upload → validate everything → preview → confirm once; nothing is saved before confirm.
@@ -391,7 +390,7 @@ def bank_import(request: HttpRequest) -> HttpResponse:
     return render(request, "quizzes/import.html", context)
 
 
-@staff_required(*EDITORS)
+@policy_required(can_edit_question_banks)
 @require_GET
 def xlsx_template(request: HttpRequest) -> HttpResponse:
     response = HttpResponse(
@@ -401,7 +400,7 @@ def xlsx_template(request: HttpRequest) -> HttpResponse:
     return response
 
 
-@staff_required(*EDITORS)
+@policy_required(can_edit_question_banks)
 @require_GET
 def bank_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
     category = get_object_or_404(Category, pk=pk)
@@ -419,7 +418,7 @@ def bank_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
     return response
 
 
-@staff_required(*EDITORS)
+@policy_required(can_edit_question_banks)
 @require_GET
 def quiz_statistics(request: HttpRequest, pk: int) -> HttpResponse:
     quiz = get_object_or_404(Quiz, pk=pk)

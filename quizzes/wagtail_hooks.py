@@ -6,10 +6,10 @@ from wagtail.admin.panels import ObjectList
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
-from accounts.scopes import has_role
+from core.audit import register_actions
 from quizzes.forms import QuestionAdminForm
 from quizzes.models import CaseStudy, Category, Question, Quiz
-from quizzes.views import EDITORS
+from quizzes.policies import can_edit_question_banks
 
 
 class CategoryViewSet(SnippetViewSet):
@@ -59,7 +59,7 @@ register_snippet(QuizzesGroup)
 
 class EditorsMenuItem(MenuItem):
     def is_shown(self, request):
-        return has_role(request.user, *EDITORS)
+        return can_edit_question_banks(request.user)
 
 
 @hooks.register("register_admin_menu_item")
@@ -78,3 +78,14 @@ def quiz_listing_buttons(snippet, user, next_url=None):
     if isinstance(snippet, Category):
         yield ListingButton(_("Export GIFT"), reverse("quizzes:export", args=[snippet.pk, "gift"]), priority=50)
         yield ListingButton(_("Export XLSX"), reverse("quizzes:export", args=[snippet.pk, "xlsx"]), priority=60)
+
+
+@hooks.register("register_log_actions")
+def register_quiz_log_actions(actions):
+    register_actions(
+        actions,
+        {
+            "quizzes.attempt.start": (_("Start attempt"), _("Attempt started")),
+            "quizzes.attempt.submit": (_("Submit attempt"), _("Attempt submitted and graded")),
+        },
+    )

@@ -39,7 +39,8 @@
   function show(result) {
     resultBox.hidden = false;
     resultBox.className = "checkin-result checkin-" + (result.colour || "red");
-    document.getElementById("result-message").textContent = result.message || "";
+    // A note (the device's clock was not believed) is said with the outcome.
+    document.getElementById("result-message").textContent = [result.message, result.note].filter(Boolean).join(" ");
     document.getElementById("result-name").textContent = result.name || "";
     document.getElementById("result-unit").textContent = result.unit || "";
     if (undoTimer) {

@@ -7,8 +7,9 @@ from django.http import HttpResponse
 from django.test import RequestFactory
 from django.urls import reverse
 
-from accounts.decorators import staff_required
+from accounts.decorators import policy_required
 from accounts.roles import Role
+from accounts.scopes import has_role
 
 STAFF_ROLES = [Role.EDITOR, Role.MODERATOR, Role.ORGANISER, Role.COORDINATOR, Role.ADMIN]
 
@@ -89,8 +90,8 @@ def test_staff_cannot_remove_their_last_authenticator_app(client, staff, enable_
 
 
 @pytest.mark.django_db
-def test_staff_required_checks_role_then_mfa(staff, trainee, enable_totp):
-    @staff_required(Role.ORGANISER)
+def test_policy_required_checks_the_policy_then_mfa(staff, trainee, enable_totp):
+    @policy_required(lambda user: has_role(user, Role.ORGANISER))
     def view(request):
         return HttpResponse("ok")
 

@@ -146,7 +146,8 @@ def test_assigning_anyone_outside_the_subtree_assigns_nobody(course, coordinator
     with pytest.raises(ServiceError) as error:
         enrolment_assign_bulk(course=course, users=list(people.values()), assigned_by=coordinator)
     assert error.value.code == "outside_scope"
-    assert "Lê Văn Minh" in error.value.message and "Nobody was assigned" in error.value.message
+    # Counted, not named: the coordinator does not learn who is outside their units.
+    assert "Lê Văn Minh" not in error.value.message and "1 person is outside" in error.value.message
     assert not Enrolment.objects.exists()
 
 
@@ -173,9 +174,14 @@ def test_the_assign_page_takes_a_unit_and_emails(client, course, coordinator, pe
 def test_the_assign_page_refuses_someone_outside_the_subtree(client, course, coordinator, people, hue):
     client.force_login(coordinator)
     url = reverse("courses:assign", args=[course.pk])
-    response = client.post(url, {"emails": f"{people['dept'].email}\n{people['hue'].email}"})
+    unknown = "nobody@example.org"
+    response = client.post(url, {"emails": f"{people['dept'].email}\n{people['hue'].email}\n{unknown}"})
     assert response.status_code == 200
-    assert "outside the units you coordinate: Lê Văn Minh. Nobody was assigned." in response.content.decode()
+    html = response.content.decode()
+    # An account of another unit and an address without an account get the
+    # same answer, and nobody's name is shown.
+    assert f"these addresses: {people['hue'].email}, {unknown}. Nobody was assigned." in html
+    assert "Lê Văn Minh" not in html
     assert not Enrolment.objects.exists()
     # A unit outside the subtree is not even a choice.
     response = client.post(url, {"unit": hue.pk})

@@ -203,4 +203,5 @@ def test_attempt_start_queries_do_not_grow_with_the_bank(django_assert_num_queri
     with django_assert_num_queries(len(small)):
         attempt = services.attempt_start(quiz=quiz, user=user)
     assert attempt.slots.count() == 15
-    assert len(small) <= 12, [q["sql"][:80] for q in small.captured_queries]  # measured: 12
+    # measured: 12, and 3 for the audit entry (Wagtail checks its two foreign keys, then inserts)
+    assert len(small) <= 15, [q["sql"][:80] for q in small.captured_queries]
