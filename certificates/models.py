@@ -12,6 +12,7 @@ concurrent second issue fails in the database instead of making a duplicate.
 
 from __future__ import annotations
 
+import datetime
 import re
 import secrets
 
@@ -20,6 +21,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
 from wagtail.images import get_image_model_string
@@ -389,6 +391,9 @@ class CertificateBatch(models.Model):
     started_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # Written by the worker after each person: a running batch that stops
+    # reporting has lost its worker (stalled) and is resumed by the outbox sweep.
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     # [{"holder_id": 1, "achievement": {...}}], in processing order.
     items = models.JSONField(default=list)
@@ -407,6 +412,13 @@ class CertificateBatch(models.Model):
 
     def __str__(self) -> str:
         return f"{self.title} ({self.created_at:%d/%m/%Y})"
+
+    @property
+    def is_stalled(self) -> bool:
+        if self.status != self.Status.RUNNING or self.heartbeat_at is None:
+            return False
+        stall = datetime.timedelta(seconds=settings.CERTIFICATE_BATCH_STALL_SECONDS)
+        return self.heartbeat_at < timezone.now() - stall
 
     @property
     def percent(self) -> int:

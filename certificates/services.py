@@ -46,6 +46,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -65,7 +66,7 @@ from certificates.pdf import print_data, render_pdf
 from certificates.policies import can_manage_page_certificates
 from core.audit import audit
 from core.errors import ServiceError
-from core.outbox import outbox_enqueue
+from core.outbox import OutboxRetry, outbox_enqueue
 from core.text import collapse_spaces, fold, nfc
 
 
@@ -517,7 +518,10 @@ def certificate_batch_process(*, batch_id: int) -> CertificateBatch:
     """Issue a batch's certificates from where it stopped, then build the ZIP.
 
     Each person is one transaction, so a worker that dies half-way resumes at
-    the next person (and issuing again is idempotent anyway).
+    the next person (and issuing again is idempotent anyway). One worker at a
+    time: the batch is claimed through its heartbeat, and a second runner
+    while the first still reports asks the outbox to try again later (so the
+    work stays pending until the batch is done, whoever dies).
     """
     batch = CertificateBatch.objects.select_related("page", "template", "started_by").get(pk=batch_id)
     if batch.status == CertificateBatch.Status.DONE:
@@ -526,8 +530,17 @@ def certificate_batch_process(*, batch_id: int) -> CertificateBatch:
         CertificateBatch.objects.filter(pk=batch.pk).update(status=CertificateBatch.Status.FAILED)
         batch.status = CertificateBatch.Status.FAILED
         return batch
-    batch.status = CertificateBatch.Status.RUNNING
-    CertificateBatch.objects.filter(pk=batch.pk).update(status=batch.status)
+    now = timezone.now()
+    stalled_before = now - datetime.timedelta(seconds=settings.CERTIFICATE_BATCH_STALL_SECONDS)
+    claimed = (
+        CertificateBatch.objects.filter(pk=batch.pk)
+        .exclude(status=CertificateBatch.Status.DONE)
+        .filter(Q(heartbeat_at__isnull=True) | Q(heartbeat_at__lt=stalled_before))
+        .update(status=CertificateBatch.Status.RUNNING, heartbeat_at=now)
+    )
+    if not claimed:
+        raise OutboxRetry(f"batch {batch.pk} is being processed by another worker")
+    batch.refresh_from_db()
     holder_ids = [item["holder_id"] for item in batch.items]
     holders = User.objects.select_related("org_unit").in_bulk(holder_ids)
     for position in range(batch.processed, batch.total):
@@ -557,6 +570,7 @@ def certificate_batch_process(*, batch_id: int) -> CertificateBatch:
                 batch.existing_count += 1
         batch.processed = position + 1
         CertificateBatch.objects.filter(pk=batch.pk).update(
+            heartbeat_at=timezone.now(),
             processed=batch.processed,
             issued_count=batch.issued_count,
             existing_count=batch.existing_count,
