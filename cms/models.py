@@ -28,6 +28,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey
 from wagtail.admin.forms import WagtailAdminPageForm
+from wagtail.admin.forms.pages import CopyForm
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
 from wagtail.documents import get_document_model_string
 from wagtail.fields import RichTextField, StreamField
@@ -280,9 +281,19 @@ class RegulationPageQuerySet(PageQuerySet):
 RegulationPageManager = PageManager.from_queryset(RegulationPageQuerySet)
 
 
+class RegulationCopyForm(CopyForm):
+    """A copied regulation has no number yet: it is never published as it is copied."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields.pop("publish_copies", None)
+
+
 class RegulationPageForm(WagtailAdminPageForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        if "document_number" in self.fields:
+            self.fields["document_number"].required = True
         # "Notify again" instructs one publication; it is not carried into the next edit.
         if "notify_again" in self.fields:
             self.initial["notify_again"] = False
@@ -309,12 +320,14 @@ class RegulationPage(AsciiSlugMixin, Page):
         "-pk",
     )
 
-    # null only for a copy not yet given its own number: the edit form
-    # requires one (blank=False), so such a copy cannot be submitted.
+    # Empty (NULL) only on a copy not yet given its own number: the edit form
+    # requires one (RegulationPageForm), so such a copy cannot be submitted,
+    # and clean() refuses to publish it.
     document_number = DocumentNumberField(
         _("document number"),
         max_length=50,
         null=True,
+        blank=True,
         unique=True,
         validators=[validate_document_number],
         error_messages={"unique": _("Another regulation already has this document number.")},
@@ -363,6 +376,7 @@ class RegulationPage(AsciiSlugMixin, Page):
 
     objects = RegulationPageManager()
     base_form_class = RegulationPageForm
+    copy_form_class = RegulationCopyForm
 
     content_panels = [
         *Page.content_panels,
@@ -416,7 +430,13 @@ class RegulationPage(AsciiSlugMixin, Page):
     def clean(self) -> None:
         super().clean()
         errors: dict[str, list] = {}
-        if self.date_issued is None and year_from_document_number(self.document_number or "") is None:
+        if not self.document_number and self.live:
+            errors.setdefault("document_number", []).append(_("Enter the document number before publishing."))
+        if (
+            self.document_number
+            and self.date_issued is None
+            and year_from_document_number(self.document_number) is None
+        ):
             errors.setdefault("date_issued", []).append(
                 _("Enter the date issued: this document number does not show the year.")
             )

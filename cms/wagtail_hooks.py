@@ -11,6 +11,7 @@ from wagtail import hooks
 from wagtail.admin import messages
 from wagtail.admin.forms.models import register_form_field_override
 from wagtail.admin.menu import MenuItem
+from wagtail.admin.views.home import WhatsNewInWagtailVersionPanel
 from wagtail.admin.widgets import AdminDateInput, AdminDateTimeInput
 from wagtail.models import WorkflowState
 
@@ -73,18 +74,15 @@ def moderators_comment_banner(request, page):
 
 
 @hooks.register("after_copy_page")
-def regulation_copy_is_a_draft(request, page, new_page):
-    """A copied regulation has no number yet: a draft, opened for one to be entered."""
-    copy = new_page.specific
-    if not isinstance(copy, RegulationPage):
+def regulation_copy_asks_for_its_number(request, page, new_page):
+    """Open the copy's edit screen, where the number is asked for."""
+    if not isinstance(new_page.specific, RegulationPage):
         return None
-    if copy.live:
-        copy.unpublish(user=request.user, log_action=False)
     messages.warning(
         request,
         _("The copy is saved as a draft without a document number: enter its number before submitting it."),
     )
-    return redirect("wagtailadmin_pages:edit", copy.pk)
+    return redirect("wagtailadmin_pages:edit", new_page.pk)
 
 
 # --- Help menu ------------------------------------------------------------------------
@@ -113,3 +111,9 @@ ENGLISH_HELP_ITEMS = ("editor-guide", "whats-new-in-wagtail-")
 @hooks.register("construct_help_menu")
 def only_vietnamese_help(request, menu_items):
     menu_items[:] = [item for item in menu_items if not item.name.startswith(ENGLISH_HELP_ITEMS)]
+
+
+@hooks.register("construct_homepage_panels")
+def no_english_release_notes(request, panels):
+    # The dashboard's "what's new" panel links to the same English guide.
+    panels[:] = [panel for panel in panels if not isinstance(panel, WhatsNewInWagtailVersionPanel)]

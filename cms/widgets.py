@@ -7,7 +7,7 @@ Dates. Wagtail's picker (xdsoft datetimepicker) re-reads the text on blur
 (``validateOnBlur``) through JavaScript's ``Date``, which rolls 31/02/2022 over
 to 03/03/2022 and replaces text it cannot parse ("2024-01-01", "ngày 15 tháng 6
 năm 2022") with today, before the server ever sees it. The widget templates
-(templates/wagtailadmin/widgets/date_input.html, datetime_input.html, which
+(cms/templates/wagtailadmin/widgets/date_input.html, datetime_input.html, which
 every admin date widget renders, Wagtail's go-live dialog included) tell the
 picker to leave the text alone; the fields here accept ``dd/mm/yyyy`` only
 (Django adds ISO formats to every locale's DATE_INPUT_FORMATS, so the field

@@ -116,7 +116,7 @@ def test_6_2022_qh15_is_refused_beside_06_2022_qh15(client, editor, regulation_i
     data["action-submit"] = "action-submit"
     response = client.post(add_url(regulation_index), data)
     assert response.status_code == 200
-    assert response.context["form"].errors["document_number"] == ["Văn bản khác đã có số hiệu này."]
+    assert response.context["form"].errors["document_number"] == ["Đã có văn bản khác mang số hiệu này."]
     # The number is kept as typed, not "corrected".
     assert 'value="6/2022/QH15"' in response.content.decode()
 

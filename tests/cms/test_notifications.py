@@ -235,3 +235,63 @@ def test_the_atom_feed_lists_published_regulations_newest_first(client, regulati
     assert entries[0].findtext(f"{ATOM}summary") == draft.summary
     assert feed.find(f"{ATOM}link[@rel='self']").get("href") == "http://testserver" + FEED_URL
     assert f'href="{FEED_URL}"' in client.get(regulation_index.url).content.decode()
+
+
+# RFC 4287's rules, checked strictly: what a feed validator refuses, this refuses.
+TEXT_TYPES = {"text", "html", "xhtml"}
+RFC3339 = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$"
+
+
+def assert_valid_atom(feed):
+    import re
+
+    assert feed.tag == f"{ATOM}feed"
+
+    def one(parent, name):
+        found = parent.findall(f"{ATOM}{name}")
+        assert len(found) == 1, f"{parent.tag} needs exactly one atom:{name}, has {len(found)}"
+        return found[0]
+
+    for name in ("id", "title", "updated"):
+        one(feed, name)
+    assert re.match(RFC3339, one(feed, "updated").text)
+    feed_author = feed.findall(f"{ATOM}author")
+    for author in feed_author:
+        assert one(author, "name").text
+    for entry in feed.findall(f"{ATOM}entry"):
+        for name in ("id", "title", "updated"):
+            one(entry, name)
+        assert re.match(RFC3339, one(entry, "updated").text)
+        assert feed_author or entry.findall(f"{ATOM}author"), "atom:author on the feed or on every entry"
+        alternate = [link for link in entry.findall(f"{ATOM}link") if link.get("rel", "alternate") == "alternate"]
+        assert len(alternate) == 1 and alternate[0].get("href")
+        for construct in ("title", "summary", "content", "rights"):
+            for element in entry.findall(f"{ATOM}{construct}"):
+                assert element.get("type", "text") in TEXT_TYPES
+                if element.get("type") == "xhtml":
+                    assert element.find("{http://www.w3.org/1999/xhtml}div") is not None
+
+
+@pytest.mark.django_db
+def test_the_atom_feed_keeps_to_the_standard_and_summaries_are_plain_text(client, settings, draft, publish):
+    draft.summary = "Điều 5 <b>sửa đổi</b> & bổ sung <script>alert(1)</script>"
+    publish(draft)
+    response = client.get(FEED_URL)
+    feed = ElementTree.fromstring(response.content)  # noqa: S314 - our own response
+    assert_valid_atom(feed)
+    assert feed.find(f"{ATOM}author/{ATOM}name").text == settings.WAGTAIL_SITE_NAME
+    summary = feed.find(f"{ATOM}entry/{ATOM}summary")
+    # Plain text, marked as text: a reader shows the angle brackets, it does not run them.
+    assert summary.get("type") == "text"
+    assert summary.text == draft.summary
+    assert b'type="html"' not in response.content
+
+
+def test_the_strict_check_refuses_what_django_used_to_write():
+    # An html summary is allowed by the standard; a feed without an author is not.
+    feed = ElementTree.fromstring(  # noqa: S314 - a literal
+        '<feed xmlns="http://www.w3.org/2005/Atom"><title>t</title><id>x</id><updated>2024-01-01T00:00:00Z</updated>'
+        '<entry><title>e</title><id>y</id><updated>2024-01-01T00:00:00Z</updated><link href="/a"/></entry></feed>'
+    )
+    with pytest.raises(AssertionError, match="atom:author"):
+        assert_valid_atom(feed)

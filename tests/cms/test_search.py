@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from cms import search
-from cms.models import SearchEntry
+from cms.models import RegulationStatus, SearchEntry
 from tests.factories import CampaignPageFactory, RegulationPageFactory
 
 URL = reverse("cms:search")
@@ -177,3 +177,105 @@ def test_only_pages_that_describe_themselves_can_register():
 
     with pytest.raises(TypeError):
         search.register(Mute)
+
+
+# --- Ranking, on the demo's content -----------------------------------------------------------
+
+
+@pytest.fixture
+def demo_content(db):
+    from demo import cms as demo
+
+    demo.seed(io.StringIO())
+
+
+def numbers(client, q, **params):
+    response = client.get(URL, {"q": q, **params})
+    return [getattr(entry.page.specific, "document_number", entry.page.title) for entry in response.context["results"]]
+
+
+@pytest.mark.django_db
+def test_the_law_on_emulation_and_commendation_comes_first(client, demo_content):
+    found = numbers(client, "thi dua khen thuong")
+    assert found[0] == "06/2022/QH15"
+    # Every page with all the words in its title comes before those with them only in the text.
+    titles_first = [entry.title_match for entry in client.get(URL, {"q": "thi dua khen thuong"}).context["results"]]
+    assert titles_first == sorted(titles_first, reverse=True)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("number", ["06/2022/QH15", "13/2015/TT-BTTTT", "39-CT/TW", "890/kh-btttt"])
+def test_an_exact_document_number_is_on_top(client, demo_content, number):
+    # 06/2022/QH15 is also named in the summary of the law it replaced.
+    assert numbers(client, number)[0].casefold() == number.casefold()
+
+
+@pytest.mark.django_db
+def test_the_title_outranks_the_summary_which_outranks_the_body(client, regulation_index):
+    body = RegulationPageFactory(
+        parent=regulation_index,
+        title="Thông tư A",
+        document_number="1/2024/TT-BTTTT",
+        date_issued=datetime.date(2024, 1, 1),
+        summary="Tóm tắt.",
+        what_is_new=[("provision", {"article": "Điều 1", "old_wording": "", "new_wording": "Khen thưởng đột xuất."})],
+    )
+    summary = RegulationPageFactory(
+        parent=regulation_index,
+        title="Thông tư B",
+        document_number="2/2020/TT-BTTTT",
+        date_issued=datetime.date(2020, 1, 1),
+        summary="Về khen thưởng đột xuất.",
+    )
+    title = RegulationPageFactory(
+        parent=regulation_index,
+        title="Khen thưởng đột xuất",
+        document_number="3/2010/TT-BTTTT",
+        date_issued=datetime.date(2010, 1, 1),
+        summary="Tóm tắt.",
+    )
+    assert numbers(client, "khen thuong dot xuat") == [
+        title.document_number,
+        summary.document_number,
+        body.document_number,
+    ]
+
+
+@pytest.mark.django_db
+def test_results_show_type_status_and_an_excerpt_with_the_words_marked(client, demo_content):
+    response = client.get(URL, {"q": "15/2003/QH11"})
+    first = response.context["results"][0]
+    assert first.page.specific.document_number == "15/2003/QH11"
+    assert first.status == RegulationStatus.SUPERSEDED
+    assert '<span class="status-badge status-superseded">' in response.content.decode()
+    assert first.kind == "văn bản"
+    response = client.get(URL, {"q": "diem moi"})
+    html = response.content.decode()
+    assert "<mark>điểm</mark> <mark>mới</mark>" in html
+    assert '<p class="search-excerpt">' in html
+
+
+def test_an_excerpt_escapes_and_marks_accent_insensitively():
+    text = "Lời mở đầu. " * 40 + "Khen thưởng <đột xuất> được coi trọng." + " Phần sau." * 40
+    html = search.excerpt(text, ("khen", "dot"))
+    assert "<mark>Khen</mark> thưởng &lt;<mark>đột</mark> xuất&gt;" in html
+    assert html.startswith("…") and html.endswith("…")
+    assert len(html) < 400
+    assert search.excerpt("Không khớp gì.", ("xyz",)) == "Không khớp gì."
+
+
+@pytest.mark.django_db
+def test_filter_by_type_with_counts(client, demo_content):
+    response = client.get(URL, {"q": "thi dua"})
+    kinds = {kind.key: kind.count for kind in response.context["kinds"]}
+    assert kinds["cms.regulationpage"] == 6
+    assert kinds["cms.campaignpage"] >= 1
+    assert response.context["total"] == response.context["results"].paginator.count == sum(kinds.values())
+    html = response.content.decode()
+    assert "type=cms.campaignpage" in html
+
+    only = client.get(URL, {"q": "thi dua", "type": "cms.campaignpage"})
+    assert {entry.page.specific_class.__name__ for entry in only.context["results"]} == {"CampaignPage"}
+    assert only.context["results"].paginator.count == kinds["cms.campaignpage"]
+    # A filter that matches nothing known shows everything.
+    assert client.get(URL, {"q": "thi dua", "type": "auth.user"}).context["kind"] is None

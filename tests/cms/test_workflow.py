@@ -174,3 +174,157 @@ def test_a_scheduled_page_is_not_live_until_publish_scheduled_runs(
     assert draft.live
     assert client.get(draft.url).status_code == 200
     assert len(sent_to(mailoutbox, subscriber)) == 1
+
+
+# --- Refusals that explain themselves, withdrawal, comments --------------------------------
+
+
+@pytest.mark.django_db
+def test_a_supersede_loop_through_two_drafts_is_refused_on_save(client, editor, regulation_index):
+    # Two published regulations; each gets a draft. The published rows never link them.
+    circular = RegulationPageFactory(
+        parent=regulation_index, title="Thông tư", slug="thong-tu", document_number="13/2015/TT-BTTTT"
+    )
+    law = RegulationPageFactory(parent=regulation_index, title="Luật", slug="luat", document_number="06/2022/QH15")
+    client.force_login(editor)
+    # Draft one: the circular supersedes the law (in its revision only: the live row is unchanged).
+    assert edit(client, circular, "action-submit", supersedes=str(law.pk)).status_code == 302
+    circular.refresh_from_db()
+    assert circular.supersedes_id is None
+    # Draft two would close the loop: refused, naming the other document.
+    response = edit(client, law, "action-submit", supersedes=str(circular.pk))
+    assert response.status_code == 200
+    assert "13/2015/TT-BTTTT" in response.context["form"].errors["supersedes"][0]
+    assert law.current_workflow_state is None
+
+
+@pytest.mark.django_db
+def test_approving_a_page_that_would_close_a_loop_is_refused_with_the_reason(
+    client, editor, moderator, regulation_index, draft
+):
+    law = RegulationPageFactory(parent=regulation_index, title="Luật", document_number="06/2022/QH15", live=False)
+    client.force_login(editor)
+    assert edit(client, draft, "action-submit", supersedes=str(law.pk)).status_code == 302
+    # The loop's other half reaches the database behind the form's back (an import, an old
+    # revision): approval must still not publish it, nor fail with a 500.
+    RegulationPage.objects.filter(pk=law.pk).update(supersedes=draft.pk)
+    client.force_login(moderator)
+    response = workflow_action(client, draft, "approve", comment="Đồng ý.")
+    assert response.status_code == 302
+    assert response["Location"] == reverse("wagtailadmin_pages:edit", args=[draft.pk])
+    draft.refresh_from_db()
+    assert not draft.live
+    # Refused whole: the review is still open for the moderator.
+    assert draft.current_workflow_task_state.status == TaskState.STATUS_IN_PROGRESS
+    page = client.get(response["Location"]).content.decode()
+    assert "Trang chưa được phê duyệt" in page
+    assert "06/2022/QH15" in page
+
+
+@pytest.mark.django_db
+def test_the_submitter_can_withdraw_the_submission(client, editor, draft):
+    client.force_login(editor)
+    edit(client, draft, "action-submit")
+    state = draft.current_workflow_state
+    assert state.user_can_cancel(editor)
+    # The page is locked for review, so Wagtail answers with the form again, workflow cancelled.
+    assert edit(client, draft, "action-cancel-workflow").status_code in (200, 302)
+    state.refresh_from_db()
+    assert state.status == WorkflowState.STATUS_CANCELLED
+    assert draft.current_workflow_state is None
+
+
+@pytest.mark.django_db
+def test_the_approval_mail_carries_the_moderators_comment(client, editor, moderator, draft, mailoutbox):
+    client.force_login(editor)
+    edit(client, draft, "action-submit")
+    client.force_login(moderator)
+    mailoutbox.clear()
+    workflow_action(client, draft, "approve", comment="Nhớ bổ sung tệp đính kèm ở lần sau.")
+    [message] = sent_to(mailoutbox, editor)
+    assert "Nhớ bổ sung tệp đính kèm ở lần sau." in message.body
+    assert "Lê Văn Minh" in message.body
+    assert "đã được phê duyệt" in message.body
+    # Links go to SITE_URL's host, not "localhost" (cms.services.site_sync).
+    assert "http://127.0.0.1:8000/" in message.body
+    assert "localhost" not in message.body
+
+
+@pytest.mark.django_db
+def test_a_request_for_changes_is_not_called_a_rejection(client, editor, moderator, draft, mailoutbox):
+    client.force_login(editor)
+    edit(client, draft, "action-submit")
+    client.force_login(moderator)
+    mailoutbox.clear()
+    comment = "Đề nghị bổ sung ngày có hiệu lực."
+    workflow_action(client, draft, "reject", comment=comment)
+    [message] = sent_to(mailoutbox, editor)
+    text = f"{message.subject}\n{message.body}"
+    assert comment in text
+    assert "Đề nghị chỉnh sửa" in message.subject
+    assert "từ chối" not in text.lower()
+    assert "rejected" not in text.lower()
+    assert f"http://127.0.0.1:8000/admin/pages/{draft.pk}/edit/" in message.body
+
+    client.force_login(editor)
+    response = client.get(reverse("wagtailadmin_pages:edit", args=[draft.pk]))
+    banners = [str(m).strip() for m in response.context["messages"]]
+    assert f"Lê Văn Minh đề nghị chỉnh sửa: “{comment}”" in banners
+
+
+@pytest.mark.django_db
+def test_a_workflow_action_posted_after_the_approval_saves_a_draft_instead_of_failing(client, editor, moderator, draft):
+    client.force_login(editor)
+    edit(client, draft, "action-submit")
+    task_state = draft.current_workflow_task_state
+    client.force_login(moderator)
+    workflow_action(client, draft, "approve")
+    # A second moderator's screen, opened before the approval, posts "approve" with an edit.
+    draft.refresh_from_db()
+    assert draft.live and draft.current_workflow_task is None
+    response = edit(client, draft, "action-workflow-action", summary="Tóm tắt đã sửa.")
+    assert response.status_code == 302
+    draft.refresh_from_db()
+    assert draft.get_latest_revision_as_object().summary == "Tóm tắt đã sửa."
+    assert TaskState.objects.get(pk=task_state.pk).status == TaskState.STATUS_APPROVED
+    messages = [str(m) for m in client.get(response["Location"]).context["messages"]]
+    assert any("không còn chờ duyệt" in m for m in messages)
+
+
+# --- Scheduled publishing --------------------------------------------------------------------
+
+
+def test_beat_runs_wagtails_scheduled_publishing(settings):
+    from cms.tasks import CMS_BEAT_SCHEDULE
+
+    for name, entry in CMS_BEAT_SCHEDULE.items():
+        assert settings.CELERY_BEAT_SCHEDULE[name] == entry
+    assert CMS_BEAT_SCHEDULE["cms-publish-scheduled"]["task"] == "cms.tasks.publish_scheduled"
+
+
+@pytest.mark.django_db
+def test_the_beat_task_publishes_a_scheduled_page_and_unpublishes_an_expired_one(
+    client, regulation_index, draft, clock, django_capture_on_commit_callbacks
+):
+    from cms import tasks
+
+    draft.go_live_at = timezone.now() + datetime.timedelta(minutes=10)
+    draft.save_revision().publish()
+    live = RegulationPageFactory(parent=regulation_index, document_number="105/CT-BTTTT", slug="chi-thi-105")
+    live.expire_at = timezone.now() + datetime.timedelta(minutes=20)
+    live.save_revision().publish()
+    assert client.get(draft.url).status_code == 404
+    assert client.get(live.url).status_code == 200
+
+    clock.advance(minutes=11)
+    tasks.publish_scheduled.delay()
+    draft.refresh_from_db()
+    assert draft.live
+    assert client.get(draft.url).status_code == 200
+    assert client.get(live.url).status_code == 200
+
+    clock.advance(minutes=10)
+    tasks.publish_scheduled.delay()
+    live.refresh_from_db()
+    assert not live.live and live.expired
+    assert client.get(live.url).status_code == 404
