@@ -221,19 +221,6 @@ def readings(text: str) -> list[Reading]:
     return found
 
 
-def convert(text: str) -> tuple[str, str | None]:
-    """Repair one text on its own evidence: (Unicode text, encoding) or (text, None) if left as typed.
-
-    Only a text that does not read as Vietnamese as typed and has exactly one
-    Vietnamese legacy reading is converted. A file gives better evidence than
-    a cell: importers use :func:`propose`.
-    """
-    found = readings(text)
-    if len(found) == 1 and not reads_as_vietnamese(text):
-        return found[0].converted, found[0].encoding
-    return text, None
-
-
 @dataclass(frozen=True)
 class Proposal:
     """A conversion shown to the person, who may refuse it.

@@ -7,7 +7,6 @@ import pytest
 from core.legacy_vn import (
     TCVN3,
     VNI,
-    convert,
     from_tcvn3,
     from_vni,
     legacy_evidence,
@@ -26,6 +25,14 @@ from tests.core.vn_corpus import (
     unit_and_job_texts,
     variants,
 )
+
+
+def convert(text: str) -> tuple[str, str | None]:
+    """One cell on its own evidence: what an import applies unless the person refuses it."""
+    proposal = propose([(0, text)]).get(0)
+    if proposal is None or not proposal.default:
+        return text, None
+    return proposal.converted, proposal.encoding
 
 
 @pytest.mark.parametrize(
