@@ -141,3 +141,20 @@ def test_a_batch_and_its_zip_are_for_the_organiser_who_started_it_and_administra
         client.force_login(user)
         assert client.get(progress).status_code == 200
         assert progress in client.get("/certificates/manage/").content.decode()
+
+
+@pytest.mark.django_db
+def test_a_batch_recorded_while_certificates_had_a_kind_still_runs(page, organiser):
+    # Batches queued before the upgrade carry the removed "kind" in each item.
+    holder = UserFactory()
+    achievement = {**achievement_for(page).to_json(), "kind": "event"}
+    batch = CertificateBatch.objects.create(
+        page=page,
+        title=page.title,
+        started_by=organiser,
+        items=[{"holder_id": holder.pk, "achievement": achievement}],
+        total=1,
+    )
+    batch = certificate_batch_process(batch_id=batch.pk)
+    assert (batch.status, batch.issued_count, batch.skipped) == (CertificateBatch.Status.DONE, 1, [])
+    assert Certificate.objects.get(holder=holder).page_id == page.pk
