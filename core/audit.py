@@ -14,9 +14,11 @@ from __future__ import annotations
 
 import datetime
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 
+from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from wagtail.log_actions import log
 from wagtail.log_actions import registry as log_registry
@@ -76,9 +78,56 @@ def audit(
     return entry
 
 
-def history(instance: models.Model):
-    """The object's entries, oldest first, with who made them."""
-    return log_registry.get_logs_for_instance(instance).select_related("user").order_by("timestamp", "pk")
+@dataclass(frozen=True)
+class Change:
+    label: str
+    before: object
+    after: object
+
+
+@dataclass(frozen=True)
+class HistoryRow:
+    """One entry as a page shows it: when, who (None: the platform), what, and what changed."""
+
+    timestamp: datetime.datetime
+    user: object
+    message: str
+    changes: list[Change]
+
+
+def _describe(models_: Sequence[type[models.Model]], name: str, value: object) -> tuple[str, object]:
+    """The field's verbose name and the value's display (a choice's label), from the first model that has it."""
+    for model in models_:
+        try:
+            field = model._meta.get_field(name)
+        except FieldDoesNotExist:
+            continue
+        if field.is_relation and value is not None:
+            # The row as it is named today (a unit, a person); its id if it is gone.
+            related = field.related_model._default_manager.filter(pk=value).first()
+            display = str(related) if related is not None else value
+        elif field.choices:
+            display = dict(field.flatchoices).get(value, value)
+        else:
+            display = value
+        return str(getattr(field, "verbose_name", name)), display
+    return name, value
+
+
+def history(instance: models.Model, *, fields_of: Sequence[type[models.Model]] = ()) -> list[HistoryRow]:
+    """The object's entries, oldest first, each with its changes labelled by ``fields_of`` (default its own model)."""
+    models_ = [*fields_of] or [type(instance)]
+    rows = []
+    entries = log_registry.get_logs_for_instance(instance).select_related("user").order_by("timestamp", "pk")
+    for entry in entries:
+        before, after = entry.data.get("before", {}), entry.data.get("after", {})
+        changes = []
+        for name in [*before, *(key for key in after if key not in before)]:
+            label, old = _describe(models_, name, before.get(name))
+            _label, new = _describe(models_, name, after.get(name))
+            changes.append(Change(label, old, new))
+        rows.append(HistoryRow(entry.timestamp, entry.user, str(entry.message), changes))
+    return rows
 
 
 def register_actions(actions, labels: Mapping[str, tuple[str, str]]) -> None:

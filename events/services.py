@@ -74,8 +74,8 @@ def _check_registrar(
     elif not policies.can_nominate(actor, event, person, unit=unit, now=now):
         raise ServiceError(
             "forbidden",
-            _("You may not register %(name)s for this event: they or the unit named are outside your scope.")
-            % {"name": person},
+            # Unnamed: the person may be one the actor is not to learn about.
+            _("You may not register this person for this event: they or the unit named are outside your scope."),
         )
 
 

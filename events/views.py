@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.decorators import policy_required
 from accounts.scopes import users_in_scope
+from core.audit import history
 from core.errors import ServiceError
 from core.pending import chosen_rows
 from core.spreadsheets import read_upload
@@ -31,6 +32,7 @@ from events.policies import (
     can_manage_event,
     can_nominate_into,
     can_open_event_work,
+    can_see_registration_history,
     can_view_registration,
     is_own_registration,
     nominable_units,
@@ -117,6 +119,9 @@ def register(request: HttpRequest, event_id: int) -> HttpResponse:
 def ticket(request: HttpRequest, registration: Registration) -> HttpResponse:
     event = registration.event
     context = {"registration": registration, "event": event, "event_over": event.ends_at <= timezone.now()}
+    if can_see_registration_history(request.user, registration):
+        context["show_history"] = True
+        context["history"] = history(registration, fields_of=(Registration, Attendance))
     if registration.status == Registration.Status.CONFIRMED:
         context["qr"] = qr_svg(ticket_token(registration.uuid))
         if event.post_test_id:
