@@ -118,6 +118,17 @@ class Worker:
         self.mail_dir = mail_dir
         self.log_path = log_path
 
+    def stop(self, *, kill: bool = False) -> None:
+        if kill:
+            self.process.kill()
+        else:
+            self.process.terminate()
+        try:
+            self.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(timeout=5)
+
     def log_tail(self, lines: int = 60) -> str:
         try:
             return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
@@ -134,7 +145,6 @@ def worker(django_db_setup, tmp_path_factory):
     is stopped before the test database is dropped, which it depends on.
     """
     import redis
-    from celery import Celery
     from django.db import connection
 
     if connection.vendor != "postgresql":
@@ -148,12 +158,28 @@ def worker(django_db_setup, tmp_path_factory):
     except redis.RedisError as exc:
         require_service(f"Redis is not reachable at {broker_url}: {exc}")
 
-    # A queue and node name of its own, so that messages left on the broker by
-    # an interrupted run (or another run on the same machine) never reach it.
-    queue = f"lms-test-{uuid.uuid4().hex[:12]}"
-    nodename = f"{queue}@pytest"
     mail_dir = tmp_path_factory.mktemp("worker-mail")
     log_path = tmp_path_factory.mktemp("worker-log") / "worker.log"
+    running = start_worker(broker_url=broker_url, mail_dir=mail_dir, log_path=log_path)
+    try:
+        yield running
+    finally:
+        running.stop()
+        with contextlib.suppress(redis.RedisError):
+            redis.Redis.from_url(broker_url, socket_connect_timeout=2).delete(running.queue)
+
+
+def start_worker(
+    *, broker_url: str, mail_dir: Path, log_path: Path, env: dict | None = None, queue: str = ""
+) -> Worker:
+    """Start ``celery -A lms worker`` on the test database and ``broker_url``; wait until it answers."""
+    from celery import Celery
+    from django.db import connection
+
+    # A queue and node name of its own, so that messages left on the broker by
+    # an interrupted run (or another run on the same machine) never reach it.
+    queue = queue or f"lms-test-{uuid.uuid4().hex[:12]}"
+    nodename = f"{queue}-{uuid.uuid4().hex[:6]}@pytest"
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "lms.settings",
@@ -161,9 +187,11 @@ def worker(django_db_setup, tmp_path_factory):
         "DATABASE_URL": _database_url(connection.settings_dict),
         "CELERY_BROKER_URL": broker_url,
         "CELERY_RESULT_BACKEND": broker_url,
+        "CELERY_TASK_DEFAULT_QUEUE": queue,
         "EMAIL_BACKEND": f"{__name__}.FlakyFileBackend",
         "EMAIL_FILE_PATH": str(mail_dir),
         "PYTHONUNBUFFERED": "1",
+        **(env or {}),
     }
     command = [
         sys.executable, "-m", "celery", "-A", "lms", "worker",
@@ -183,22 +211,24 @@ def worker(django_db_setup, tmp_path_factory):
             worker=running,
             what=f"the worker {nodename} to answer a ping",
         )
-        yield running
+    except BaseException:
+        running.stop()
+        raise
     finally:
         probe.close()
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=5)
-        with contextlib.suppress(redis.RedisError):
-            redis.Redis.from_url(broker_url, socket_connect_timeout=2).delete(queue)
+    return running
 
 
 @pytest.fixture
 def on_broker(worker, settings):
     """Point this process's Celery app at the worker's broker and queue."""
+    with celery_on(settings, broker_url=worker.broker_url, queue=worker.queue) as app:
+        yield app
+
+
+@contextlib.contextmanager
+def celery_on(settings, *, broker_url: str, queue: str):
+    """Point this process's Celery app at ``broker_url`` and ``queue``, then put it back."""
     from lms.celery import app
 
     # app.conf reads Django's settings through a layer of its own changes;
@@ -214,8 +244,8 @@ def on_broker(worker, settings):
     app._pool = None
     # The health check reads Django's settings, the app its own configuration.
     settings.CELERY_TASK_ALWAYS_EAGER = False
-    settings.CELERY_BROKER_URL = worker.broker_url
-    app.conf.update(task_always_eager=False, broker_url=worker.broker_url, task_default_queue=worker.queue)
+    settings.CELERY_BROKER_URL = broker_url
+    app.conf.update(task_always_eager=False, broker_url=broker_url, task_default_queue=queue)
     try:
         yield app
     finally:
