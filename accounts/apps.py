@@ -4,9 +4,16 @@ from wagtail.users.apps import WagtailUsersAppConfig
 
 
 class AccountsConfig(AppConfig):
+    # Two configs live here; this one is the app's (the other replaces Wagtail's users app).
+    default = True
     name = "accounts"
     verbose_name = _("Accounts and units")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from accounts.documents import guard_document_deletion
+
+        guard_document_deletion()
 
 
 class WagtailUsersConfig(WagtailUsersAppConfig):

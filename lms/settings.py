@@ -343,6 +343,12 @@ WAGTAIL_DATETIME_FORMAT = "%d/%m/%Y %H:%M"
 WAGTAIL_TIME_FORMAT = "%H:%M"
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 WAGTAILDOCS_EXTENSIONS = ["pdf", "docx", "doc", "xlsx", "xls", "odt", "ods", "zip"]
+# Uploads are checked by content and guarded while a live page uses them
+# (accounts/documents.py); every document is served through Django as an
+# attachment, never rendered in the site's origin.
+WAGTAILDOCS_DOCUMENT_FORM_BASE = "accounts.documents.DocumentForm"
+WAGTAILDOCS_SERVE_METHOD = "serve_view"
+WAGTAILDOCS_INLINE_CONTENT_TYPES: list[str] = []
 
 # --- Certificates -----------------------------------------------------------
 # The Ed25519 key that signs Open Badges credentials: base64 of a 32-byte seed
