@@ -11,7 +11,7 @@ class SelfRegistrationForm(forms.Form):
     org_unit = forms.ModelChoiceField(label=_("Unit"), queryset=OrgUnit.objects.filter(is_active=True), required=False)
     position = forms.CharField(label=_("Position"), max_length=150, required=False)
     phone = forms.RegexField(label=_("Phone"), regex=r"^\+?[0-9 .]{9,20}$", max_length=20, required=False)
-    notes = forms.CharField(label=_("Notes"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    notes = forms.CharField(label=_("Notes"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3}), required=False)
 
 
 class NominateForm(forms.Form):

@@ -278,7 +278,8 @@ class Registration(models.Model):
     )
     position = NFCCharField(_("position"), max_length=150, blank=True)
     phone = models.CharField(_("phone"), max_length=20, blank=True)
-    notes = NFCTextField(_("notes"), blank=True)
+    # Bounded like every text a person can post (the form and the import say so).
+    notes = NFCTextField(_("notes"), max_length=2000, blank=True)
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.CONFIRMED)
     # Seat numbers 1..capacity: the unique constraint below is the guard that
     # two people racing for the last seat cannot both get it.

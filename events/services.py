@@ -115,6 +115,9 @@ def registration_create(
             raise ServiceError("registration_closed", _("Registration for this event is not open."))
     if Registration.objects.filter(event=event, user=user).exclude(status=Registration.Status.CANCELLED).exists():
         raise ServiceError("already_registered", _("%(name)s is already registered for this event.") % {"name": user})
+    notes_max = Registration._meta.get_field("notes").max_length
+    if len(notes) > notes_max:
+        raise ServiceError("too_long", _("The notes are longer than %(max)d characters.") % {"max": notes_max})
     registration = Registration(
         event=event,
         user=user,

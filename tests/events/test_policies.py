@@ -282,3 +282,17 @@ def test_bulk_issue_is_for_the_events_own_organisers(event, other_organiser, coo
     for outsider in (other_organiser, coordinator):
         with _refused():
             event_certificates_bulk_issue(event=event, started_by=outsider)
+
+
+# --- bounded text ----------------------------------------------------------------------------
+
+
+def test_registration_notes_are_bounded_in_the_form_and_the_service(client, event, trainee):
+    client.force_login(trainee)
+    response = client.post(f"/events/{event.pk}/register/", {"full_name": trainee.full_name, "notes": "x" * 1_000_000})
+    assert response.status_code == 200
+    assert "at most 2000 characters" in response.content.decode()
+    assert not Registration.objects.exists()
+    with _refused("too_long"):
+        registration_create(event=event, user=trainee, notes="x" * 2001, created_by=trainee)
+    assert registration_create(event=event, user=trainee, notes="x" * 2000, created_by=trainee).notes == "x" * 2000
