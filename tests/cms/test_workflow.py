@@ -248,6 +248,28 @@ def test_the_approval_mail_carries_the_moderators_comment(client, editor, modera
     # Links go to SITE_URL's host, not "localhost" (cms.services.site_sync).
     assert "http://127.0.0.1:8000/" in message.body
     assert "localhost" not in message.body
+    # And on the edit screen, until the page is edited again.
+    client.force_login(editor)
+    edit_url = reverse("wagtailadmin_pages:edit", args=[draft.pk])
+    banners = [str(m).strip() for m in client.get(edit_url).context["messages"]]
+    assert "Lê Văn Minh đã phê duyệt, kèm nhận xét: “Nhớ bổ sung tệp đính kèm ở lần sau.”" in banners
+    edit(client, draft, "action-save", summary="Bản nháp mới.")
+    banners = [str(m).strip() for m in client.get(edit_url).context["messages"]]
+    assert not [b for b in banners if "kèm nhận xét" in b]
+
+
+@pytest.mark.django_db
+def test_a_scheduled_approval_mail_says_when_the_page_goes_live(client, editor, moderator, draft, mailoutbox):
+    client.force_login(editor)
+    go_live = timezone.localtime() + datetime.timedelta(days=1)
+    edit(client, draft, "action-submit", go_live_at=go_live.strftime("%d/%m/%Y %H:%M"))
+    client.force_login(moderator)
+    mailoutbox.clear()
+    workflow_action(client, draft, "approve")
+    draft.refresh_from_db()
+    assert not draft.live
+    [message] = sent_to(mailoutbox, editor)
+    assert f"Trang sẽ được xuất bản lúc {go_live:%d/%m/%Y %H:%M}." in message.body
 
 
 @pytest.mark.django_db
