@@ -26,8 +26,9 @@ class PdfCheckForm(forms.Form):
 class CodeForm(forms.Form):
     code = forms.CharField(
         label=_("Verification code"),
-        max_length=64,
-        help_text=_("The code after /certificates/verify/ in the address printed on the certificate."),
+        # Room for the whole printed address, which people paste as it is.
+        max_length=300,
+        help_text=_("The code or the serial printed on the certificate, or the whole verification address."),
     )
 
 

@@ -12,11 +12,14 @@ from accounts.scopes import has_role
 from certificates import badges
 from certificates.models import Certificate, CertificateBatch, CertificateLogEntry
 from certificates.policies import certificates_managed_by
+from core.text import fold
 
 # generate_code() makes 22 URL-safe characters; anything else is not ours
 # and is answered "not found" without a query.
 CODE_RE = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
+# A serial as printed: PREFIX-YEAR-NUMBER (e.g. TĐKT-2026-000005), read after folding.
+SERIAL_RE = re.compile(r"^([a-z0-9]{1,20})-(\d{4})-(\d{1,9})$")
 
 
 def _with_relations(queryset: QuerySet[Certificate]) -> QuerySet[Certificate]:
@@ -27,6 +30,30 @@ def certificate_by_code(code: str) -> Certificate | None:
     if not CODE_RE.match(code or ""):
         return None
     return _with_relations(Certificate.objects.filter(code=code)).first()
+
+
+def certificate_lookup(text: str) -> Certificate | None:
+    """A certificate by whatever its paper shows.
+
+    The verification code, the code with stray slashes or spaces, the full
+    verification URL, or the serial in any case, with or without its Đ.
+    Anything else is None ("not found"), never an error.
+    """
+    text = (text or "")[:500]
+    if "/verify/" in text:
+        text = text.split("/verify/", 1)[1]
+    squeezed = "".join(text.split()).strip("/")
+    code = squeezed.split("/", 1)[0]
+    found = certificate_by_code(code)
+    if found is not None:
+        return found
+    match = SERIAL_RE.match(fold(squeezed))
+    if match is None:
+        return None
+    prefix, year, number = match.groups()
+    suffix = f"-{year}-{int(number):06d}"
+    candidates = _with_relations(Certificate.objects.filter(serial__endswith=suffix))
+    return next((c for c in candidates if fold(c.serial) == f"{prefix}{suffix}"), None)
 
 
 def certificate_by_sha256(digest: str) -> Certificate | None:

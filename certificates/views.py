@@ -49,7 +49,10 @@ def verify_lookup(request: HttpRequest) -> HttpResponse:
     """Find a certificate by its code, or by the PDF file itself."""
     code_form = CodeForm(request.GET or None)
     if code_form.is_valid():
-        return redirect("certificates:verify", code=code_form.cleaned_data["code"].strip())
+        certificate = selectors.certificate_lookup(code_form.cleaned_data["code"])
+        if certificate is None:
+            return _unknown(request, code_form.cleaned_data["code"])
+        return redirect("certificates:verify", code=certificate.code)
     pdf_form = PdfCheckForm(request.POST or None, request.FILES or None)
     found, checked = None, False
     if request.method == "POST" and pdf_form.is_valid():
