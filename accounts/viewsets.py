@@ -33,8 +33,8 @@ from accounts.imports import (
     read_orgunit_upload,
 )
 from accounts.models import OrgUnit, User
+from accounts.policies import can_manage_people
 from accounts.roles import ROLE_GROUPS, Role
-from accounts.scopes import has_role
 from accounts.services import orgunit_create, orgunit_update
 from core.errors import ServiceError
 from core.pending import chosen_rows
@@ -54,10 +54,10 @@ class UserViewSet(WagtailUserViewSet):
 
 class OrgUnitPermissionPolicy(BasePermissionPolicy):
     def user_has_permission(self, user, action) -> bool:
-        return has_role(user, Role.ADMIN, Role.ORGANISER)
+        return can_manage_people(user)
 
     def user_has_any_permission(self, user, actions) -> bool:
-        return has_role(user, Role.ADMIN, Role.ORGANISER)
+        return can_manage_people(user)
 
     def users_with_any_permission(self, actions):
         return (
@@ -178,7 +178,7 @@ class OrgUnitIndexView(IndexView):
     @cached_property
     def header_buttons(self):
         buttons = list(super().header_buttons)
-        if has_role(self.request.user, Role.ADMIN, Role.ORGANISER):
+        if can_manage_people(self.request.user):
             buttons.append(
                 HeaderButton(_("Import from a spreadsheet"), url=reverse("orgunits:import"), icon_name="upload")
             )
@@ -235,7 +235,7 @@ class OrgUnitImportView(WagtailAdminTemplateMixin, TemplateView):
     header_icon = "upload"
 
     def dispatch(self, request, *args, **kwargs):
-        if not has_role(request.user, Role.ADMIN, Role.ORGANISER):
+        if not can_manage_people(request.user):
             raise PermissionDenied
         return super().dispatch(request, *args, **kwargs)
 
@@ -297,7 +297,7 @@ class OrgUnitImportView(WagtailAdminTemplateMixin, TemplateView):
 
 
 def orgunit_import_template(request):
-    if not has_role(request.user, Role.ADMIN, Role.ORGANISER):
+    if not can_manage_people(request.user):
         raise PermissionDenied
     response = HttpResponse(
         orgunit_template(),
