@@ -29,11 +29,12 @@ from cms.models import RegulationPage
 from cms.sanitize import html_to_text, sanitize_html
 from core.errors import ServiceError
 from core.spreadsheets import Column, build_template, read_spreadsheet, safe_cell, unsafe_cell
-from core.text import fold, nfc
+from core.text import control_characters, fold, nfc
 from quizzes.models import Category, Difficulty, Option, Question, QuestionType
 from quizzes.services import FALSE_TEXT, TRUE_TEXT, OptionData, QuestionData, question_problems, true_false_options
 
 MAX_QUESTIONS = 2000
+CATEGORY_MAX = Category._meta.get_field("name").max_length
 
 
 @dataclass
@@ -64,11 +65,43 @@ def parse(fmt: str, content: bytes, *, filename: str = "") -> list[Parsed]:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise ImportProblems([Problem(_("File"), _("The file is not UTF-8 text."))]) from None
-    if fmt == "gift":
-        return parse_gift(text)
-    if fmt == "aiken":
-        return parse_aiken(text)
-    raise ImportProblems([Problem(_("File"), _("Unknown format."))])
+    parsers = {"gift": parse_gift, "aiken": parse_aiken}
+    if fmt not in parsers:
+        raise ImportProblems([Problem(_("File"), _("Unknown format."))])
+    problems = _control_problems(text)
+    try:
+        parsed = parsers[fmt](text)
+    except ImportProblems as error:
+        problems.extend(error.problems)
+    if problems:
+        problems.sort(key=lambda p: _sort_key(p.place))
+        raise ImportProblems(problems)
+    return parsed
+
+
+def _lines(text: str) -> list[str]:
+    """The lines as GIFT and Aiken count them (CR LF, CR or LF ends one), so the numbers match."""
+    return text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+
+
+def _control_problems(text: str) -> list[Problem]:
+    """Each line holding control characters (NUL and the like), wherever it is in the file.
+
+    Invisible in the preview and refused by PostgreSQL (NUL), they are
+    reported here rather than stored or failing the confirmation.
+    """
+    problems = []
+    for number, line in enumerate(_lines(text), start=1):
+        found = control_characters(line)
+        if found:
+            problems.append(
+                Problem(
+                    _line(number),
+                    _("The line contains control characters (%(characters)s); remove them.")
+                    % {"characters": ", ".join(found)},
+                )
+            )
+    return problems
 
 
 def _line(number: int) -> str:
@@ -234,7 +267,7 @@ def _gift_blocks(text: str) -> Iterable[_Block]:
     lines: list[str] = []
     comments: list[str] = []
     start = 0
-    for number, line in enumerate([*text.replace("\r\n", "\n").replace("\r", "\n").split("\n"), ""], start=1):
+    for number, line in enumerate([*_lines(text), ""], start=1):
         stripped = line.strip()
         if not stripped:
             if lines:
@@ -273,6 +306,15 @@ def parse_gift(text: str) -> list[Parsed]:
             # "$course$/top/Luật Thi đua" → the last part names the category.
             first, _newline, rest = block.text.lstrip().partition("\n")
             category = first.split(":", 1)[1].strip().split("/")[-1].strip()
+            if len(category) > CATEGORY_MAX:
+                # Said once, at its line; the questions under it are not told again.
+                problems.append(
+                    Problem(
+                        _line(block.start),
+                        _("The category name is longer than %(max)d characters.") % {"max": CATEGORY_MAX},
+                    )
+                )
+                category = ""
             if not rest.strip():
                 continue
             block = _Block(block.start + 1, [], rest)
@@ -514,7 +556,14 @@ def _number_answer(answer: _Answer) -> tuple[str, Decimal | None]:
         low, high = (_number(part, answer) for part in text.split("..", 1))
         if low > high:
             raise _GiftError(_("The range %(r)s ends below where it starts.") % {"r": text}, answer.offset)
-        return _number_text((low + high) / 2), (high - low) / 2
+        middle, half = (low + high) / 2, (high - low) / 2
+        if half != half.quantize(_NUMBER_PLACES):
+            # Stored as its middle ± half its width: a half one decimal too fine would be rounded.
+            raise _GiftError(
+                _("“%(text)s”: numbers must lie below a million million, with at most 10 decimals.") % {"text": text},
+                answer.offset,
+            )
+        return _number_text(middle), half
     value, colon, tolerance = text.partition(":")
     margin = _number(tolerance, answer) if colon else Decimal(0)
     if margin < 0:
@@ -676,7 +725,7 @@ def parse_aiken(text: str) -> list[Parsed]:
     """Each question ends at its "ANSWER:" line; a blank line ends one that never got there."""
     parsed: list[Parsed] = []
     problems: list[Problem] = []
-    lines = (nfc(text) or "").replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    lines = _lines(nfc(text) or "")
     current: list[tuple[int, str]] = []
     for number, raw in enumerate([*lines, ""], start=1):
         line = raw.strip()
@@ -803,6 +852,10 @@ def parse_xlsx(content: bytes, *, filename: str) -> list[Parsed]:
     for row in sheet.rows:
         place = _row_place(row.number)
         values = {key: unsafe_cell(value) for key, value in row.values.items()}
+        controls = _cell_control_problems(place, values)
+        if controls:
+            problems.extend(controls)
+            continue
         qtype = TYPE_NAMES.get(fold(values.get("type", "")).strip())
         if qtype is None:
             problems.append(Problem(place, _("Unknown question type “%(type)s”.") % {"type": values.get("type", "")}))
@@ -870,6 +923,26 @@ def parse_xlsx(content: bytes, *, filename: str) -> list[Parsed]:
             data.options = [OptionData(sanitize_html(text), is_correct=letter in letters) for letter, text in texts]
         parsed.append(Parsed(place, data))
     return _finish(parsed, problems)
+
+
+# Cells whose line breaks are part of the text (Alt+Enter in Excel); in the others a line break is a mistake.
+_MULTILINE = frozenset({"stem", "feedback", *(f"option_{letter}" for letter in LETTERS)})
+
+
+def _cell_control_problems(place: str, values: dict[str, str]) -> list[Problem]:
+    titles = {column.key: column.title for column in COLUMNS}
+    problems = []
+    for key, value in values.items():
+        found = control_characters(value, line_breaks=key in _MULTILINE)
+        if found:
+            problems.append(
+                Problem(
+                    place,
+                    _("“%(column)s” contains control characters (%(characters)s); retype the cell.")
+                    % {"column": titles[key], "characters": ", ".join(found)},
+                )
+            )
+    return problems
 
 
 def _xlsx_number(text: str) -> OptionData:

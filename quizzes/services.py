@@ -81,6 +81,11 @@ class OptionData:
 
 FRACTION_PLACES = Decimal("0.0000001")
 
+# What the marks column holds (999.99 in steps of 0.01): checked before saving, never rounded when saved.
+_MARKS_FIELD = Question._meta.get_field("marks")
+MARKS_STEP = Decimal(1).scaleb(-_MARKS_FIELD.decimal_places)
+MAX_MARKS = Decimal(10) ** (_MARKS_FIELD.max_digits - _MARKS_FIELD.decimal_places) - MARKS_STEP
+
 
 def default_fractions(qtype: str, correct: Sequence[bool]) -> list[Decimal]:
     """Shares for options marked only right or wrong (the XLSX template, the admin, the demo).
@@ -196,10 +201,35 @@ def question_problems(data: QuestionData) -> list[str]:
         problems.extend(_share_problems(data, fractions))
         if data.qtype == QuestionType.TRUE_FALSE and sum(f > 0 for f in fractions) != 1:
             problems.append(_("A true/false question has one right answer."))
-    if data.marks <= 0:
-        problems.append(_("Marks must be greater than zero."))
+    if not data.marks.is_finite() or not MARKS_STEP <= data.marks <= MAX_MARKS or data.marks % MARKS_STEP:
+        problems.append(
+            _("Marks must lie between %(min)s and %(max)s, with at most %(places)d decimals.")
+            % {"min": MARKS_STEP, "max": MAX_MARKS, "places": _MARKS_FIELD.decimal_places}
+        )
     if data.difficulty not in Difficulty.values:
         problems.append(_("Unknown difficulty “%(value)s”.") % {"value": data.difficulty})
+    problems.extend(_length_problems(data))
+    return problems
+
+
+def _length_problems(data: QuestionData) -> list[str]:
+    """Texts longer than their columns: refused before saving, never cut short when saved."""
+    texts = [
+        (data.name, Question, "name", _("The question's title is longer than %(max)d characters.")),
+        (data.article, Question, "article", _("The article is longer than %(max)d characters.")),
+        (data.category, Category, "name", _("The category name is longer than %(max)d characters.")),
+        (data.case_study, CaseStudy, "title", _("The case study's title is longer than %(max)d characters.")),
+        *(
+            (html_to_text(o.match_text), Option, "match_text",
+             _("A right-hand item of the matching question is longer than %(max)d characters."))
+            for o in data.options
+        ),
+    ]  # fmt: skip
+    problems: list[str] = []
+    for text, model, name, message in texts:
+        limit = model._meta.get_field(name).max_length
+        if len(nfc(text) or "") > limit and message % {"max": limit} not in problems:
+            problems.append(message % {"max": limit})
     return problems
 
 
@@ -235,7 +265,7 @@ def questions_create(
         if data.case_study:
             if data.case_study not in cases:
                 cases[data.case_study], _created = CaseStudy.objects.get_or_create(
-                    title=nfc(data.case_study)[:200], defaults={"scenario": data.case_scenario}
+                    title=nfc(data.case_study), defaults={"scenario": data.case_scenario}
                 )
                 if data.case_scenario and not cases[data.case_study].scenario:
                     cases[data.case_study].scenario = data.case_scenario
@@ -244,7 +274,7 @@ def questions_create(
         question = Question(
             category=target,
             qtype=data.qtype,
-            name=nfc(data.name)[:255],
+            name=data.name,
             stem=data.stem,
             feedback=data.feedback,
             marks=data.marks,
@@ -252,7 +282,7 @@ def questions_create(
             partial_credit=data.partial_credit,
             accent_insensitive=data.accent_insensitive,
             regulation=regulations.get(data.regulation_number),
-            article=nfc(data.article)[:100],
+            article=data.article,
             case_study=case,
         )
         question.save()
@@ -265,7 +295,7 @@ def questions_create(
                     is_correct=o.is_correct,
                     fraction=o.fraction,
                     tolerance=o.tolerance,
-                    match_text=nfc(html_to_text(o.match_text))[:500],
+                    match_text=html_to_text(o.match_text),
                     feedback=sanitize_html(o.feedback),
                 )
                 for index, o in enumerate(data.options)
@@ -398,7 +428,7 @@ def _slot(info: dict, options: list[tuple[int, str]], *, shuffle_options: bool) 
     """One question's place in the attempt: its marks, the options in the order shown, the matching choices."""
     ids = [oid for oid, _m in options]
     match_choices: list[str] = []
-    if info["qtype"] == QuestionType.SHORT:
+    if info["qtype"] in TYPED_TYPES:
         ids = []  # accepted answers are never shown
     elif info["qtype"] == QuestionType.MATCHING:
         match_choices = sorted({m for _oid, m in options})
