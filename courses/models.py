@@ -130,6 +130,7 @@ class CoursePage(Page):
 
         context = super().get_context(request, *args, **kwargs)
         context.update(selectors.course_outline(course=self, user=request.user).as_context())
+        context["superseded_citations"] = selectors.superseded_citations(modules=[i.module for i in context["items"]])
         return context
 
     def search_document(self):
@@ -217,6 +218,9 @@ class ModulePage(Page):
 
             state = selectors.module_state(module=self, user=request.user)
         context.update(state.as_context())
+        from courses import selectors
+
+        context["superseded_citations"] = selectors.superseded_citations(modules=[self])
         return context
 
     def search_document(self):

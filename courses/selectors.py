@@ -11,11 +11,12 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q
 from django.db.models.functions import Length, Substr
 from django.utils import timezone
 from wagtail.models import Page
 
+from cms.models import RegulationPage
 from courses.models import CoursePage, Enrolment, ModulePage, ModuleProgress, RefresherNotice
 from quizzes.selectors import counting_attempts
 
@@ -407,3 +408,34 @@ def pending_enrolments(*, course: CoursePage, users):
         .select_related("user", "user__org_unit")
         .order_by("created_at")
     )
+
+
+# --- superseded citations ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SupersededCitation:
+    module: ModulePage
+    old: RegulationPage
+    new: RegulationPage
+
+
+def superseded_citations(*, modules: list[ModulePage]) -> list[SupersededCitation]:
+    """The regulations these modules cite that a live regulation supersedes, in module order (1 query)."""
+    if not modules:
+        return []
+    newer = (
+        RegulationPage.objects.live()
+        .filter(supersedes__cited_by_modules__in=[m.pk for m in modules])
+        .annotate(citing_module_id=F("supersedes__cited_by_modules"))
+        .select_related("supersedes")
+        .order_by(*RegulationPage.LISTING_ORDER)
+    )
+    order = {m.pk: (position, m) for position, m in enumerate(modules)}
+    found: dict[tuple[int, int], RegulationPage] = {}
+    for new in newer:
+        found.setdefault((new.citing_module_id, new.supersedes_id), new)
+    return [
+        SupersededCitation(order[module_id][1], new.supersedes, new)
+        for (module_id, _old), new in sorted(found.items(), key=lambda item: order[item[0][0]][0])
+    ]

@@ -334,7 +334,9 @@ class RefresherResult:
 
 
 def refresher_run(*, regulation_id: int) -> RefresherResult:
-    """A newer regulation is published: flag the modules citing the one it supersedes, tell the trainees.
+    """A newer regulation is published: flag the modules citing the one it supersedes, tell the trainees
+    who learned the old text: those who completed the course, and those still on it who completed a
+    flagged module.
 
     Idempotent: flags and notices are unique rows (created once), and each
     notice is mailed once (stamped after sending), so a retry only finishes
@@ -364,11 +366,22 @@ def refresher_run(*, regulation_id: int) -> RefresherResult:
         completed = Enrolment.objects.filter(course_id__in=flags_by_course, status=Status.COMPLETED).values_list(
             "user_id", "course_id"
         )
-        notices = [
-            RefresherNotice(user_id=user_id, course_id=course_id, flag=flag)
+        by_key = {
+            (user_id, flag.pk): RefresherNotice(user_id=user_id, course_id=course_id, flag=flag)
             for user_id, course_id in completed.iterator()
             for flag in flags_by_course[course_id]
-        ]
+        }
+        # A trainee still on the course who already completed a flagged module learned the old text too.
+        flag_of_module = {flag.module_id: flag for flag in flags}
+        learned = ModuleProgress.objects.filter(
+            module_id__in=flag_of_module,
+            completed_at__isnull=False,
+            enrolment__course_id__in=flags_by_course,
+        ).values_list("enrolment__user_id", "enrolment__course_id", "module_id")
+        for user_id, course_id, module_id in learned.iterator():
+            flag = flag_of_module[module_id]
+            by_key.setdefault((user_id, flag.pk), RefresherNotice(user_id=user_id, course_id=course_id, flag=flag))
+        notices = list(by_key.values())
         RefresherNotice.objects.bulk_create(notices, ignore_conflicts=True, batch_size=500)
     emails = refresher_notices_email(regulation=regulation)
     logger.info("Regulation %s: %d modules flagged, %d refresher emails", regulation.pk, len(flags), emails)
