@@ -7,7 +7,7 @@ from accounts.policies import can_manage_people
 from accounts.roles import ROLE_GROUPS, Role
 from core.audit import audit, snapshot
 from core.errors import ServiceError
-from core.text import collapse_spaces, nfc
+from core.text import collapse_spaces
 
 
 @transaction.atomic
@@ -25,8 +25,8 @@ def user_create(
         raise ServiceError("email_taken", _("%(email)s already has an account.") % {"email": email})
     user = User(
         email=email,
-        full_name=collapse_spaces(nfc(full_name)),
-        position=collapse_spaces(nfc(position)),
+        full_name=collapse_spaces(full_name),
+        position=collapse_spaces(position),
         phone=phone.strip(),
         org_unit=org_unit,
     )
@@ -38,8 +38,8 @@ def user_create(
 
 @transaction.atomic
 def user_update_profile(*, user: User, full_name: str, position: str, phone: str, org_unit: OrgUnit | None) -> User:
-    user.full_name = collapse_spaces(nfc(full_name))
-    user.position = collapse_spaces(nfc(position))
+    user.full_name = collapse_spaces(full_name)
+    user.position = collapse_spaces(position)
     user.phone = phone.strip()
     user.org_unit = org_unit
     user.full_clean(exclude=["password"])
@@ -108,9 +108,9 @@ def orgunit_create(
         raise ServiceError("code_taken", _("Unit code %(code)s already exists.") % {"code": code})
     unit = OrgUnit(
         code=code,
-        name=collapse_spaces(nfc(name)),
+        name=collapse_spaces(name),
         kind=kind,
-        cluster=collapse_spaces(nfc(cluster)),
+        cluster=collapse_spaces(cluster),
         is_active=is_active,
     )
     unit.full_clean(exclude=["path", "depth", "numchild"])
@@ -163,7 +163,7 @@ def orgunit_update(
         unit.code = code
     if is_active is not None:
         unit.is_active = is_active
-    unit.name, unit.kind, unit.cluster = collapse_spaces(nfc(name)), kind, collapse_spaces(nfc(cluster))
+    unit.name, unit.kind, unit.cluster = collapse_spaces(name), kind, collapse_spaces(cluster)
     unit.full_clean(exclude=["path", "depth", "numchild"])
     # Not the tree fields: a child added meanwhile has changed numchild.
     unit.save(update_fields=["code", "name", "kind", "cluster", "is_active"])

@@ -199,11 +199,11 @@ def certificate_issue_or_get(
     template = template or template_default()
     page = achievement.page
     snapshot = _Snapshot(
-        holder_name=collapse_spaces(nfc(holder.full_name) or ""),
+        holder_name=collapse_spaces(holder.full_name or ""),
         holder_unit=holder.org_unit.name if holder.org_unit_id else "",
-        achievement_title=collapse_spaces(nfc(achievement.title or page.title) or ""),
+        achievement_title=collapse_spaces(achievement.title or page.title or ""),
         achievement_url=achievement.url or _page_url(page),
-        criteria=nfc(achievement.criteria) or "",
+        criteria=achievement.criteria or "",
         completed_on=achievement.completed_on or timezone.localdate(),
         started_on=achievement.started_on,
         hours=achievement.hours,
@@ -450,7 +450,7 @@ def certificate_reissue(
     old.revoked_at = now
     old.revocation_reason = reason
     old.save(update_fields=["status", "revoked_at", "revocation_reason"])
-    name = collapse_spaces(nfc(holder_name or old.holder.full_name) or "")
+    name = collapse_spaces(holder_name or old.holder.full_name or "")
     if not name:
         raise ServiceError("name_required", _("The holder's name is empty."))
     snapshot = _Snapshot(
