@@ -509,7 +509,8 @@ def _refuse(code: str, message: str, attempt: Attempt, detail: str) -> ServiceEr
 
 def _position(value: str, size: int) -> int | None:
     """``value`` as an index below ``size``, or None (``"²"`` is a digit but no number)."""
-    if value.isascii() and value.isdigit() and int(value) < size:
+    # Short before int(): Python refuses to convert more than 4,300 digits.
+    if value.isascii() and value.isdigit() and len(value) <= 9 and int(value) < size:
         return int(value)
     return None
 

@@ -90,20 +90,25 @@ def _own_attempt(request: HttpRequest, attempt_id) -> Attempt:
     return get_object_or_404(Attempt.objects.select_related("quiz"), pk=attempt_id, user=request.user)
 
 
+def _small_int(raw: str) -> int | None:
+    """A posted id or version: ASCII digits that fit a 64-bit column, else None (never a 500)."""
+    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 18 else None
+
+
 def _answers_from_post(request: HttpRequest) -> list[services.AnswerInput]:
     answers = []
     for raw in request.POST.getlist("slot"):
-        if not raw.isdigit():
+        slot_id = _small_int(raw)
+        if slot_id is None:
             continue
-        slot_id = int(raw)
         prefix = f"q{slot_id}_m"
-        version = request.POST.get(f"v{slot_id}", "")
+        version = _small_int(request.POST.get(f"v{slot_id}", ""))
         answers.append(
             services.AnswerInput(
                 slot_id=slot_id,
                 values=request.POST.getlist(f"q{slot_id}"),
                 matches={k[len(prefix) :]: request.POST[k] for k in request.POST if k.startswith(prefix)},
-                version=int(version) if version.isdigit() else -1,
+                version=-1 if version is None else version,
             )
         )
     return answers

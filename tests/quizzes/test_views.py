@@ -165,6 +165,11 @@ def test_bad_answer_posts_are_refused_and_change_nothing(client, trainee, quiz):
         ({"slot": [slot.pk, slot.pk + 1]}, 400),
         ({"slot": slot.pk, f"v{slot.pk}": 0, f"q{slot.pk}": "9"}, 400),
         ({"slot": 999999, "v999999": 0, "q999999": "0"}, 400),
+        # Past Python's 4,300-digit conversion limit, past 64 bits, and a digit that is no number.
+        ({"slot": "9" * 5000}, 400),
+        ({"slot": slot.pk, f"v{slot.pk}": "9" * 5000, f"q{slot.pk}": "9" * 5000}, 400),
+        ({"slot": slot.pk, f"v{slot.pk}": 0, f"q{slot.pk}": "99999999999999999999"}, 400),
+        ({"slot": "²"}, 400),
     ]
     for data, status in cases:
         response = client.post(url, data)
