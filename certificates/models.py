@@ -25,7 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
 from wagtail.images import get_image_model_string
-from wagtail.models import PreviewableMixin
+from wagtail.models import DraftStateMixin, LockableMixin, PreviewableMixin, RevisionMixin, WorkflowMixin
 
 from core.fields import NFCCharField, NFCTextField
 
@@ -65,8 +65,15 @@ def generate_code() -> str:
     return secrets.token_urlsafe(16)
 
 
-class CertificateTemplate(PreviewableMixin, models.Model):
-    """How a certificate looks: an A4 landscape page in the style of official paper."""
+class CertificateTemplate(WorkflowMixin, DraftStateMixin, LockableMixin, RevisionMixin, PreviewableMixin, models.Model):
+    """How a certificate looks: an A4 landscape page in the style of official paper.
+
+    What it prints goes out under the organisation's name, so it is reviewed
+    like a page: editors save drafts and submit them, a moderator publishes
+    (directly or by approving the moderation workflow). The row holds the
+    published values only (drafts live in revisions), and certificates are
+    issued only with a live template, so no unreviewed text reaches a PDF.
+    """
 
     name = NFCCharField(_("name"), max_length=120, unique=True, help_text=_("For editors; not printed."))
     is_default = models.BooleanField(

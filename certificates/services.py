@@ -152,12 +152,36 @@ class _Snapshot:
 
 
 def template_default() -> CertificateTemplate:
-    template = CertificateTemplate.objects.filter(is_default=True).first()
+    template = CertificateTemplate.objects.filter(is_default=True, live=True).first()
     if template is None:
         raise ServiceError(
             "no_template", _("There is no default certificate template. Mark one as default in the admin.")
         )
     return template
+
+
+def _live_template(template: CertificateTemplate | None) -> CertificateTemplate:
+    """The template to issue with, read again from its row: a live template's row holds
+    only what a moderator published (drafts stay in its revisions), whatever the
+    caller's copy holds.
+
+    A template never published holds its unreviewed first draft, an unpublished
+    one was withdrawn: either is refused rather than swapped for the default,
+    which may name another issuing body.
+    """
+    if template is None:
+        return template_default()
+    live = CertificateTemplate.objects.filter(pk=template.pk, live=True).first()
+    if live is None:
+        raise ServiceError(
+            "template_not_live",
+            _(
+                "The certificate template “%(name)s” is not published; "
+                "a moderator must publish it before certificates are issued with it."
+            )
+            % {"name": template.name},
+        )
+    return live
 
 
 # --- issue -----------------------------------------------------------------------
@@ -196,7 +220,7 @@ def certificate_issue_or_get(
     existing = _valid_certificate(holder, achievement.page)
     if existing is not None:
         return existing, False
-    template = template or template_default()
+    template = _live_template(template)
     page = achievement.page
     snapshot = _Snapshot(
         holder_name=collapse_spaces(holder.full_name or ""),
