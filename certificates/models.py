@@ -215,6 +215,13 @@ class CertificateTemplate(WorkflowMixin, DraftStateMixin, LockableMixin, Revisio
         if errors:
             raise ValidationError(errors)
 
+    def publish(self, revision, *args, **kwargs):
+        # A draft was checked when saved, but by the time it is approved another
+        # template may have taken its name or become the default: checked again,
+        # so that publishing is refused with the reason, not failed by the database.
+        revision.as_object().full_clean()
+        return super().publish(revision, *args, **kwargs)
+
     # --- preview in the Wagtail admin: the real PDF with sample data --------
     def serve_preview(self, request, mode_name):
         from django.http import HttpResponse

@@ -1,9 +1,14 @@
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
+from wagtail.admin import messages
 from wagtail.admin.menu import MenuItem
 from wagtail.snippets.models import register_snippet
-from wagtail.snippets.views.snippets import SnippetViewSet
+from wagtail.snippets.views.snippets import SnippetViewSet, WorkflowActionView
 
 from accounts.profile import PROFILE_LINKS_HOOK, ProfileLink, Section
 from certificates.models import CertificateTemplate
@@ -11,8 +16,36 @@ from certificates.policies import can_manage_certificates
 from core.audit import register_actions
 
 
+class CheckedWorkflowActionView(WorkflowActionView):
+    """Wagtail's workflow action (approve, request changes) for certificate templates.
+
+    Approving publishes, and publishing checks the template again
+    (CertificateTemplate.publish); Wagtail would let that ValidationError
+    through as a 500 with the task approved and the template not published.
+    Here the action is one transaction, refused whole with the reason shown
+    to the moderator on the template's edit screen.
+    """
+
+    def post(self, request, *args, **kwargs):
+        try:
+            with transaction.atomic():
+                return super().post(request, *args, **kwargs)
+        except ValidationError as error:
+            messages.error(
+                request,
+                gettext("The certificate template was not approved: %(reasons)s")
+                % {"reasons": " ".join(error.messages)},
+            )
+            if request.headers.get("x-requested-with") == "XMLHttpRequest":
+                return self.render_modal_json(request, {"step": "success", "redirect": self.redirect_url})
+            return redirect(self.redirect_url)
+
+
 class CertificateTemplateViewSet(SnippetViewSet):
+    """Drafts, revisions, locking and the moderation workflow come from the model's mixins."""
+
     model = CertificateTemplate
+    workflow_action_view_class = CheckedWorkflowActionView
     icon = "doc-full"
     menu_label = _("Certificate templates")
     menu_order = 310

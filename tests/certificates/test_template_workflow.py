@@ -20,7 +20,7 @@ from certificates.models import CertificateTemplate
 from certificates.services import certificate_issue, certificate_render_pdf
 from core.errors import ServiceError
 from tests.certificates.conftest import achievement_for
-from tests.factories import StandardPageFactory, UserFactory
+from tests.factories import CertificateTemplateFactory, StandardPageFactory, UserFactory
 
 ADMIN = "/admin/snippets/certificates/certificatetemplate"
 OLD_BODY = "HỘI ĐỒNG THI ĐUA – KHEN THƯỞNG"
@@ -285,3 +285,25 @@ def test_a_template_a_moderator_locked_cannot_be_changed_by_an_editor(editor, mo
     default_template.refresh_from_db()
     assert default_template.latest_revision_id == revision
     assert default_template.issuing_body == OLD_BODY
+
+
+@pytest.mark.django_db
+def test_approving_a_draft_that_no_longer_fits_is_refused_with_the_reason(editor, moderator):
+    editor_client, _user = editor
+    moderator_client, _user = moderator
+    template = CertificateTemplateFactory(name="Mẫu hội nghị")
+    editor_client.post(f"{ADMIN}/edit/{template.pk}/", {**_form(template, name="Mẫu tập huấn"), "action-submit": "1"})
+    task_state = WorkflowState.objects.for_instance(template).get().current_task_state
+    # Meanwhile another template is published under the same name.
+    CertificateTemplateFactory(name="Mẫu tập huấn")
+
+    response = moderator_client.post(
+        f"{ADMIN}/workflow/action/{template.pk}/approve/{task_state.pk}/", {"comment": ""}, follow=True
+    )
+
+    assert response.status_code == 200
+    assert "The certificate template was not approved" in response.content.decode()
+    template.refresh_from_db()
+    assert template.name == "Mẫu hội nghị"
+    task_state.refresh_from_db()
+    assert task_state.status == task_state.STATUS_IN_PROGRESS
