@@ -44,6 +44,7 @@ from quizzes.models import (
     QuestionType,
     Quiz,
 )
+from quizzes.policies import can_edit_question_banks
 from quizzes.signals import quiz_passed
 
 logger = logging.getLogger("quizzes")
@@ -682,8 +683,14 @@ def _finish(attempt: Attempt, *, now: datetime, automatic: bool) -> None:
 IMPORT_KIND = "quizzes.bank"
 
 
+def _require_bank_editor(actor: User) -> None:
+    if not can_edit_question_banks(actor):
+        raise ServiceError("forbidden", _("Only content editors and moderators import questions."))
+
+
 def bank_import_prepare(*, actor: User, category: Category, fmt: str, content: bytes, filename: str = "") -> str:
     """Keep a file that previewed cleanly server-side; returns the one-time token its confirmation needs."""
+    _require_bank_editor(actor)
     payload = {
         "category": category.pk,
         "format": fmt,
@@ -701,6 +708,7 @@ def bank_import_confirm(*, actor: User, token: str) -> Confirmation:
     (a regulation it names was deleted since the preview); the token then
     stays usable.
     """
+    _require_bank_editor(actor)
 
     def run(payload: dict) -> dict:
         category = Category.objects.filter(pk=payload["category"]).first()

@@ -44,3 +44,16 @@ def test_an_attempt_is_audited_when_started_and_when_submitted(category, quiz):
     ]
     assert entries[1].data["before"] == {"state": "in_progress"}
     assert entries[1].data["after"]["state"] == "finished" and "percent" in entries[1].data["after"]
+
+
+@pytest.mark.parametrize("role", [Role.TRAINEE, Role.ORGANISER])
+def test_only_content_staff_import_questions_through_the_service(make_staff, category, role):
+    from core.errors import ServiceError
+
+    actor = make_staff(role)
+    with pytest.raises(ServiceError) as error:
+        services.bank_import_prepare(actor=actor, category=category, fmt="gift", content=b"::Q:: 1+1? {=2 ~3}")
+    assert error.value.code == "forbidden"
+    with pytest.raises(ServiceError) as error:
+        services.bank_import_confirm(actor=actor, token="anything")
+    assert error.value.code == "forbidden"
