@@ -23,9 +23,11 @@ def seed(out) -> None:
     template = CertificateTemplate.objects.filter(is_default=True).first()
     if template is None:
         template = CertificateTemplate.objects.create(name=DEFAULT_NAME, is_default=True, **DEMO_TEMPLATE)
-    elif template.name == DEFAULT_NAME:
+    elif template.name == DEFAULT_NAME and any(getattr(template, k) != v for k, v in DEMO_TEMPLATE.items()):
         for name, value in DEMO_TEMPLATE.items():
             setattr(template, name, value)
         template.full_clean()
-        template.save()
+        # Published as a revision: the admin edits a template's latest revision,
+        # so a change to the row alone would be undone by the next draft.
+        template.save_revision(clean=False).publish()
     out.write(f"Mẫu giấy chứng nhận: {template.name}")

@@ -16,3 +16,12 @@ def test_seed_is_idempotent_and_leaves_one_clean_default_template():
     assert CertificateTemplate.objects.count() == 1
     assert template.issuing_body_parent == "BỘ THÔNG TIN VÀ TRUYỀN THÔNG"
     template.full_clean()
+
+
+@pytest.mark.django_db
+def test_seeded_values_are_the_templates_published_revision():
+    accounts_demo.seed(io.StringIO())
+    demo.seed(io.StringIO())
+    template = CertificateTemplate.objects.get(is_default=True)
+    assert template.live_revision_id == template.latest_revision_id
+    assert template.get_latest_revision_as_object().place == template.place == demo.DEMO_TEMPLATE["place"]
