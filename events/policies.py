@@ -85,10 +85,6 @@ def can_nominate(
     return can_register_into_unit(user, event, unit) and can_register_into_unit(user, event, own_unit)
 
 
-def can_register_self(user: AnyUser, event: EventPage) -> bool:
-    return bool(user.is_authenticated and event.live)
-
-
 def is_own_registration(user: AnyUser, registration: Registration) -> bool:
     return user.is_authenticated and registration.user_id == user.pk
 
