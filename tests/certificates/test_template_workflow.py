@@ -238,6 +238,9 @@ def test_a_moderator_approves_and_only_then_certificates_print_the_new_values(
     history = moderator_client.get(f"{ADMIN}/history/{default_template.pk}/").content.decode()
     assert editor_user.get_full_name() in history or editor_user.get_username() in history
     assert moderator_user.get_full_name() in history or moderator_user.get_username() in history
+    compare = moderator_client.get(f"{ADMIN}/history/{default_template.pk}/revisions/compare/earliest...latest/")
+    assert compare.status_code == 200
+    assert OLD_BODY in compare.content.decode() and NEW_BODY in compare.content.decode()
 
 
 @pytest.mark.django_db
