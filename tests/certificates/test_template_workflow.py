@@ -12,6 +12,7 @@ import pypdf
 import pytest
 from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
+from django.core import mail
 from django.test import Client
 from wagtail.models import ModelLogEntry, Workflow, WorkflowContentType, WorkflowState
 
@@ -211,8 +212,12 @@ def test_a_moderator_approves_and_only_then_certificates_print_the_new_values(
     default_template.refresh_from_db()
     assert default_template.issuing_body == OLD_BODY
 
+    mail.outbox.clear()
     response = moderator_client.post(approve_url, {"comment": "Đúng thể thức."})
     assert response.status_code == 302
+    # The editor hears of it, with the moderator's comment.
+    [approved] = [message for message in mail.outbox if editor_user.email in message.to]
+    assert "Đúng thể thức." in approved.body
     state.refresh_from_db()
     assert state.status == WorkflowState.STATUS_APPROVED
     default_template.refresh_from_db()
