@@ -10,10 +10,11 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.urls import reverse
 
+from accounts.roles import Role
 from quizzes import grading, services
 from quizzes.formats import ImportProblems
 from quizzes.models import Attempt, Question, QuestionSlot
-from tests.factories import QuestionCategoryFactory, QuestionFactory, QuizFactory, RegulationPageFactory, UserFactory
+from tests.factories import QuestionCategoryFactory, QuestionFactory, QuizFactory, RegulationPageFactory
 
 BEFORE = [("quizzes", "0002_editor_permissions")]
 ZERO, ONE = Decimal(0), Decimal(1)
@@ -238,8 +239,9 @@ GIFT = "::A:: Câu một {=Có ~Không}\n\n::B:: Câu hai {=Có ~Không}\n"
 
 
 @pytest.mark.django_db
-def test_a_second_confirmation_imports_nothing_and_tells_the_first_result():
-    editor, other = UserFactory(), UserFactory()
+def test_a_second_confirmation_imports_nothing_and_tells_the_first_result(make_staff):
+    # The import service is for content staff (quizzes.policies); the token is the editor's own.
+    editor, other = make_staff(Role.EDITOR), make_staff(Role.EDITOR)
     category = QuestionCategoryFactory(name="Một lần")
     token = services.bank_import_prepare(actor=editor, category=category, fmt="gift", content=GIFT.encode())
     assert services.bank_import_confirm(actor=other, token=token).status == "missing"  # someone else's token
@@ -251,8 +253,8 @@ def test_a_second_confirmation_imports_nothing_and_tells_the_first_result():
 
 
 @pytest.mark.django_db
-def test_a_confirmation_that_finds_problems_imports_nothing_and_keeps_its_token():
-    editor = UserFactory()
+def test_a_confirmation_that_finds_problems_imports_nothing_and_keeps_its_token(make_staff):
+    editor = make_staff(Role.EDITOR)
     category = QuestionCategoryFactory(name="Văn bản")
     content = "// tdkt: regulation=13/2015/TT-BTTTT\n::A:: Câu một {=Có ~Không}\n".encode()
     regulation = RegulationPageFactory(document_number="13/2015/TT-BTTTT")
