@@ -3,7 +3,8 @@
 Every role except trainee (which everyone is) and administrator (Wagtail's
 superuser flag) is a group, so Django's and Wagtail's permission machinery
 applies. Wagtail creates "Editors" and "Moderators" itself and its default
-moderation workflow hands review to "Moderators"; we reuse both.
+moderation workflow hands review to "Moderators"; we reuse both, under the
+Vietnamese names that accounts migration 0003 gives them.
 """
 
 from django.db import models
@@ -22,8 +23,8 @@ class Role(models.TextChoices):
 ROLE_GROUPS: dict[Role, str] = {
     Role.COORDINATOR: "Unit coordinators",
     Role.ORGANISER: "Organisers",
-    Role.EDITOR: "Editors",
-    Role.MODERATOR: "Moderators",
+    Role.EDITOR: "Biên tập viên",
+    Role.MODERATOR: "Kiểm duyệt viên",
 }
 
 # Roles that reach staff pages or the Wagtail admin and so must use MFA.

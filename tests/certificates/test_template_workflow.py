@@ -16,7 +16,7 @@ from django.core import mail
 from django.test import Client
 from wagtail.models import ModelLogEntry, Workflow, WorkflowContentType, WorkflowState
 
-from accounts.roles import Role
+from accounts.roles import ROLE_GROUPS, Role
 from certificates.models import CertificateTemplate
 from certificates.services import certificate_issue, certificate_render_pdf
 from core.errors import ServiceError
@@ -119,13 +119,13 @@ def test_templates_go_through_the_pages_moderation_workflow_and_only_moderators_
     assert workflow == Workflow.objects.get(name="Kiểm duyệt trước khi xuất bản")
     assert CertificateTemplate.get_default_workflow() == workflow
     [task] = workflow.tasks.specific()
-    assert list(task.groups.values_list("name", flat=True)) == ["Moderators"]
+    assert list(task.groups.values_list("name", flat=True)) == [ROLE_GROUPS[Role.MODERATOR]]
 
     def can_publish(group):
         return Group.objects.get(name=group).permissions.filter(codename="publish_certificatetemplate").exists()
 
-    assert can_publish("Moderators")
-    assert not can_publish("Editors")
+    assert can_publish(ROLE_GROUPS[Role.MODERATOR])
+    assert not can_publish(ROLE_GROUPS[Role.EDITOR])
     assert not can_publish("Organisers")
 
 

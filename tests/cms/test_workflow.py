@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 from wagtail.models import TaskState, WorkflowState
 
+from accounts.roles import ROLE_GROUPS, Role
 from cms.models import HomePage, RegulationPage
 from tests.cms.test_pages import regulation_form_data
 from tests.factories import CampaignPageFactory, RegulationPageFactory
@@ -46,7 +47,7 @@ def test_the_workflow_covers_everything_under_the_home_page(regulation_index, ca
     workflow = HomePage.objects.get().get_workflow()
     assert workflow is not None and workflow.active
     task = workflow.tasks.get().specific
-    assert list(task.groups.values_list("name", flat=True)) == ["Moderators"]
+    assert list(task.groups.values_list("name", flat=True)) == [ROLE_GROUPS[Role.MODERATOR]]
     assert draft.get_workflow() == workflow
     assert CampaignPageFactory(parent=campaign_index, live=False).get_workflow() == workflow
 
