@@ -6,7 +6,7 @@ import pytest
 
 from certificates.models import Certificate, SerialCounter
 from core.errors import ServiceError
-from courses import selectors, services, tasks
+from courses import selectors, services
 from courses.models import Enrolment, ModuleProgress
 from courses.services import enrolment_create, module_complete
 from tests.conftest import require_service
@@ -104,13 +104,14 @@ def on_postgresql():
 def queued(monkeypatch):
     """Enrolment ids whose certificate task was queued (once per recorded course completion); still runs it."""
     calls = []
-    delay = tasks.course_certificate_issue.delay
+    enqueue = services.outbox_enqueue
 
-    def counting(enrolment_id):
-        calls.append(enrolment_id)
-        return delay(enrolment_id)
+    def counting(task, **kwargs):
+        if task == "courses.tasks.course_certificate_issue":
+            calls.append(kwargs["enrolment_id"])
+        return enqueue(task, **kwargs)
 
-    monkeypatch.setattr(tasks.course_certificate_issue, "delay", counting)
+    monkeypatch.setattr(services, "outbox_enqueue", counting)
     return calls
 
 
