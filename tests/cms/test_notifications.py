@@ -2,8 +2,10 @@
 
 import datetime
 from unittest import mock
+from urllib.parse import urlsplit
 from xml.etree import ElementTree
 
+import feedparser
 import pytest
 from django.core import mail
 from django.urls import reverse
@@ -285,6 +287,32 @@ def test_the_atom_feed_keeps_to_the_standard_and_summaries_are_plain_text(client
     assert summary.get("type") == "text"
     assert summary.text == draft.summary
     assert b'type="html"' not in response.content
+
+
+@pytest.mark.django_db
+def test_a_strict_atom_parser_reads_the_feed_as_written(client, settings, regulation_index, draft, publish):
+    # feedparser in strict mode: any XML error sets bozo; it is the reader our subscribers' apps resemble.
+    older = RegulationPageFactory(parent=regulation_index, title="Thông tư số 13/2015/TT-BTTTT", live=False)
+    publish(older)
+    draft.summary = "Điều 5 <b>sửa đổi</b> & bổ sung <script>alert(1)</script>"
+    publish(draft)
+
+    parsed = feedparser.parse(client.get(FEED_URL).content)
+    assert parsed.bozo == 0, parsed.get("bozo_exception")
+    assert parsed.version == "atom10"
+    assert parsed.feed.author_detail.name == settings.WAGTAIL_SITE_NAME
+    assert [entry.title for entry in parsed.entries] == [
+        "Luật Thi đua, khen thưởng số 06/2022/QH15 (06/2022/QH15)",
+        f"Thông tư số 13/2015/TT-BTTTT ({older.document_number})",
+    ]
+    first = parsed.entries[0]
+    # Read back as the text the editor typed, angle brackets and all, not as markup.
+    assert first.summary_detail.type == "text/plain"
+    assert first.summary == draft.summary
+    assert first.link == "http://testserver" + draft.url
+    for link in [parsed.feed.link, *(entry.link for entry in parsed.entries)]:
+        parts = urlsplit(link)
+        assert parts.scheme == "http" and parts.netloc == "testserver", link
 
 
 def test_the_strict_check_refuses_what_django_used_to_write():
