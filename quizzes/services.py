@@ -516,6 +516,10 @@ def _position(value: str, size: int) -> int | None:
     return None
 
 
+# What the answer box allows (maxlength on the page); longer posts are refused.
+MAX_TYPED_ANSWER = 500
+
+
 def _response(slot: QuestionSlot, answer: AnswerInput, attempt: Attempt) -> dict | None:
     """The stored form of an answer, refusing anything that is not on the slot.
 
@@ -526,7 +530,14 @@ def _response(slot: QuestionSlot, answer: AnswerInput, attempt: Attempt) -> dict
     qtype = slot.question.qtype
     values = [v.strip() for v in answer.values if v and v.strip()]
     if qtype in TYPED_TYPES:
-        text = nfc(" ".join(values))[:500]
+        text = nfc(" ".join(values))
+        if len(text) > MAX_TYPED_ANSWER:
+            # Refused, never cut: a trainee's words are not shortened behind their back.
+            raise ServiceError(
+                "answer_too_long",
+                _("An answer may have at most %(limit)d characters; this one has %(count)d.")
+                % {"limit": MAX_TYPED_ANSWER, "count": len(text)},
+            )
         if text and qtype == QuestionType.NUMERICAL and grading.parse_number(text) is None:
             raise ServiceError(
                 "not_a_number", _("“%(text)s” is not a number: write it like 2024, 3,5 or -0.25.") % {"text": text}
