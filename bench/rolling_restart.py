@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -36,6 +35,7 @@ from bench.run import (
     HOST,
     ROOT,
     Req,
+    clean_up,
     ensure_postgres_database,
     fetch,
     free_port,
@@ -180,16 +180,7 @@ def main() -> int:
         say("PASS" if ok else "FAIL")
         return 0 if ok else 1
     finally:
-        if server is not None:
-            server.terminate()
-            try:
-                server.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                server.kill()
-        if args.keep or not ok:
-            say(f"kept {tmp}")
-        else:
-            shutil.rmtree(tmp, ignore_errors=True)
+        clean_up(server, tmp, keep=args.keep or not ok)
 
 
 if __name__ == "__main__":

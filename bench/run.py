@@ -584,16 +584,21 @@ def main() -> int:
         succeeded = True
         return 0
     finally:
-        if server is not None:
-            server.terminate()
-            try:
-                server.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                server.kill()
-        if args.keep or not succeeded:
-            say(f"kept {tmp} (database, setup.log, gunicorn.log)")
-        else:
-            shutil.rmtree(tmp, ignore_errors=True)
+        clean_up(server, tmp, keep=args.keep or not succeeded)
+
+
+def clean_up(server: subprocess.Popen | None, tmp: Path, *, keep: bool) -> None:
+    """Stop the server (gracefully, then for good) and remove the temporary folder unless kept."""
+    if server is not None:
+        server.terminate()
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+    if keep:
+        say(f"kept {tmp} (database, setup.log, gunicorn.log)")
+    else:
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def run_step_quiet(args: list[str], env: dict[str, str], log: Path) -> None:
