@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.db import transaction
 from django.db.models.signals import post_delete, post_migrate, post_save
 from wagtail.models import Site
 from wagtail.signals import page_published
@@ -10,6 +9,7 @@ from wagtail.signals import page_published
 from cms import services
 from cms.models import CampaignIndexPage, RegulationIndexPage, RegulationPage
 from cms.selectors import clear_nav_cache
+from core.outbox import outbox_enqueue
 
 
 def regulation_published(sender, instance, revision=None, **kwargs) -> None:
@@ -17,12 +17,11 @@ def regulation_published(sender, instance, revision=None, **kwargs) -> None:
     (the service decides whether this publication is news)."""
     if revision is None:
         return
-    from cms import tasks
-
-    revision_id = revision.pk
-    # robust: with Celery in eager mode a mail failure must not turn the
-    # moderator's successful publish into an error page (it is logged).
-    transaction.on_commit(lambda: tasks.regulation_update_notify.delay(revision_id), robust=True)
+    # Recorded with the publish: a broker outage or a mail failure can neither
+    # turn the moderator's publish into an error nor lose the notice.
+    outbox_enqueue(
+        "cms.tasks.regulation_update_notify", key=f"regulation-notice:{revision.pk}", revision_id=revision.pk
+    )
 
 
 def nav_changed(sender, **kwargs) -> None:

@@ -39,23 +39,7 @@ def _stored_pdf_text(certificate) -> str:
 
 def _form(template: CertificateTemplate, **changes) -> dict[str, str]:
     """The edit form as the admin shows it filled for ``template``, with ``changes``."""
-    values = {
-        name: getattr(template, name) or ""
-        for name in (
-            "name",
-            "issuing_body_parent",
-            "issuing_body",
-            "national_title",
-            "motto",
-            "serial_prefix",
-            "title",
-            "body",
-            "place",
-            "signatory_title",
-            "signatory_name",
-            "verification_label",
-        )
-    }
+    values = {name: getattr(template, name) or "" for name in ("name", *CertificateTemplate.PRINTED_FIELDS)}
     values.update({"logo": "", "signature_image": "", "background": ""})
     if template.is_default:
         values["is_default"] = "on"
