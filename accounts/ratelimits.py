@@ -8,6 +8,7 @@ and one 429 page serve the sign-in and everything else.
 from functools import wraps
 
 from allauth.core import ratelimit
+from allauth.core.internal import ratelimit as _ratelimit
 from django.conf import settings
 
 
@@ -23,3 +24,20 @@ def rate_limit(action: str):
         return wrapped
 
     return decorator
+
+
+def refusals_exceeded(request, action: str):
+    """A 429 response when this client's refusals for ``action`` already reached its limit, else None.
+
+    For doors where only failures should count (a venue's 250 phones share
+    one address), GETs included: ask this first, and ``refusal_count`` after
+    each refusal.
+    """
+    limits = {"app": "allauth.account", "action": action, "config": settings.RATE_LIMITS, "limit_get": True}
+    if _ratelimit.consume(request, **limits, dry_run=True) is not None:
+        return None
+    return ratelimit.respond_429(request)
+
+
+def refusal_count(request, action: str) -> None:
+    _ratelimit.consume(request, app="allauth.account", action=action, config=settings.RATE_LIMITS, limit_get=True)

@@ -115,3 +115,18 @@ def can_check_in(user: AnyUser, session: EventSession) -> bool:
 
 def can_see_registration_history(user: AnyUser, registration: Registration) -> bool:
     return can_manage_event(user, registration.event)
+
+
+def check_in_pass_admits(registration: Registration, *, user_id: int, now: datetime.datetime | None = None) -> bool:
+    """A personal check-in link admits its holder while it is still that person's live seat.
+
+    Bound to the person as well as the registration, so a substitution (the
+    seat passed to someone else) revokes it; a cancelled registration, or an
+    event that is over, admits no one. It never stands for the account: it
+    grants self check-in for this registration and the sight of its ticket.
+    """
+    return (
+        registration.user_id == user_id
+        and registration.status != Registration.Status.CANCELLED
+        and (now or timezone.now()) <= registration.event.ends_at
+    )

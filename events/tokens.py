@@ -1,10 +1,13 @@
-"""Signed tokens: the ticket QR and the rotating session code on the projector.
+"""Signed tokens: the ticket QR, the rotating session code on the projector, the personal check-in link.
 
 A ticket carries the registration's random UUID signed with the project key,
 so it is neither a database id nor guessable, and a foreign or tampered token
 fails the signature check. The session code is signed with a timestamp and
 is only valid for ``SESSION_CODE_MAX_AGE`` seconds, so a photo of the
-projector shared on chat stops working almost at once.
+projector shared on chat stops working almost at once. The personal
+check-in link names a registration and the person it belongs to; whether it
+still admits anyone is decided against the database on every use
+(``events.passes``), so cancelling or substituting revokes it.
 """
 
 from __future__ import annotations
@@ -15,9 +18,10 @@ from django.core import signing
 
 TICKET_SALT = "events.ticket"
 SESSION_CODE_SALT = "events.session-code"
-SESSION_CODE_MAX_AGE = 30
-# The projector page refreshes faster than the code expires, so a code
-# scanned just before the refresh still works.
+# The code on the screen and the two before it are accepted: a phone that
+# took a while to open the scanned link (camera app, then browser, over venue
+# Wi-Fi) still gets there, and a photo passed around is useless in a minute.
+SESSION_CODE_MAX_AGE = 60
 SESSION_CODE_REFRESH = 20
 # Scanning the projector's code opens a page that asks the participant to
 # confirm (a GET changes nothing); the confirmation carries the scan and may
@@ -44,15 +48,22 @@ def session_code(session_id: int) -> str:
 
 
 class SessionCodeExpired(Exception):
-    pass
+    """A genuine code (or confirmation) that is too old; ``session_id`` says which session it was for."""
+
+    def __init__(self, session_id: int | None = None) -> None:
+        super().__init__(session_id)
+        self.session_id = session_id
 
 
 def session_code_session_id(code: str, *, max_age: int = SESSION_CODE_MAX_AGE) -> int | None:
     """The session id in a rotating code; raises SessionCodeExpired when too old, None when forged."""
+    signer = signing.TimestampSigner(salt=SESSION_CODE_SALT)
     try:
-        return int(signing.TimestampSigner(salt=SESSION_CODE_SALT).unsign(code.strip(), max_age=max_age))
+        return int(signer.unsign(code.strip(), max_age=max_age))
     except signing.SignatureExpired as error:
-        raise SessionCodeExpired from error
+        # The signature is good, only old: say which session, so the phone can
+        # show where to scan again instead of a bare error.
+        raise SessionCodeExpired(int(signer.unsign(code.strip()))) from error
     except (signing.BadSignature, ValueError, TypeError, AttributeError):
         return None
 
@@ -80,3 +91,22 @@ def self_check_in_claim(token: str, *, user_id: int) -> tuple[int, float] | None
     if not isinstance(payload, dict) or payload.get("u") != user_id:
         return None
     return int(payload["s"]), float(payload["t"])
+
+
+# The personal link in the ticket mail: it lets its holder's phone check in
+# to this registration's sessions and see its ticket, nothing else.
+PERSONAL_LINK_SALT = "events.personal-check-in-link"
+
+
+def check_in_pass_token(*, registration_uuid: uuid.UUID, user_id: int) -> str:
+    """The personal link's secret: unguessable (signed with the project key), bound to registration and person."""
+    return signing.dumps({"r": registration_uuid.hex, "u": user_id}, salt=PERSONAL_LINK_SALT, compress=False)
+
+
+def check_in_pass_claim(token: str) -> tuple[uuid.UUID, int] | None:
+    """(registration UUID, user id) named by a personal link, or None when it is not ours."""
+    try:
+        payload = signing.loads(token.strip(), salt=PERSONAL_LINK_SALT)
+        return uuid.UUID(hex=payload["r"]), int(payload["u"])
+    except (signing.BadSignature, ValueError, TypeError, AttributeError, KeyError):
+        return None

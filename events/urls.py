@@ -11,6 +11,7 @@ urlpatterns = [
     path("tickets/<uuid:registration_uuid>/cancel/", views.cancel, name="cancel"),
     path("tickets/<uuid:registration_uuid>/certificate/", views.ticket_certificate, name="ticket_certificate"),
     path("s/<str:code>/", views.self_check_in, name="self_check_in"),
+    path("p/<str:token>/", views.check_in_pass, name="check_in_pass"),
     path("manage/", views.manage_list, name="manage_list"),
     path("manage/<id:event_id>/", views.manage_detail, name="manage_detail"),
     path("manage/<id:event_id>/nominate/", views.nominate, name="nominate"),

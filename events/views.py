@@ -18,12 +18,14 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.decorators import policy_required
+from accounts.models import User
+from accounts.ratelimits import refusal_count, refusals_exceeded
 from accounts.scopes import users_in_scope
 from core.audit import history
 from core.errors import ServiceError
 from core.pending import chosen_rows
 from core.spreadsheets import read_upload
-from events import imports, selectors, services
+from events import imports, passes, selectors, services
 from events.exports import attendance_xlsx, sign_in_sheet_pdf
 from events.forms import CheckInForm, ImportForm, NominateForm, SelfRegistrationForm
 from events.models import Attendance, EventPage, EventSession, Registration
@@ -37,7 +39,7 @@ from events.policies import (
     is_own_registration,
     nominable_units,
 )
-from events.qr import qr_svg
+from events.qr import PROJECTOR_QR_BORDER, PROJECTOR_QR_ERROR_CORRECTION, qr_svg
 from events.tokens import (
     SESSION_CODE_REFRESH,
     SessionCodeExpired,
@@ -114,17 +116,36 @@ def register(request: HttpRequest, event_id: int) -> HttpResponse:
     return render(request, "events/register.html", {"event": event, "form": form})
 
 
-@policy_required(can_view_registration, load=_registration, refuse=Http404)
 @never_cache
-def ticket(request: HttpRequest, registration: Registration) -> HttpResponse:
+def ticket(request: HttpRequest, registration_uuid: uuid.UUID) -> HttpResponse:
+    """The ticket, for its holder signed in or holding its personal link, and for the event's organisers."""
+    held = passes.held_registration(request, registration_uuid=registration_uuid)
+    if held is not None and not can_view_registration(request.user, held):
+        return _ticket_page(request, held, by_pass=True)
+    return _ticket_for_account(request, registration_uuid=registration_uuid)
+
+
+@policy_required(can_view_registration, load=_registration, refuse=Http404)
+def _ticket_for_account(request: HttpRequest, registration: Registration) -> HttpResponse:
+    return _ticket_page(request, registration)
+
+
+def _ticket_page(request: HttpRequest, registration: Registration, *, by_pass: bool = False) -> HttpResponse:
     event = registration.event
-    context = {"registration": registration, "event": event, "event_over": event.ends_at <= timezone.now()}
+    context = {
+        "registration": registration,
+        "event": event,
+        "event_over": event.ends_at <= timezone.now(),
+        "by_pass": by_pass,
+    }
+    if is_own_registration(request.user, registration) and not context["event_over"]:
+        context["pass_url"] = request.build_absolute_uri(passes.pass_path(registration))
     if can_see_registration_history(request.user, registration):
         context["show_history"] = True
         context["history"] = history(registration, fields_of=(Registration, Attendance))
     if registration.status == Registration.Status.CONFIRMED:
         context["qr"] = qr_svg(ticket_token(registration.uuid))
-        if event.post_test_id:
+        if event.post_test_id and not by_pass:
             context["post_test_url"] = (
                 reverse("quizzes:quiz", args=[event.post_test_id]) + "?" + urlencode({"next": request.path})
             )
@@ -172,38 +193,85 @@ def mine(request: HttpRequest) -> HttpResponse:
     return render(request, "events/mine.html", {"registrations": registrations})
 
 
-@login_required
+@require_GET
+def check_in_pass(request: HttpRequest, token: str) -> HttpResponse:
+    """The personal link from the ticket mail: this phone may now check in to that registration, and see its ticket.
+
+    Not a sign-in (``events.passes``): the link is kept in the session and
+    the browser goes on to the ticket, so the secret leaves the address bar.
+    """
+    refused = refusals_exceeded(request, "check_in_pass")
+    if refused is not None:
+        return refused
+    registration = passes.pass_open(request, token)
+    if registration is None:
+        refusal_count(request, "check_in_pass")
+        return render(request, "events/self_check_in_pass_refused.html", status=410)
+    return redirect("events:ticket", registration_uuid=registration.uuid)
+
+
+def _self_check_in_person(request: HttpRequest, session: EventSession) -> tuple[User | None, Registration | None]:
+    """Who is checking in on this phone: the signed-in account's own registration, else a personal link's."""
+    own = selectors.registration_for_user(event=session.event, user=request.user)
+    if own is not None:
+        return request.user, own
+    held = passes.held_registration(request, event_id=session.event_id)
+    if held is not None:
+        return held.user, held
+    return (request.user if request.user.is_authenticated else None), None
+
+
 @require_http_methods(["GET", "POST"])
 def self_check_in(request: HttpRequest, code: str) -> HttpResponse:
-    """A participant scanned the projector's rotating code with their own phone.
+    """A delegate scanned the projector's rotating code with their own phone.
 
     The scan (GET) only shows a confirmation button, so that nothing is
     recorded by a link preview or a prefetch; the button posts the signed
-    scan, and the attendance keeps the time of the scan.
+    scan, and the attendance keeps the time of the scan. The phone is known
+    by its signed-in account or by the personal link from the ticket mail; an
+    old code names its session still, so the delegate is told to scan the one
+    on the screen now, keeping everything else. The confirmation has its own,
+    longer, time limit: the code in the address may have rotated meanwhile.
     """
     try:
-        if request.method == "POST":
-            claim = self_check_in_claim(request.POST.get("confirmation", ""), user_id=request.user.pk)
-            session_id, scanned = claim if claim else (None, None)
-        else:
-            session_id, scanned = session_code_session_id(code), timezone.now().timestamp()
-    except SessionCodeExpired:
-        result = services.CheckInResult("expired", _("This code has expired. Scan the code on the screen again."))
+        session_id = session_code_session_id(code)
+    except SessionCodeExpired as expired:
+        session_id, code_expired = expired.session_id, True
     else:
-        if session_id is None:
-            result = services.CheckInResult("unknown", _("This session code is not valid."))
-        elif request.method == "GET":
-            session = get_object_or_404(EventSession.objects.select_related("event"), pk=session_id)
-            confirmation = self_check_in_token(session_id=session_id, user_id=request.user.pk, scanned_at=scanned)
-            return render(
-                request, "events/self_check_in_confirm.html", {"session": session, "confirmation": confirmation}
-            )
-        else:
-            at = datetime.datetime.fromtimestamp(scanned, tz=datetime.UTC)
-            result = services.attendance_self_check_in(session_id=session_id, user=request.user, now=at)
-    return render(
-        request, "events/self_check_in.html", {"result": result}, status=200 if result.colour != "red" else 400
+        code_expired = False
+    session = (
+        EventSession.objects.select_related("event").filter(pk=session_id).first() if session_id is not None else None
     )
+    if session is None:
+        result = services.CheckInResult("unknown", _("This session code is not valid."))
+        return render(request, "events/self_check_in.html", {"result": result}, status=400)
+    user, registration = _self_check_in_person(request, session)
+    context = {"session": session, "registration": registration}
+    if user is None:
+        # Nobody known on this phone: say how, rather than a sign-in page
+        # that the code would have outlived by the time it is done.
+        return render(request, "events/self_check_in_who.html", {**context, "next": request.get_full_path()})
+    if registration is None:
+        result = services.CheckInResult("not_registered", _("You are not registered for this event."))
+        return render(request, "events/self_check_in.html", {**context, "result": result}, status=400)
+    if request.method == "GET":
+        if code_expired:
+            return render(request, "events/self_check_in_rescan.html", context)
+        confirmation = self_check_in_token(
+            session_id=session.pk, user_id=user.pk, scanned_at=timezone.now().timestamp()
+        )
+        return render(request, "events/self_check_in_confirm.html", {**context, "confirmation": confirmation})
+    try:
+        claim = self_check_in_claim(request.POST.get("confirmation", ""), user_id=user.pk)
+    except SessionCodeExpired:
+        return render(request, "events/self_check_in_rescan.html", context)
+    if claim is None or claim[0] != session.pk:
+        result = services.CheckInResult("unknown", _("This session code is not valid."))
+    else:
+        at = datetime.datetime.fromtimestamp(claim[1], tz=datetime.UTC)
+        result = services.attendance_self_check_in(session_id=session.pk, user=user, now=at)
+    status = 200 if result.colour != "red" else 400
+    return render(request, "events/self_check_in.html", {**context, "result": result}, status=status)
 
 
 # --- organisers and coordinators --------------------------------------------------
@@ -419,12 +487,23 @@ def check_in_counts(request: HttpRequest, session: EventSession) -> JsonResponse
 @policy_required(can_check_in, load=_session)
 @never_cache
 def projector(request: HttpRequest, session: EventSession) -> HttpResponse:
-    event = session.event
+    """The code for the big screen, full-screen: the session, the rotating QR and the live count.
+
+    htmx asks again for the code (``?part=code``) every ``SESSION_CODE_REFRESH``
+    seconds and for the count (``?part=count``) more often.
+    """
+    part = request.GET.get("part") if request.htmx else None
+    context = {"event": session.event, "session": session, "refresh": SESSION_CODE_REFRESH}
+    if part == "count":
+        return render(
+            request, "events/includes/projector_count.html", {**context, "counts": selectors.session_counts(session)}
+        )
     url = request.build_absolute_uri(reverse("events:self_check_in", kwargs={"code": session_code(session.pk)}))
-    template = "events/includes/projector_code.html" if request.htmx else "events/projector.html"
-    return render(
-        request, template, {"event": event, "session": session, "qr": qr_svg(url), "refresh": SESSION_CODE_REFRESH}
-    )
+    context["qr"] = qr_svg(url, border=PROJECTOR_QR_BORDER, error_correction=PROJECTOR_QR_ERROR_CORRECTION)
+    if part == "code":
+        return render(request, "events/includes/projector_code.html", context)
+    context["counts"] = selectors.session_counts(session)
+    return render(request, "events/projector.html", context)
 
 
 @policy_required(can_manage_event, load=_event)

@@ -59,5 +59,9 @@ def register_event_log_actions(actions):
             "events.attendance.check_in": (_("Check in"), _("Checked in")),
             "events.attendance.mark": (_("Mark attendance"), _("Attendance marked")),
             "events.attendance.undo": (_("Undo check-in"), _("Check-in undone")),
+            "events.check_in_pass.refused": (
+                _("Refuse a personal check-in link"),
+                _("Personal check-in link refused"),
+            ),
         },
     )

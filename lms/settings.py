@@ -266,6 +266,9 @@ ACCOUNT_RATE_LIMITS = {
 RATE_LIMITS = {
     # Each anonymous check hashes an upload of up to 10 MB.
     "certificate_pdf_check": "20/m/ip",
+    # Refused personal check-in links only (accounts.ratelimits.refusals_exceeded):
+    # the delegates of a venue share one address and must not lock each other out.
+    "check_in_pass": "20/m/ip",
 }
 # Behind gunicorn and a reverse proxy every request comes from the proxy:
 # tell allauth how many proxies append to X-Forwarded-For, or the per-IP
