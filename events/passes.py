@@ -69,9 +69,11 @@ def pass_open(request: HttpRequest, token: str, *, now: datetime.datetime | None
             audit(registration, "events.check_in_pass.refused", reason=refusal)
         return None
     held = [t for t in request.session.get(SESSION_KEY, []) if t != token]
-    # A new capability in this browser: a new session key, so a key planted
-    # beforehand (session fixation) does not end up holding it.
-    request.session.cycle_key()
+    if not request.user.is_authenticated:
+        # A new capability in an anonymous session: a new key, so a key planted
+        # beforehand (session fixation) does not end up holding it. A signed-in
+        # session's key was already renewed at sign-in.
+        request.session.cycle_key()
     request.session[SESSION_KEY] = [token, *held][:MAX_HELD]
     return registration
 

@@ -24,7 +24,7 @@ from certificates.models import CertificateBatch, CertificateTemplate
 from certificates.services import Achievement, certificate_issue
 from courses.models import ModuleReviewFlag, RefresherNotice
 from events.models import Attendance
-from events.tokens import session_code
+from events.tokens import check_in_pass_token, session_code
 from quizzes import services as quiz_services
 from tests.factories import (
     CoursePageFactory,
@@ -194,7 +194,10 @@ MATRIX: dict[str, tuple[str, dict[str, int]]] = {
     "events:register": ("GET", row(302, 302, 200, 200, 200, 200, 200, 200, 200, 200, 200)),
     "events:report": ("GET", row(302, 403, 403, 403, 403, 200, 403, 403, 403, 200, 302)),
     "events:report_xlsx": ("GET", row(302, 403, 403, 403, 403, 200, 403, 403, 403, 200, 302)),
-    "events:self_check_in": ("GET", row(302, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200)),
+    # an unknown phone is told how to check in (200); only a registered delegate gets the button
+    "events:self_check_in": ("GET", row(200, 200, 400, 400, 400, 400, 400, 400, 400, 400, 400)),
+    # the personal link of trainee A's ticket: anyone holding it goes on to that ticket
+    "events:check_in_pass": ("GET", row(302, 302, 302, 302, 302, 302, 302, 302, 302, 302, 302)),
     "events:sign_in_sheet": ("GET", row(302, 403, 403, 403, 403, 200, 403, 403, 403, 200, 302)),
     # someone else's ticket: as if it did not exist
     "events:ticket": ("GET", row(302, 200, 404, 404, 404, 200, 404, 404, 404, 200, 302)),
@@ -297,6 +300,9 @@ def world(db, enable_totp) -> World:
         "events:cancel": {"registration_uuid": registration.uuid},
         "events:ticket_certificate": {"registration_uuid": registration.uuid},
         "events:self_check_in": {"code": session_code(session.pk)},
+        "events:check_in_pass": {
+            "token": check_in_pass_token(registration_uuid=registration.uuid, user_id=registration.user_id)
+        },
         "events:check_in_undo": {**on_session, "attendance_id": attendance.pk},
         "certificates:verify": {"code": certificate.code},
         "certificates:pdf": {"code": certificate.code},
