@@ -11,7 +11,7 @@ from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from accounts.scopes import AnyUser
-from core.text import collapse_spaces, fold
+from core.text import collapse_spaces, fold, nfc
 from events.models import Attendance, EventPage, EventSession, Registration
 from quizzes.selectors import counting_attempts
 
@@ -132,6 +132,17 @@ class Standing:
     earned: bool
     reason: str
     certificate: Certificate | None = None  # the valid certificate already issued, if any
+
+    @property
+    def names_differ(self) -> bool:
+        """The name registered for this event is not the account's: the organiser chooses which is printed."""
+        registration = self.registration
+        return _printed_form(registration.full_name) != _printed_form(registration.user.full_name)
+
+
+def _printed_form(name: str) -> str:
+    # Spacing and Unicode composition do not show on paper; letters, accents and case do.
+    return collapse_spaces(nfc(name or "") or "")
 
 
 def counted_sessions(event: EventPage) -> list[int]:

@@ -462,14 +462,29 @@ def sign_in_sheet(request: HttpRequest, event: EventPage) -> HttpResponse:
 def certificates(request: HttpRequest, event: EventPage) -> HttpResponse:
     """Who met the certificate rule and why not; issue for one person or in bulk."""
     if request.method == "POST":
-        action = request.POST.get("action")
+        # One delegate's button in the name chooser is named "issue" and
+        # carries their UUID; the table's buttons post action=issue.
+        action = "issue" if "issue" in request.POST else request.POST.get("action")
         try:
             if action == "bulk":
-                batch = services.event_certificates_bulk_issue(event=event, started_by=request.user)
+                choices = {
+                    key.removeprefix("name-"): value
+                    for key, value in request.POST.items()
+                    if key.startswith("name-") and value
+                }
+                batch = services.event_certificates_bulk_issue(
+                    event=event, started_by=request.user, name_choices=choices
+                )
                 return redirect("certificates:batch_detail", pk=batch.pk)
             if action == "issue":
-                registration = _registration_of(event, request.POST.get("registration", ""))
-                certificate = services.event_certificate_issue(registration=registration, issued_by=request.user)
+                registration = _registration_of(
+                    event, request.POST.get("issue") or request.POST.get("registration", "")
+                )
+                certificate = services.event_certificate_issue(
+                    registration=registration,
+                    issued_by=request.user,
+                    name_choice=request.POST.get(f"name-{registration.uuid}") or None,
+                )
                 messages.success(
                     request,
                     _("Certificate %(serial)s is issued to %(name)s.")
@@ -486,6 +501,10 @@ def certificates(request: HttpRequest, event: EventPage) -> HttpResponse:
         "standings": standings,
         "earned": sum(1 for s in standings if s.earned),
         "issued": sum(1 for s in standings if s.certificate is not None),
+        # Delegates who will get a certificate but whose registered name is not their account's.
+        "to_choose": [s for s in standings if s.earned and s.certificate is None and s.names_differ],
         "event_over": event.ends_at <= timezone.now(),
+        "name_from_registration": services.NAME_FROM_REGISTRATION,
+        "name_from_account": services.NAME_FROM_ACCOUNT,
     }
     return render(request, "events/certificates.html", context)
