@@ -42,8 +42,8 @@ def test_issued_pdf_gives_back_the_vietnamese_name_and_metadata(issue):
     assert "Độc lập – Tự do – Hạnh phúc" in text
     assert "GIẤY CHỨNG NHẬN" in text
     assert f"Số: {certificate.serial}" in text
-    issued_on = timezone.localdate(certificate.issued_at)
-    assert date_line(certificate.template.place, issued_on) in text
+    # The template prints the day the achievement was completed (its default).
+    assert date_line(certificate.template.place, certificate.completed_on) in text
     info = pypdf.PdfReader(io.BytesIO(data)).metadata
     assert info.title == f"GIẤY CHỨNG NHẬN {certificate.serial}"
     assert NAME in info.subject
