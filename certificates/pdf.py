@@ -99,7 +99,7 @@ SIGNATORY_NAME_BASELINE = 48
 QR_X, QR_Y, QR_SIZE = 40, 48, 84
 URL_BASELINE, URL_SIZE, URL_WIDTH = 36, 8, 370
 NOTE_GAP = 8  # between the QR code and the text
-NOTE_WIDTH, NOTE_MAX_HEIGHT = 250, 60
+NOTE_WIDTH, NOTE_MAX_HEIGHT = 290, 60
 NOTE_SIZE, NOTE_LEADING = 8, 10
 CODE_LABEL_SIZE = 9
 CODE_FONT, CODE_SIZE = "Courier-Bold", 12  # a fixed-pitch face tells 0 from O and l from 1
@@ -179,7 +179,7 @@ class Printed:
 
 
 def printed_date(rule: str, *, completed_on: datetime.date, issued_on: datetime.date) -> datetime.date:
-    """The day on the place-and-date line: the last day, or the day of issue when the template says so and it is later."""
+    """The day on the date line: the last day, or the day of issue when the template says so and it is later."""
     from certificates.models import DatePrinted
 
     if rule == DatePrinted.ISSUED_IF_LATER and issued_on > completed_on:

@@ -8,7 +8,6 @@ import pytest
 import zxingcpp
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
-from django.utils import timezone
 
 from certificates.models import CertificateTemplate
 from certificates.pdf import SAMPLE, body_markup, date_line, missing_characters, render_pdf
