@@ -369,6 +369,11 @@ class Certificate(models.Model):
         return f"{self.serial} – {self.holder_name}"
 
     @property
+    def revocation_reason_clause(self) -> str:
+        """The reason as it reads inside a sentence ("… because <reason>."): without its own final stop."""
+        return (self.revocation_reason or "").strip().rstrip(".").rstrip()
+
+    @property
     def is_valid(self) -> bool:
         return self.status == self.Status.VALID
 

@@ -657,9 +657,7 @@ def event_certificates_bulk_issue(
             achievement=event_achievement(
                 event,
                 standing,
-                holder_name=_chosen_name(
-                    standing, name_choices.get(str(standing.registration.uuid)), required=False
-                ),
+                holder_name=_chosen_name(standing, name_choices.get(str(standing.registration.uuid)), required=False),
             ),
         )
         for standing in standings
