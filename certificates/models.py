@@ -65,6 +65,13 @@ def generate_code() -> str:
     return secrets.token_urlsafe(16)
 
 
+class DatePrinted(models.TextChoices):
+    """Which day the place-and-date line carries."""
+
+    COMPLETED = "completed", _("The last day of the course or event")
+    ISSUED_IF_LATER = "issued_if_later", _("The day of issue, when it is later than the last day")
+
+
 class CertificateTemplate(WorkflowMixin, DraftStateMixin, LockableMixin, RevisionMixin, PreviewableMixin, models.Model):
     """How a certificate looks: an A4 landscape page in the style of official paper.
 
@@ -77,7 +84,21 @@ class CertificateTemplate(WorkflowMixin, DraftStateMixin, LockableMixin, Revisio
 
     name = NFCCharField(_("name"), max_length=120, unique=True, help_text=_("For editors; not printed."))
     is_default = models.BooleanField(
-        _("default template"), default=False, help_text=_("Used when a course or event names no template.")
+        _("default template"),
+        default=False,
+        help_text=_("Used when a course or event names no template and its organising unit has none."),
+    )
+    org_unit = models.ForeignKey(
+        "accounts.OrgUnit",
+        verbose_name=_("unit"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text=_(
+            "The unit whose certificates this template issues: an event organised by this unit, or by a unit "
+            "under it, uses it unless the event names another."
+        ),
     )
     issuing_body_parent = NFCCharField(
         _("parent body"), max_length=150, blank=True, help_text=_("Printed above the issuing body, top left.")
@@ -103,6 +124,16 @@ class CertificateTemplate(WorkflowMixin, DraftStateMixin, LockableMixin, Revisio
     )
     place = NFCCharField(
         _("place"), max_length=80, help_text=_('Printed in the date line: "Đà Nẵng, ngày 25 tháng 8 năm 2015".')
+    )
+    date_printed = models.CharField(
+        _("date printed"),
+        max_length=20,
+        choices=DatePrinted.choices,
+        default=DatePrinted.COMPLETED,
+        help_text=_(
+            "The place-and-date line carries the last day of the course or event, or the day the "
+            "certificate is issued when that is later."
+        ),
     )
     signatory_title = NFCTextField(
         _("signatory's title"), max_length=200, help_text=_("One line per line, e.g. KT. BỘ TRƯỞNG / THỨ TRƯỞNG.")
@@ -139,6 +170,7 @@ class CertificateTemplate(WorkflowMixin, DraftStateMixin, LockableMixin, Revisio
 
     panels = [
         FieldRowPanel([FieldPanel("name"), FieldPanel("is_default")]),
+        FieldPanel("org_unit"),
         MultiFieldPanel(
             [
                 FieldPanel("issuing_body_parent"),
@@ -155,7 +187,7 @@ class CertificateTemplate(WorkflowMixin, DraftStateMixin, LockableMixin, Revisio
         ),
         MultiFieldPanel(
             [
-                FieldPanel("place"),
+                FieldRowPanel([FieldPanel("place"), FieldPanel("date_printed")]),
                 FieldPanel("signatory_title"),
                 FieldPanel("signatory_name"),
                 FieldPanel("signature_image"),
@@ -187,6 +219,7 @@ class CertificateTemplate(WorkflowMixin, DraftStateMixin, LockableMixin, Revisio
             models.UniqueConstraint(
                 fields=["is_default"], condition=Q(is_default=True), name="certificates_one_default_template"
             ),
+            models.UniqueConstraint(fields=["org_unit"], name="certificates_one_template_per_unit"),
         ]
 
     def __str__(self) -> str:
@@ -266,6 +299,22 @@ class Certificate(models.Model):
     template = models.ForeignKey(
         CertificateTemplate, verbose_name=_("template"), on_delete=models.PROTECT, related_name="certificates"
     )
+    # Who issues it, as printed: the course or event says (an event from its
+    # organising unit), the template's own values otherwise. Empty on
+    # certificates issued before these were kept: their template's values print.
+    issuing_body_parent = NFCCharField(_("parent body as printed"), max_length=150, blank=True)
+    issuing_body = NFCCharField(_("issuing body as printed"), max_length=150, blank=True)
+    place = NFCCharField(_("place as printed"), max_length=80, blank=True)
+    signatory_title = NFCTextField(_("signatory's title as printed"), max_length=200, blank=True)
+    signatory_name = NFCCharField(_("signatory's name as printed"), max_length=120, blank=True)
+    signature_image = models.ForeignKey(
+        get_image_model_string(),
+        verbose_name=_("signature image"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.VALID)
 
     # Snapshot of the achievement, as printed.
@@ -318,6 +367,11 @@ class Certificate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.serial} – {self.holder_name}"
+
+    @property
+    def revocation_reason_clause(self) -> str:
+        """The reason as it reads inside a sentence ("… because <reason>."): without its own final stop."""
+        return (self.revocation_reason or "").strip().rstrip(".").rstrip()
 
     @property
     def is_valid(self) -> bool:

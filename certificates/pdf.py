@@ -19,7 +19,7 @@ import io
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from xml.sax.saxutils import escape
 
 import qrcode
@@ -94,13 +94,17 @@ SIGNATURE_BOTTOM = 62
 SIGNATURE_GAP_BELOW_TITLE = 4
 SIGNATORY_NAME_BASELINE = 48
 
-# Verification block, bottom left: the QR code and, beside it, the note and the address.
-QR_X, QR_Y, QR_SIZE = 40, 36, 80
-NOTE_GAP = 6  # between the QR code and the text
-NOTE_WIDTH, NOTE_MAX_HEIGHT = 230, 100
+# Verification block, bottom left: the QR code, the address on one line under it,
+# and beside it the note and the verification code, large enough to type.
+QR_X, QR_Y, QR_SIZE = 40, 48, 84
+URL_BASELINE, URL_SIZE, URL_WIDTH = 36, 8, 370
+NOTE_GAP = 8  # between the QR code and the text
+NOTE_WIDTH, NOTE_MAX_HEIGHT = 290, 60
 NOTE_SIZE, NOTE_LEADING = 8, 10
-NOTE_TOP_PADDING = 8  # from the QR code's top edge
-LINK_GAP = 2  # between the note and the address
+CODE_LABEL_SIZE = 9
+CODE_FONT, CODE_SIZE = "Courier-Bold", 12  # a fixed-pitch face tells 0 from O and l from 1
+CODE_GROUP = 4  # characters between the spaces that make the code readable aloud
+CODE_LABEL_GAP, CODE_GAP = 14, 17  # baselines below the note, and the code below its label
 
 # Characters that lay out text rather than being drawn.
 _LAYOUT_CHARACTERS = frozenset("\n\r\t")
@@ -149,6 +153,52 @@ class PrintData:
     sessions_total: int | None = None
     score: Decimal | None = None
     started_on: datetime.date | None = None
+    code: str = ""
+    # Who issues it. ``issuing_body`` empty means the template's whole heading
+    # (parent and body), ``signatory_title`` empty its whole signatory block,
+    # ``place`` empty its place: a body is never printed under another's parent.
+    issuing_body_parent: str = ""
+    issuing_body: str = ""
+    place: str = ""
+    signatory_title: str = ""
+    signatory_name: str = ""
+    signature_image: Any = None
+
+
+@dataclass(frozen=True)
+class Printed:
+    """What the page shows for the issuer, after the template's values filled what ``PrintData`` left empty."""
+
+    issuing_body_parent: str
+    issuing_body: str
+    place: str
+    signatory_title: str
+    signatory_name: str
+    signature_image: Any
+    dated_on: datetime.date
+
+
+def printed_date(rule: str, *, completed_on: datetime.date, issued_on: datetime.date) -> datetime.date:
+    """The day on the date line: the last day, or the day of issue when the template says so and it is later."""
+    from certificates.models import DatePrinted
+
+    if rule == DatePrinted.ISSUED_IF_LATER and issued_on > completed_on:
+        return issued_on
+    return completed_on
+
+
+def printed(template: CertificateTemplate, data: PrintData) -> Printed:
+    body_from = data if data.issuing_body else template
+    signatory_from = data if data.signatory_title else template
+    return Printed(
+        issuing_body_parent=body_from.issuing_body_parent or "",
+        issuing_body=body_from.issuing_body or "",
+        place=data.place or template.place or "",
+        signatory_title=signatory_from.signatory_title or "",
+        signatory_name=signatory_from.signatory_name or "",
+        signature_image=signatory_from.signature_image,
+        dated_on=printed_date(template.date_printed, completed_on=data.completed_on, issued_on=data.issued_on),
+    )
 
 
 def print_data(certificate: Certificate, verify_url: str) -> PrintData:
@@ -167,6 +217,13 @@ def print_data(certificate: Certificate, verify_url: str) -> PrintData:
         sessions_total=certificate.sessions_total,
         score=certificate.score,
         started_on=certificate.started_on,
+        code=certificate.code,
+        issuing_body_parent=certificate.issuing_body_parent,
+        issuing_body=certificate.issuing_body,
+        place=certificate.place,
+        signatory_title=certificate.signatory_title,
+        signatory_name=certificate.signatory_name,
+        signature_image=certificate.signature_image,
     )
 
 
@@ -180,6 +237,7 @@ SAMPLE = PrintData(
     completed_on=datetime.date(2015, 8, 25),
     issued_on=datetime.date(2015, 8, 25),
     verify_url="https://example.vn/certificates/verify/mau-xem-truoc/",
+    code="mau-xem-truoc",
     hours=Decimal("16"),
     sessions_attended=4,
     sessions_total=4,
@@ -301,21 +359,22 @@ def render_pdf(template: CertificateTemplate, data: PrintData) -> bytes:
     register_fonts()
     buffer = io.BytesIO()
     c = canvas.Canvas(buffer, pagesize=(PAGE_WIDTH, PAGE_HEIGHT), lang="vi", pageCompression=1)
-    _set_metadata(c, template, data)
+    issuer = printed(template, data)
+    _set_metadata(c, template, data, issuer)
     _draw_frame(c, template)
-    _draw_header(c, template, data)
+    _draw_header(c, template, data, issuer)
     title_baseline = _draw_title(c, template)
     _draw_body(c, body_markup(template.body, placeholder_values(data)), top=title_baseline - BODY_GAP_BELOW_TITLE)
-    _draw_signatory_block(c, template, data)
+    _draw_signatory_block(c, issuer)
     _draw_verification_block(c, template, data)
     c.showPage()
     c.save()
     return buffer.getvalue()
 
 
-def _set_metadata(c: canvas.Canvas, template: CertificateTemplate, data: PrintData) -> None:
+def _set_metadata(c: canvas.Canvas, template: CertificateTemplate, data: PrintData, issuer: Printed) -> None:
     c.setTitle(f"{nfc(template.title) or ''} {data.serial}".strip())
-    c.setAuthor(nfc(template.issuing_body) or "")
+    c.setAuthor(nfc(issuer.issuing_body) or "")
     c.setSubject(nfc(f"{data.name} – {data.achievement}") or "")
     c.setKeywords(f"{data.serial}, {data.verify_url}")
     c.setCreator(nfc(settings.WAGTAIL_SITE_NAME) or "")
@@ -335,13 +394,13 @@ def _draw_frame(c: canvas.Canvas, template: CertificateTemplate) -> None:
     c.setStrokeColor(colors.black)
 
 
-def _draw_header(c: canvas.Canvas, template: CertificateTemplate, data: PrintData) -> None:
+def _draw_header(c: canvas.Canvas, template: CertificateTemplate, data: PrintData, issuer: Printed) -> None:
     """Issuing body and serial (left), national title and motto (right), each with its short rule."""
     y = HEADER_TOP
-    if template.issuing_body_parent:
-        _centred(c, template.issuing_body_parent.upper(), LEFT_COLUMN_X, y, REGULAR, HEADER_SIZE, COLUMN_WIDTH)
+    if issuer.issuing_body_parent:
+        _centred(c, issuer.issuing_body_parent.upper(), LEFT_COLUMN_X, y, REGULAR, HEADER_SIZE, COLUMN_WIDTH)
         y -= HEADER_LINE_STEP
-    width = _centred(c, template.issuing_body.upper(), LEFT_COLUMN_X, y, BOLD, HEADER_SIZE, COLUMN_WIDTH)
+    width = _centred(c, issuer.issuing_body.upper(), LEFT_COLUMN_X, y, BOLD, HEADER_SIZE, COLUMN_WIDTH)
     # Official paper underlines the issuing body over a third of its width.
     c.setLineWidth(RULE_WIDTH)
     c.line(LEFT_COLUMN_X - width / 6, y - RULE_DROP, LEFT_COLUMN_X + width / 6, y - RULE_DROP)
@@ -392,16 +451,16 @@ def _draw_body(c: canvas.Canvas, lines: list[str], *, top: float) -> None:
         paragraph.drawOn(c, (PAGE_WIDTH - BODY_WIDTH) / 2, y)
 
 
-def _draw_signatory_block(c: canvas.Canvas, template: CertificateTemplate, data: PrintData) -> None:
+def _draw_signatory_block(c: canvas.Canvas, issuer: Printed) -> None:
     """Bottom right: place and date, the signatory's title, the signature's room, their name."""
     y = DATE_LINE_BASELINE
-    _centred(c, date_line(template.place, data.issued_on), RIGHT_COLUMN_X, y, ITALIC, DATE_LINE_SIZE, COLUMN_WIDTH)
+    _centred(c, date_line(issuer.place, issuer.dated_on), RIGHT_COLUMN_X, y, ITALIC, DATE_LINE_SIZE, COLUMN_WIDTH)
     y -= DATE_LINE_STEP
-    for line in (template.signatory_title or "").splitlines():
+    for line in (issuer.signatory_title or "").splitlines():
         if line.strip():
             _centred(c, line.strip().upper(), RIGHT_COLUMN_X, y, BOLD, SIGNATORY_SIZE, COLUMN_WIDTH)
             y -= SIGNATORY_LINE_STEP
-    signature = _image(template.signature_image)
+    signature = _image(issuer.signature_image)
     if signature is not None:
         # The picture fills the room left between the title lines and the name.
         c.drawImage(
@@ -414,22 +473,36 @@ def _draw_signatory_block(c: canvas.Canvas, template: CertificateTemplate, data:
             anchor="c",
             mask="auto",
         )
-    _centred(c, template.signatory_name, RIGHT_COLUMN_X, SIGNATORY_NAME_BASELINE, BOLD, DATE_LINE_SIZE, COLUMN_WIDTH)
+    _centred(c, issuer.signatory_name, RIGHT_COLUMN_X, SIGNATORY_NAME_BASELINE, BOLD, DATE_LINE_SIZE, COLUMN_WIDTH)
+
+
+def grouped_code(code: str) -> str:
+    """The verification code in groups of four ("AbCd eFgH …"): the form takes it with or without the spaces."""
+    return " ".join(code[i : i + CODE_GROUP] for i in range(0, len(code), CODE_GROUP))
 
 
 def _draw_verification_block(c: canvas.Canvas, template: CertificateTemplate, data: PrintData) -> None:
-    """Bottom left: a QR code to the verification page, with the note and the address spelt out beside it."""
+    """Bottom left: the QR code with the address under it, and beside it the note and the code."""
     c.drawImage(ImageReader(qr_image(data.verify_url)), QR_X, QR_Y, QR_SIZE, QR_SIZE)
+    # The address on one line, shrunk to fit rather than wrapped: a broken
+    # address is typed wrongly.
+    size = _fit(data.verify_url, REGULAR, URL_SIZE, URL_WIDTH, minimum=5)
+    c.setFont(REGULAR, size)
+    c.drawString(QR_X, URL_BASELINE, data.verify_url)
     note = ParagraphStyle("note", fontName=ITALIC, fontSize=NOTE_SIZE, leading=NOTE_LEADING, alignment=TA_LEFT)
-    address = ParagraphStyle("address", fontName=REGULAR, fontSize=NOTE_SIZE, leading=NOTE_LEADING, alignment=TA_LEFT)
     label = Paragraph(escape(nfc(template.verification_label) or ""), note)
-    link = Paragraph(escape(data.verify_url), address)
     label_height = label.wrap(NOTE_WIDTH, NOTE_MAX_HEIGHT)[1]
-    link_height = link.wrap(NOTE_WIDTH, NOTE_MAX_HEIGHT)[1]
-    note_x = QR_X + QR_SIZE + NOTE_GAP
-    label.drawOn(c, note_x, QR_Y + QR_SIZE - label_height - NOTE_TOP_PADDING)
-    link.drawOn(c, note_x, QR_Y + QR_SIZE - label_height - link_height - NOTE_TOP_PADDING - LINK_GAP)
+    x = QR_X + QR_SIZE + NOTE_GAP
+    top = QR_Y + QR_SIZE
+    label.drawOn(c, x, top - label_height)
+    if data.code:
+        y = top - label_height - CODE_LABEL_GAP
+        c.setFont(REGULAR, CODE_LABEL_SIZE)
+        c.drawString(x, y, "Mã xác minh:")
+        c.setFont(CODE_FONT, CODE_SIZE)
+        c.drawString(x, y - CODE_GAP, grouped_code(data.code))
 
 
 def render_sample_pdf(template: CertificateTemplate) -> bytes:
+    """The admin's preview: the sample delegate under the template's own issuer."""
     return render_pdf(template, SAMPLE)

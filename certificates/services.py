@@ -32,6 +32,7 @@ them one by one, recording progress and building a ZIP of the PDFs.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import hashlib
 import io
@@ -53,7 +54,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from wagtail.models import Page
 
-from accounts.models import User
+from accounts.models import OrgUnit, User
 from certificates import badges
 from certificates.models import (
     Certificate,
@@ -68,6 +69,31 @@ from core.audit import audit
 from core.errors import ServiceError
 from core.outbox import OutboxRetry, outbox_enqueue
 from core.text import collapse_spaces, fold, nfc
+
+
+@dataclass(frozen=True)
+class Issuer:
+    """Who issues a certificate, as the caller (a course, an event) names it.
+
+    Each part replaces the template's as a whole: ``body`` with its
+    ``parent_body`` (empty ``body``: the template's heading), ``signatory_title``
+    with the name and signature (empty title: the template's block), ``place``
+    alone (empty: the template's place).
+    """
+
+    body: str = ""
+    parent_body: str = ""
+    place: str = ""
+    signatory_title: str = ""
+    signatory_name: str = ""
+    signature_image_id: int | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any] | None) -> Issuer | None:
+        return cls(**data) if data else None
 
 
 @dataclass(frozen=True)
@@ -86,6 +112,11 @@ class Achievement:
     score: Decimal | None = None
     criteria: str = ""
     url: str = ""  # default: the page's full URL
+    # As printed: the name the caller holds for this person (an event's
+    # registration), default the account's; the unit likewise (None: the account's).
+    holder_name: str = ""
+    holder_unit: str | None = None
+    issuer: Issuer | None = None  # default: the template's
 
     def to_json(self) -> dict[str, Any]:
         """For a batch record: the page by id, dates and decimals as strings."""
@@ -101,6 +132,9 @@ class Achievement:
             "score": str(self.score) if self.score is not None else None,
             "criteria": self.criteria,
             "url": self.url,
+            "holder_name": self.holder_name,
+            "holder_unit": self.holder_unit,
+            "issuer": self.issuer.to_json() if self.issuer else None,
         }
 
     @classmethod
@@ -124,6 +158,9 @@ class Achievement:
             score=decimal(data.get("score")),
             criteria=data.get("criteria", ""),
             url=data.get("url", ""),
+            holder_name=data.get("holder_name", ""),
+            holder_unit=data.get("holder_unit"),
+            issuer=Issuer.from_json(data.get("issuer")),
         )
 
 
@@ -146,6 +183,27 @@ class _Snapshot:
     sessions_attended: int | None = None
     sessions_total: int | None = None
     score: Decimal | None = None
+    issuing_body_parent: str = ""
+    issuing_body: str = ""
+    place: str = ""
+    signatory_title: str = ""
+    signatory_name: str = ""
+    signature_image_id: int | None = None
+
+
+def _issuer_fields(template: CertificateTemplate, issuer: Issuer | None) -> dict[str, Any]:
+    """The issuer as printed, whole parts from the caller and the rest from the template (see ``Issuer``)."""
+    issuer = issuer or Issuer()
+    body = issuer if issuer.body else None
+    signatory = issuer if issuer.signatory_title else None
+    return {
+        "issuing_body_parent": collapse_spaces(body.parent_body if body else template.issuing_body_parent),
+        "issuing_body": collapse_spaces(body.body if body else template.issuing_body),
+        "place": collapse_spaces(issuer.place or template.place),
+        "signatory_title": (signatory.signatory_title if signatory else template.signatory_title).strip(),
+        "signatory_name": collapse_spaces(signatory.signatory_name if signatory else template.signatory_name),
+        "signature_image_id": signatory.signature_image_id if signatory else template.signature_image_id,
+    }
 
 
 # --- templates -------------------------------------------------------------------
@@ -158,6 +216,16 @@ def template_default() -> CertificateTemplate:
             "no_template", _("There is no default certificate template. Mark one as default in the admin.")
         )
     return template
+
+
+def template_for_unit(unit: OrgUnit | None) -> CertificateTemplate | None:
+    """The live template of ``unit`` or of the nearest unit above it; None when none has one (the default applies)."""
+    if unit is None:
+        return None
+    step = unit.steplen
+    paths = [unit.path[:end] for end in range(step, len(unit.path) + 1, step)]
+    templates = CertificateTemplate.objects.filter(live=True, org_unit__path__in=paths).select_related("org_unit")
+    return max(templates, key=lambda template: len(template.org_unit.path), default=None)
 
 
 def _live_template(template: CertificateTemplate | None) -> CertificateTemplate:
@@ -223,8 +291,12 @@ def certificate_issue_or_get(
     template = _live_template(template)
     page = achievement.page
     snapshot = _Snapshot(
-        holder_name=collapse_spaces(holder.full_name or ""),
-        holder_unit=holder.org_unit.name if holder.org_unit_id else "",
+        holder_name=collapse_spaces(nfc(achievement.holder_name or holder.full_name or "") or ""),
+        holder_unit=(
+            achievement.holder_unit
+            if achievement.holder_unit is not None
+            else (holder.org_unit.name if holder.org_unit_id else "")
+        ),
         achievement_title=collapse_spaces(achievement.title or page.title or ""),
         achievement_url=achievement.url or _page_url(page),
         criteria=achievement.criteria or "",
@@ -234,6 +306,7 @@ def certificate_issue_or_get(
         sessions_attended=achievement.sessions_attended,
         sessions_total=achievement.sessions_total,
         score=achievement.score,
+        **_issuer_fields(template, achievement.issuer),
     )
     counter = _lock_counter(template.serial_prefix, snapshot.completed_on.year)
     # Checked again under the counter's lock: a concurrent issue for the same
@@ -325,6 +398,12 @@ def _create(
         score=snapshot.score,
         started_on=snapshot.started_on,
         completed_on=snapshot.completed_on,
+        issuing_body_parent=snapshot.issuing_body_parent,
+        issuing_body=snapshot.issuing_body,
+        place=snapshot.place,
+        signatory_title=snapshot.signatory_title,
+        signatory_name=snapshot.signatory_name,
+        signature_image_id=snapshot.signature_image_id,
         issued_at=timezone.now(),
         issued_by=issued_by,
         supersedes=supersedes,
@@ -374,7 +453,7 @@ def certificate_render_pdf(*, certificate: Certificate) -> Certificate:
     task may render the same certificate at once); the loser deletes its file.
     """
     certificate = Certificate.objects.select_related(
-        "template__logo", "template__signature_image", "template__background"
+        "template__logo", "template__signature_image", "template__background", "signature_image"
     ).get(pk=certificate.pk)
     if certificate.pdf_sha256:
         return certificate
@@ -489,6 +568,13 @@ def certificate_reissue(
         sessions_attended=old.sessions_attended,
         sessions_total=old.sessions_total,
         score=old.score,
+        # The replacement is issued by whoever issued the original.
+        issuing_body_parent=old.issuing_body_parent,
+        issuing_body=old.issuing_body,
+        place=old.place,
+        signatory_title=old.signatory_title,
+        signatory_name=old.signatory_name,
+        signature_image_id=old.signature_image_id,
     )
     counter = _lock_counter(old.template.serial_prefix, old.completed_on.year)
     new = _create(

@@ -8,6 +8,7 @@ from wagtail import hooks
 from wagtail.admin import messages
 from wagtail.admin.menu import MenuItem
 from wagtail.snippets.models import register_snippet
+from wagtail.snippets.views.chooser import ChooseResultsView, ChooseView, SnippetChooserViewSet
 from wagtail.snippets.views.snippets import SnippetViewSet, WorkflowActionView
 
 from accounts.profile import PROFILE_LINKS_HOOK, ProfileLink, Section
@@ -41,16 +42,37 @@ class CheckedWorkflowActionView(WorkflowActionView):
             return redirect(self.redirect_url)
 
 
+class LiveTemplatesMixin:
+    # Courses and events may name only a published template (their fields'
+    # limit_choices_to refuses any other), so the chooser offers no other.
+    def get_object_list(self):
+        return super().get_object_list().filter(live=True)
+
+
+class LiveTemplateChooseView(LiveTemplatesMixin, ChooseView):
+    pass
+
+
+class LiveTemplateChooseResultsView(LiveTemplatesMixin, ChooseResultsView):
+    pass
+
+
+class CertificateTemplateChooserViewSet(SnippetChooserViewSet):
+    choose_view_class = LiveTemplateChooseView
+    choose_results_view_class = LiveTemplateChooseResultsView
+
+
 class CertificateTemplateViewSet(SnippetViewSet):
     """Drafts, revisions, locking and the moderation workflow come from the model's mixins."""
 
     model = CertificateTemplate
+    chooser_viewset_class = CertificateTemplateChooserViewSet
     workflow_action_view_class = CheckedWorkflowActionView
     icon = "doc-full"
     menu_label = _("Certificate templates")
     menu_order = 310
     add_to_admin_menu = True
-    list_display = ["name", "issuing_body", "is_default"]
+    list_display = ["name", "issuing_body", "org_unit", "is_default"]
     search_fields = ["name", "issuing_body"]
 
 

@@ -95,6 +95,9 @@ class CoursePage(Page):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
+        # Only a published template may be chosen: an unpublished one would
+        # be refused at issue, after the trainee finished the course.
+        limit_choices_to={"live": True},
         help_text=_("Leave empty to use the default template."),
     )
 

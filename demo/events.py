@@ -4,7 +4,10 @@
   Minister Lê Nam Thắng; 48 delegates (the demo trainee among them), attendance
   recorded for every session, certificates for those who met the rule.
 - Hà Nội, 15/3/2019: the city's one-day training of 250 staff, with unit quotas.
-- Đà Lạt, 02/6/2022 (Bộ TN&MT).
+- Đà Lạt, 02/6/2022 (Bộ TN&MT): its certificates print the Ministry's own
+  template (by its organising unit), "Đà Lạt" and the conference's day; one
+  delegate registered as "Nguyễn Văn Ân" has the account "Nguyễn Văn An", and
+  waits for the organiser to choose the printed name.
 - One upcoming conference with open registration, for the demo trainee to try.
 
 Names are generated from a fixed seed, so every run makes the same people.
@@ -33,7 +36,7 @@ from core.text import fold
 from courses.models import CoursePage
 from events.models import Attendance, EventIndexPage, EventPage, EventSession, Registration, UnitQuota
 from events.selectors import certificate_standings
-from events.services import arrival_status, event_achievement
+from events.services import arrival_status, event_achievement, event_certificate_template
 from quizzes.models import Quiz
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -203,6 +206,7 @@ DALAT_UNITS = [
     ("BTNMT-TCQLDD", 14),
     ("LAMDONG-STNMT", 14),
 ]
+DALAT_RENAMED = Delegate("an.nguyen.dl2022@demo.tdkt.vn", "Nguyễn Văn An", "LAMDONG-STNMT", "Chuyên viên", "0912345670")
 UPCOMING_UNITS = [("DANANG-STTTT", 3), ("HUE-STTTT", 3), ("BTTTT-VP", 3), ("VNPT", 3)]
 
 
@@ -233,6 +237,7 @@ def _specs(units: dict[str, OrgUnit], today: datetime.date) -> list[dict]:
                 ),
                 "venue": "Thành phố Đà Nẵng",
                 "address": "Đà Nẵng",
+                "place": "Đà Nẵng",
                 "starts_at": _at(2015, 8, 24, 8),
                 "ends_at": _at(2015, 8, 25, 17),
                 "organising_unit_id": units["BTTTT"].pk,
@@ -263,6 +268,7 @@ def _specs(units: dict[str, OrgUnit], today: datetime.date) -> list[dict]:
                 ),
                 "venue": "Thành phố Hà Nội",
                 "address": "Hà Nội",
+                "place": "Hà Nội",
                 "starts_at": _at(2019, 3, 15, 8),
                 "ends_at": _at(2019, 3, 15, 16, 30),
                 "organising_unit_id": units["HANOI-BTDKT"].pk,
@@ -291,6 +297,7 @@ def _specs(units: dict[str, OrgUnit], today: datetime.date) -> list[dict]:
                 ),
                 "venue": "Thành phố Đà Lạt",
                 "address": "Đà Lạt, Lâm Đồng",
+                "place": "Đà Lạt",
                 "starts_at": _at(2022, 6, 2, 8),
                 "ends_at": _at(2022, 6, 2, 16, 30),
                 "organising_unit_id": units["BTNMT-TCCB"].pk,
@@ -305,6 +312,11 @@ def _specs(units: dict[str, OrgUnit], today: datetime.date) -> list[dict]:
             },
             "sessions": DALAT_SESSIONS,
             "delegates": ("dl2022", DALAT_UNITS),
+            # Imported with the accent the unit typed, unlike his account: the
+            # organiser chooses the printed name on the certificates page.
+            "extra_delegates": [DALAT_RENAMED],
+            "registered_as": {DALAT_RENAMED.email: "Nguyễn Văn Ân"},
+            "issue_certificates": True,
         },
         {
             "page": {
@@ -317,6 +329,7 @@ def _specs(units: dict[str, OrgUnit], today: datetime.date) -> list[dict]:
                 ),
                 "venue": "Thành phố Hà Nội",
                 "address": "Hà Nội",
+                "place": "Hà Nội",
                 "starts_at": upcoming,
                 "ends_at": upcoming + datetime.timedelta(hours=8, minutes=30),
                 "organising_unit_id": units["BTTTT"].pk,
@@ -438,7 +451,13 @@ def _users(delegates: list[Delegate], units: dict[str, OrgUnit]) -> dict[str, Us
     return {u.email: u for u in User.objects.filter(email__in=[d.email for d in delegates])}
 
 
-def _register(event: EventPage, delegates: list[Delegate], users: dict[str, User], organiser: User | None) -> int:
+def _register(
+    event: EventPage,
+    delegates: list[Delegate],
+    users: dict[str, User],
+    organiser: User | None,
+    registered_as: dict[str, str],
+) -> int:
     registered = set(Registration.objects.filter(event=event).values_list("user_id", flat=True))
     seats = set(Registration.objects.filter(event=event, seat__isnull=False).values_list("seat", flat=True))
     free = (seat for seat in range(1, event.capacity + 1) if seat not in seats)
@@ -448,12 +467,13 @@ def _register(event: EventPage, delegates: list[Delegate], users: dict[str, User
         user = users[delegate.email]
         if user.pk in registered:
             continue
+        name = registered_as.get(delegate.email, user.full_name)
         new.append(
             Registration(
                 event=event,
                 user=user,
-                full_name=user.full_name,
-                full_name_folded=fold(user.full_name)[:150],
+                full_name=name,
+                full_name_folded=fold(name)[:150],
                 org_unit=user.org_unit,
                 position=user.position,
                 phone=user.phone,
@@ -514,11 +534,14 @@ def _issue_certificates(event: EventPage, organiser: User | None, trainee: User 
 
     issued = []
     for standing in certificate_standings(event):
-        if standing.earned and standing.certificate is None:
+        # A delegate whose registered name is not their account's waits for
+        # the organiser to choose the printed name.
+        if standing.earned and standing.certificate is None and not standing.names_differ:
             issued.append(
                 certificate_issue(
                     holder=standing.registration.user,
                     achievement=event_achievement(event, standing),
+                    template=event_certificate_template(event),
                     issued_by=organiser,
                 ).pk
             )
@@ -543,14 +566,17 @@ def seed(out) -> None:
         tally[_upsert_event(index, spec, [organiser] if organiser else [], units)] += 1
         event = spec["event"]
         tag, unit_counts = spec["delegates"]
-        delegates = generate_delegates(tag, unit_counts)
+        delegates = generate_delegates(tag, unit_counts) + spec.get("extra_delegates", [])
         users = _users(delegates, units)
         if spec.get("with_trainee") and trainee is not None:
             delegates.insert(0, Delegate(trainee.email, trainee.full_name, "", "", ""))
             users[trainee.email] = trainee
-        registered += _register(event, delegates, users, organiser)
+        registered += _register(event, delegates, users, organiser, spec.get("registered_as", {}))
         if event.ends_at < timezone.now():
-            attended += _record_attendance(event, tag, organiser, everyone={trainee.pk} if trainee else set())
+            everyone = {users[d.email].pk for d in spec.get("extra_delegates", [])} | (
+                {trainee.pk} if trainee else set()
+            )
+            attended += _record_attendance(event, tag, organiser, everyone=everyone)
         if spec.get("issue_certificates"):
             try:
                 certificates += _issue_certificates(event, organiser, trainee)

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey, ParentalManyToManyField
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
 from wagtail.fields import RichTextField
+from wagtail.images import get_image_model_string
 from wagtail.models import Orderable, Page
 
 from core.fields import NFCCharField, NFCTextField
@@ -106,6 +107,43 @@ class EventPage(Page):
         help_text=_("An optional quiz delegates take after the event."),
     )
     hours = models.DecimalField(_("training hours"), max_digits=5, decimal_places=1, default=0)
+    # The certificate: its template (default: the organising unit's, or the
+    # site's default) and who issues it; an empty part takes the template's.
+    certificate_template = models.ForeignKey(
+        "certificates.CertificateTemplate",
+        verbose_name=_("certificate template"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        limit_choices_to={"live": True},
+        help_text=_("Leave empty to use the organising unit's template (or the default template)."),
+    )
+    place = NFCCharField(
+        _("place"),
+        max_length=80,
+        blank=True,
+        help_text=_('Printed in the certificate\'s date line with the last day: "Đà Lạt, ngày 02 tháng 6 năm 2022".'),
+    )
+    issuing_body_parent = NFCCharField(_("parent body"), max_length=150, blank=True)
+    issuing_body = NFCCharField(
+        _("issuing body"), max_length=150, blank=True, help_text=_("Leave empty to print the template's.")
+    )
+    signatory_title = NFCTextField(
+        _("signatory's title"),
+        max_length=200,
+        blank=True,
+        help_text=_("One line per line, e.g. KT. BỘ TRƯỞNG / THỨ TRƯỞNG. Leave empty to print the template's."),
+    )
+    signatory_name = NFCCharField(_("signatory's name"), max_length=120, blank=True)
+    signature_image = models.ForeignKey(
+        get_image_model_string(),
+        verbose_name=_("signature image"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     pre_reading = models.ForeignKey(
         "courses.CoursePage",
         verbose_name=_("pre-reading course"),
@@ -149,6 +187,15 @@ class EventPage(Page):
             ],
             heading=_("Attendance and certificate"),
         ),
+        MultiFieldPanel(
+            [
+                FieldRowPanel([FieldPanel("certificate_template"), FieldPanel("place")]),
+                FieldRowPanel([FieldPanel("issuing_body_parent"), FieldPanel("issuing_body")]),
+                FieldPanel("signatory_title"),
+                FieldRowPanel([FieldPanel("signatory_name"), FieldPanel("signature_image")]),
+            ],
+            heading=_("Certificate issuer"),
+        ),
         InlinePanel("sessions", label=_("Sessions"), min_num=1),
         InlinePanel("quotas", label=_("Unit quotas")),
     ]
@@ -177,6 +224,27 @@ class EventPage(Page):
             raise ValidationError({"post_test": _("Choose the post-test: the certificate rule needs it.")})
         if self.starts_at and self.ends_at and self.ends_at < self.starts_at:
             raise ValidationError({"ends_at": _("The event cannot end before it starts.")})
+        self._check_printed_text()
+
+    # Printed on certificates: refused when the bundled font cannot draw them.
+    PRINTED_FIELDS = ("place", "issuing_body_parent", "issuing_body", "signatory_title", "signatory_name")
+
+    def _check_printed_text(self) -> None:
+        from certificates.pdf import missing_characters
+
+        errors = {}
+        for name in self.PRINTED_FIELDS:
+            missing = missing_characters(getattr(self, name) or "")
+            if missing:
+                errors[name] = _("The certificate font has no letter for %(chars)s; remove or replace it.") % {
+                    "chars": ", ".join(f"“{char}” (U+{ord(char):04X})" for char in missing)
+                }
+        if self.issuing_body_parent.strip() and not self.issuing_body.strip():
+            errors.setdefault("issuing_body", _("Give the issuing body that the parent body stands above."))
+        if (self.signatory_name.strip() or self.signature_image_id) and not self.signatory_title.strip():
+            errors.setdefault("signatory_title", _("Give the signatory's title: it goes with the name and signature."))
+        if errors:
+            raise ValidationError(errors)
 
     @property
     def rule_uses_attendance(self) -> bool:

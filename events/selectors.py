@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.scopes import AnyUser
-from core.text import collapse_spaces, fold
+from core.text import collapse_spaces, fold, nfc
 from events.models import Attendance, EventPage, EventSession, Registration
 from quizzes.selectors import counting_attempts
 
@@ -68,6 +70,70 @@ def session_counts(session: EventSession) -> dict[str, int]:
     }
 
 
+# --- the attendance report --------------------------------------------------------
+
+
+class SessionState:
+    UPCOMING, RUNNING, ENDED = "upcoming", "running", "ended"
+
+
+def session_state(session: EventSession, now: datetime.datetime) -> str:
+    if now < session.starts_at:
+        return SessionState.UPCOMING
+    return SessionState.ENDED if now >= session.ends_at else SessionState.RUNNING
+
+
+@dataclass
+class SessionRow:
+    """One session's line in the report: nobody is absent from a session that has not ended."""
+
+    session: EventSession
+    state: str
+    registered: int
+    present: int = 0
+    late: int = 0
+    excused: int = 0
+
+    @property
+    def attended(self) -> int:
+        return self.present + self.late
+
+    @property
+    def unaccounted(self) -> int:
+        """Confirmed delegates with no check-in and no leave: absent once the session has ended."""
+        return max(self.registered - self.attended - self.excused, 0)
+
+    @property
+    def absent(self) -> int | None:
+        return self.unaccounted if self.state == SessionState.ENDED else None
+
+
+def session_report(event: EventPage, *, now: datetime.datetime | None = None) -> list[SessionRow]:
+    """Registered, present, late, excused and absent per session, in three queries whatever the sessions."""
+    now = now or timezone.now()
+    sessions = list(event.sessions.order_by("starts_at", "pk"))
+    registered = Registration.objects.filter(event=event, status=Registration.Status.CONFIRMED).count()
+    counts: dict[int, dict[str, int]] = defaultdict(dict)
+    for session_id, status, n in (
+        Attendance.objects.filter(session__event=event, registration__status=Registration.Status.CONFIRMED)
+        .values_list("session_id", "status")
+        .annotate(n=Count("pk"))
+        .order_by()
+    ):
+        counts[session_id][status] = n
+    return [
+        SessionRow(
+            session=session,
+            state=session_state(session, now),
+            registered=registered,
+            present=counts[session.pk].get(Attendance.Status.PRESENT, 0),
+            late=counts[session.pk].get(Attendance.Status.LATE, 0),
+            excused=counts[session.pk].get(Attendance.Status.EXCUSED, 0),
+        )
+        for session in sessions
+    ]
+
+
 @dataclass
 class UnitRow:
     unit: str
@@ -87,7 +153,9 @@ def event_report(event: EventPage) -> tuple[list[EventSession], list[UnitRow]]:
         name = row["org_unit__name"] or "—"
         rows.setdefault(name, UnitRow(name)).registered += row["n"]
     for row in (
-        Attendance.objects.filter(session__event=event, status__in=ATTENDED)
+        Attendance.objects.filter(
+            session__event=event, status__in=ATTENDED, registration__status=Registration.Status.CONFIRMED
+        )
         .values("registration__org_unit__name", "session_id")
         .annotate(n=Count("pk"))
     ):
@@ -97,16 +165,100 @@ def event_report(event: EventPage) -> tuple[list[EventSession], list[UnitRow]]:
     return sessions, sorted(rows.values(), key=lambda r: fold(r.unit))
 
 
-def sign_in_sheet_rows(event: EventPage) -> dict[str, list[Registration]]:
-    """Confirmed delegates grouped by unit, in name order, for the danh sách ký tên."""
+def report_total(rows: list[UnitRow]) -> UnitRow:
+    """The units' rows added up: the report's last line."""
+    total = UnitRow(_("Total"))
+    for row in rows:
+        total.registered += row.registered
+        for session_id, n in row.per_session.items():
+            total.per_session[session_id] = total.per_session.get(session_id, 0) + n
+    return total
+
+
+# --- the sign-in sheet (danh sách ký tên) ----------------------------------------
+
+NOON = datetime.time(12, 0)
+# The sheet is official paper, printed in Vietnamese whatever the organiser's interface language.
+SIGN, MORNING, AFTERNOON = "Ký tên", "Buổi sáng", "Buổi chiều"
+
+
+def event_days(sessions: list[EventSession]) -> list[datetime.date]:
+    return sorted({timezone.localtime(session.starts_at).date() for session in sessions})
+
+
+@dataclass
+class SignInSheet:
+    """One sheet: a session, or a day with a column to sign per half-day that has a session."""
+
+    event: EventPage
+    day: datetime.date
+    session: EventSession | None  # None: the whole day
+    session_number: int | None  # its place in the programme ("Chuyên đề 2")
+    sessions: list[EventSession]  # the session, or the day's sessions
+    columns: list[str]  # the signature columns' headings
+    organiser_parent: str
+    organiser: str
+    groups: dict[str, list[Registration]]
+
+    @property
+    def total(self) -> int:
+        return sum(len(people) for people in self.groups.values())
+
+
+def organising_body(event: EventPage) -> tuple[str, str]:
+    """(parent, body) printed top left on the event's paper: the issuer it names, else its organising unit."""
+    if event.issuing_body:
+        return event.issuing_body_parent, event.issuing_body
+    unit = event.organising_unit
+    if unit is None:
+        return "", ""
+    parent = unit.get_parent()
+    return (parent.name if parent else ""), unit.name
+
+
+def sign_in_sheet(
+    event: EventPage, *, session_id: int | None = None, day: datetime.date | None = None
+) -> SignInSheet | None:
+    """The sheet for one session, or one day (the first day when neither is given); None when there is no such."""
+    sessions = list(event.sessions.order_by("starts_at", "pk"))
+    if not sessions:
+        return None
+    number = None
+    if session_id is not None:
+        chosen = [session for session in sessions if session.pk == session_id]
+        if not chosen:
+            return None
+        session = chosen[0]
+        number = sessions.index(session) + 1
+        day = timezone.localtime(session.starts_at).date()
+        columns = [SIGN]
+    else:
+        session = None
+        day = day or event_days(sessions)[0]
+        chosen = [s for s in sessions if timezone.localtime(s.starts_at).date() == day]
+        if not chosen:
+            return None
+        halves = {timezone.localtime(s.starts_at).time() < NOON for s in chosen}
+        columns = [SIGN] if len(halves) == 1 else [MORNING, AFTERNOON]
+    parent, body = organising_body(event)
     groups: dict[str, list[Registration]] = defaultdict(list)
     for registration in (
         Registration.objects.filter(event=event, status=Registration.Status.CONFIRMED)
         .select_related("org_unit")
-        .order_by("org_unit__name", "full_name_folded")
+        .order_by("org_unit__name", "full_name_folded", "pk")
     ):
         groups[registration.org_unit.name if registration.org_unit else "—"].append(registration)
-    return dict(groups)
+    return SignInSheet(
+        event=event,
+        day=day,
+        session=session,
+        session_number=number,
+        sessions=chosen,
+        columns=columns,
+        organiser_parent=parent,
+        organiser=body,
+        groups=dict(sorted(groups.items(), key=lambda item: fold(item[0]))),
+    )
 
 
 def managed_events(user: AnyUser) -> QuerySet[EventPage]:
@@ -132,6 +284,17 @@ class Standing:
     earned: bool
     reason: str
     certificate: Certificate | None = None  # the valid certificate already issued, if any
+
+    @property
+    def names_differ(self) -> bool:
+        """The name registered for this event is not the account's: the organiser chooses which is printed."""
+        registration = self.registration
+        return _printed_form(registration.full_name) != _printed_form(registration.user.full_name)
+
+
+def _printed_form(name: str) -> str:
+    # Spacing and Unicode composition do not show on paper; letters, accents and case do.
+    return collapse_spaces(nfc(name or "") or "")
 
 
 def counted_sessions(event: EventPage) -> list[int]:

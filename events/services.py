@@ -12,8 +12,15 @@ from django.utils.translation import gettext as _
 
 from accounts.models import OrgUnit, User
 from accounts.roles import ROLE_GROUPS, Role
-from certificates.models import Certificate, CertificateBatch
-from certificates.services import Achievement, BatchItem, certificate_batch_start, certificate_issue
+from certificates.models import Certificate, CertificateBatch, CertificateTemplate
+from certificates.services import (
+    Achievement,
+    BatchItem,
+    Issuer,
+    certificate_batch_start,
+    certificate_issue,
+    template_for_unit,
+)
 from core.audit import audit, snapshot
 from core.errors import ServiceError
 from core.outbox import outbox_enqueue
@@ -519,8 +526,35 @@ def _rule_text(event: EventPage) -> str:
     return f"{attendance}."
 
 
-def event_achievement(event: EventPage, standing: selectors.Standing) -> Achievement:
-    """What the certificates app is told about one delegate: the facts and whether the rule is met."""
+NAME_FROM_REGISTRATION, NAME_FROM_ACCOUNT = "registration", "account"
+
+
+def event_issuer(event: EventPage) -> Issuer:
+    """Who issues the event's certificates, as the event names it (empty parts: the template's)."""
+    return Issuer(
+        body=event.issuing_body,
+        parent_body=event.issuing_body_parent,
+        place=event.place,
+        signatory_title=event.signatory_title,
+        signatory_name=event.signatory_name,
+        signature_image_id=event.signature_image_id,
+    )
+
+
+def event_certificate_template(event: EventPage) -> CertificateTemplate | None:
+    """The event's own template, else its organising unit's (or a unit's above it); None: the default."""
+    if event.certificate_template_id:
+        return event.certificate_template
+    return template_for_unit(event.organising_unit)
+
+
+def event_achievement(event: EventPage, standing: selectors.Standing, *, holder_name: str = "") -> Achievement:
+    """What the certificates app is told about one delegate: the facts, as printed, and whether the rule is met.
+
+    The name and unit printed are the registration's (what the delegate or
+    their unit gave for this event), unless the organiser chose the account's.
+    """
+    registration = standing.registration
     return Achievement(
         page=event,
         earned=standing.earned,
@@ -532,16 +566,42 @@ def event_achievement(event: EventPage, standing: selectors.Standing) -> Achieve
         sessions_total=standing.total if event.rule_uses_attendance else None,
         score=standing.score,
         criteria=_rule_text(event),
+        holder_name=holder_name or registration.full_name,
+        holder_unit=registration.org_unit.name if registration.org_unit_id else "",
+        issuer=event_issuer(event),
     )
 
 
-def event_certificate_issue(*, registration: Registration, issued_by: User | None = None) -> Certificate:
+def _chosen_name(standing: selectors.Standing, choice: str | None, *, required: bool) -> str:
+    """The name to print for a delegate whose registration and account disagree, as the organiser chose."""
+    registration = standing.registration
+    if not standing.names_differ or choice == NAME_FROM_REGISTRATION:
+        return registration.full_name
+    if choice == NAME_FROM_ACCOUNT:
+        return registration.user.full_name
+    if required:
+        raise ServiceError(
+            "name_choice_required",
+            _("Registered as “%(registered)s” but the account says “%(account)s”: choose the name to print.")
+            % {"registered": registration.full_name, "account": registration.user.full_name},
+        )
+    return registration.full_name
+
+
+def event_certificate_issue(
+    *, registration: Registration, issued_by: User | None = None, name_choice: str | None = None
+) -> Certificate:
     """Issue (or return) the delegate's certificate when the event's rule is met; refused with the reason if not.
 
     ``issued_by`` None is the platform itself (a task); the delegate asks
-    for their own only after the event ends, organisers for anyone.
+    for their own only after the event ends, organisers for anyone. When
+    the registration's name differs from the account's, an organiser must
+    say which to print (``name_choice``); the delegate's own request and the
+    platform print the registration's.
     """
-    registration = Registration.objects.select_related("event", "user__org_unit", "org_unit").get(pk=registration.pk)
+    registration = Registration.objects.select_related(
+        "event__certificate_template", "event__organising_unit", "user__org_unit", "org_unit"
+    ).get(pk=registration.pk)
     if issued_by is not None and not policies.can_issue_certificate(issued_by, registration):
         if policies.is_own_registration(issued_by, registration):
             raise ServiceError("event_not_over", _("Certificates can be requested after the event ends."))
@@ -551,25 +611,57 @@ def event_certificate_issue(*, registration: Registration, issued_by: User | Non
         raise ServiceError("not_confirmed", _("Only confirmed delegates receive a certificate."))
     if standing.certificate is not None:
         return standing.certificate
+    organiser = issued_by is not None and not policies.is_own_registration(issued_by, registration)
+    event = registration.event
     return certificate_issue(
-        holder=registration.user, achievement=event_achievement(registration.event, standing), issued_by=issued_by
+        holder=registration.user,
+        achievement=event_achievement(
+            event, standing, holder_name=_chosen_name(standing, name_choice, required=organiser)
+        ),
+        template=event_certificate_template(event),
+        issued_by=issued_by,
     )
 
 
-def event_certificates_bulk_issue(*, event: EventPage, started_by: User) -> CertificateBatch:
+def event_certificates_bulk_issue(
+    *, event: EventPage, started_by: User, name_choices: dict[str, str] | None = None
+) -> CertificateBatch:
     """The organiser's bulk issue after the event, run in the background by certificates.
 
     Every confirmed delegate goes into the batch: those who met the rule get a
     certificate (or keep theirs), the others are listed on the batch page
-    with the reason and get none.
+    with the reason and get none. ``name_choices`` maps a registration's
+    UUID (text) to the name to print where registration and account
+    disagree; the batch is refused while any such delegate has no choice.
     """
     if not policies.can_manage_event(started_by, event):
         raise ServiceError("forbidden", _("You may not issue certificates for this event."))
     standings = selectors.certificate_standings(event)
     if not any(standing.earned for standing in standings):
         raise ServiceError("nobody_earned", _("Nobody has met the certificate rule of this event yet."))
+    name_choices = name_choices or {}
+    unchosen = [
+        s.registration.full_name
+        for s in standings
+        if s.earned and s.certificate is None and s.names_differ and str(s.registration.uuid) not in name_choices
+    ]
+    if unchosen:
+        raise ServiceError(
+            "name_choice_required",
+            _("Choose the name to print for %(names)s: their registration and account disagree.")
+            % {"names": ", ".join(unchosen)},
+        )
     items = [
-        BatchItem(holder=standing.registration.user, achievement=event_achievement(event, standing))
+        BatchItem(
+            holder=standing.registration.user,
+            achievement=event_achievement(
+                event,
+                standing,
+                holder_name=_chosen_name(standing, name_choices.get(str(standing.registration.uuid)), required=False),
+            ),
+        )
         for standing in standings
     ]
-    return certificate_batch_start(page=event, items=items, started_by=started_by)
+    return certificate_batch_start(
+        page=event, items=items, started_by=started_by, template=event_certificate_template(event)
+    )

@@ -8,7 +8,7 @@ import uuid
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -26,7 +26,7 @@ from core.errors import ServiceError
 from core.pending import chosen_rows
 from core.spreadsheets import read_upload
 from events import imports, passes, selectors, services
-from events.exports import attendance_xlsx, sign_in_sheet_pdf
+from events.exports import XLSX_CONTENT_TYPE, attendance_xlsx, sign_in_sheet_pdf
 from events.forms import CheckInForm, ImportForm, NominateForm, SelfRegistrationForm
 from events.models import Attendance, EventPage, EventSession, Registration
 from events.policies import (
@@ -509,30 +509,53 @@ def projector(request: HttpRequest, session: EventSession) -> HttpResponse:
 @policy_required(can_manage_event, load=_event)
 def report(request: HttpRequest, event: EventPage) -> HttpResponse:
     sessions, rows = selectors.event_report(event)
+    session_rows = selectors.session_report(event)
+    states = {row.session.pk: row.state for row in session_rows}
+    total = selectors.report_total(rows)
+
+    def cells(row: selectors.UnitRow) -> list[int | None]:
+        # A session to come has no attendance to report (None: shown as a dash).
+        return [
+            None if states[s.pk] == selectors.SessionState.UPCOMING else row.per_session.get(s.pk, 0) for s in sessions
+        ]
+
     context = {
         "event": event,
         "sessions": sessions,
-        "session_rows": [(s, selectors.session_counts(s)) for s in sessions],
-        "unit_rows": [(row, [row.per_session.get(s.pk, 0) for s in sessions]) for row in rows],
+        "session_rows": session_rows,
+        "unit_rows": [(row, cells(row)) for row in rows],
+        "total": (total, cells(total)),
+        "days": selectors.event_days(sessions),
     }
     return render(request, "events/report.html", context)
 
 
 @policy_required(can_manage_event, load=_event)
 def report_xlsx(request: HttpRequest, event: EventPage) -> HttpResponse:
-    response = HttpResponse(
-        attendance_xlsx(event), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    # Streamed from a temporary file: a national event's workbook is large.
+    return FileResponse(
+        attendance_xlsx(event),
+        as_attachment=True,
+        filename=f"diem-danh-{event.pk}.xlsx",
+        content_type=XLSX_CONTENT_TYPE,
     )
-    response["Content-Disposition"] = f'attachment; filename="diem-danh-{event.pk}.xlsx"'
-    return response
 
 
 @policy_required(can_manage_event, load=_event)
+@require_GET
 def sign_in_sheet(request: HttpRequest, event: EventPage) -> HttpResponse:
-    response = HttpResponse(
-        sign_in_sheet_pdf(event, selectors.sign_in_sheet_rows(event)), content_type="application/pdf"
-    )
-    response["Content-Disposition"] = f'inline; filename="danh-sach-ky-ten-{event.pk}.pdf"'
+    """The danh sách ký tên of one session (?session=id) or one day (?day=yyyy-mm-dd; default: the first day)."""
+    try:
+        session_id = int(request.GET["session"]) if request.GET.get("session") else None
+        day = datetime.date.fromisoformat(request.GET["day"]) if request.GET.get("day") else None
+    except ValueError:
+        raise Http404 from None
+    sheet = selectors.sign_in_sheet(event, session_id=session_id, day=day)
+    if sheet is None:
+        raise Http404
+    response = HttpResponse(sign_in_sheet_pdf(sheet), content_type="application/pdf")
+    which = f"chuyen-de-{sheet.session_number}" if sheet.session else f"{sheet.day:%Y-%m-%d}"
+    response["Content-Disposition"] = f'inline; filename="danh-sach-ky-ten-{event.pk}-{which}.pdf"'
     return response
 
 
@@ -541,14 +564,29 @@ def sign_in_sheet(request: HttpRequest, event: EventPage) -> HttpResponse:
 def certificates(request: HttpRequest, event: EventPage) -> HttpResponse:
     """Who met the certificate rule and why not; issue for one person or in bulk."""
     if request.method == "POST":
-        action = request.POST.get("action")
+        # One delegate's button in the name chooser is named "issue" and
+        # carries their UUID; the table's buttons post action=issue.
+        action = "issue" if "issue" in request.POST else request.POST.get("action")
         try:
             if action == "bulk":
-                batch = services.event_certificates_bulk_issue(event=event, started_by=request.user)
+                choices = {
+                    key.removeprefix("name-"): value
+                    for key, value in request.POST.items()
+                    if key.startswith("name-") and value
+                }
+                batch = services.event_certificates_bulk_issue(
+                    event=event, started_by=request.user, name_choices=choices
+                )
                 return redirect("certificates:batch_detail", pk=batch.pk)
             if action == "issue":
-                registration = _registration_of(event, request.POST.get("registration", ""))
-                certificate = services.event_certificate_issue(registration=registration, issued_by=request.user)
+                registration = _registration_of(
+                    event, request.POST.get("issue") or request.POST.get("registration", "")
+                )
+                certificate = services.event_certificate_issue(
+                    registration=registration,
+                    issued_by=request.user,
+                    name_choice=request.POST.get(f"name-{registration.uuid}") or None,
+                )
                 messages.success(
                     request,
                     _("Certificate %(serial)s is issued to %(name)s.")
@@ -565,6 +603,10 @@ def certificates(request: HttpRequest, event: EventPage) -> HttpResponse:
         "standings": standings,
         "earned": sum(1 for s in standings if s.earned),
         "issued": sum(1 for s in standings if s.certificate is not None),
+        # Delegates who will get a certificate but whose registered name is not their account's.
+        "to_choose": [s for s in standings if s.earned and s.certificate is None and s.names_differ],
         "event_over": event.ends_at <= timezone.now(),
+        "name_from_registration": services.NAME_FROM_REGISTRATION,
+        "name_from_account": services.NAME_FROM_ACCOUNT,
     }
     return render(request, "events/certificates.html", context)

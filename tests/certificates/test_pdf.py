@@ -8,7 +8,6 @@ import pytest
 import zxingcpp
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
-from django.utils import timezone
 
 from certificates.models import CertificateTemplate
 from certificates.pdf import SAMPLE, body_markup, date_line, missing_characters, render_pdf
@@ -42,8 +41,8 @@ def test_issued_pdf_gives_back_the_vietnamese_name_and_metadata(issue):
     assert "Độc lập – Tự do – Hạnh phúc" in text
     assert "GIẤY CHỨNG NHẬN" in text
     assert f"Số: {certificate.serial}" in text
-    issued_on = timezone.localdate(certificate.issued_at)
-    assert date_line(certificate.template.place, issued_on) in text
+    # The template prints the day the achievement was completed (its default).
+    assert date_line(certificate.template.place, certificate.completed_on) in text
     info = pypdf.PdfReader(io.BytesIO(data)).metadata
     assert info.title == f"GIẤY CHỨNG NHẬN {certificate.serial}"
     assert NAME in info.subject

@@ -66,7 +66,7 @@ def over(event):
 
 def test_attendance_rule_met_issues_an_event_certificate_with_the_facts(event, sessions, organiser):
     _set(event, hours=Decimal("8"))
-    registration = RegistrationFactory(event=event, full_name="Nguyễn Văn An")
+    registration = RegistrationFactory(event=event, user__full_name="Nguyễn Văn An")
     _attend(registration, sessions[0])
     _attend(registration, sessions[1], status="late")  # late still counts as attended
     certificate = event_certificate_issue(registration=registration, issued_by=organiser)
@@ -162,10 +162,10 @@ def test_waitlisted_delegates_get_no_certificate(event):
 def test_bulk_issue_skips_with_the_reason_and_offers_the_zip(
     organiser_client, event, sessions, django_capture_on_commit_callbacks, mailoutbox
 ):
-    came = [RegistrationFactory(event=event, full_name=f"Đại biểu {n}") for n in range(3)]
+    came = [RegistrationFactory(event=event, user__full_name=f"Đại biểu {n}") for n in range(3)]
     for registration in came:
         _attend(registration, *sessions)
-    partly = RegistrationFactory(event=event, full_name="Lê Thị Vắng")
+    partly = RegistrationFactory(event=event, user__full_name="Lê Thị Vắng")
     _attend(partly, sessions[0])
     url = f"/events/manage/{event.pk}/certificates/"
     page = organiser_client.get(url).content.decode()
