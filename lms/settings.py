@@ -328,7 +328,10 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 WAGTAIL_SITE_NAME = "Đào tạo Thi đua – Khen thưởng"
 # ASCII slugs: links in mails and feeds stay readable (cms.widgets folds Vietnamese).
 WAGTAIL_ALLOW_UNICODE_SLUGS = False
-WAGTAILADMIN_BASE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
+# The public address, in mails, certificates and QR codes. Unset, it follows the
+# port the demo serves on (`make run PORT=8101` passes PORT and SITE_URL).
+SITE_URL = os.environ.get("SITE_URL") or f"http://127.0.0.1:{os.environ.get('PORT') or '8000'}"
+WAGTAILADMIN_BASE_URL = SITE_URL
 WAGTAILADMIN_LOGIN_URL = "account_login"
 # Passwords are allauth's business: one sign-in path, with MFA and rate limits.
 WAGTAIL_PASSWORD_MANAGEMENT_ENABLED = False
