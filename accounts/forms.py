@@ -19,9 +19,22 @@ class UnitChoiceField(forms.ModelChoiceField):
 
 
 class ProfileFieldsMixin(forms.Form):
-    full_name = forms.CharField(label=_("Full name"), max_length=150)
-    position = forms.CharField(label=_("Position"), max_length=150, required=False)
-    phone = forms.CharField(label=_("Phone"), max_length=20, required=False)
+    # autocomplete and inputmode: browsers fill in what they know, phones open the right keyboard.
+    full_name = forms.CharField(
+        label=_("Full name"), max_length=150, widget=forms.TextInput(attrs={"autocomplete": "name"})
+    )
+    position = forms.CharField(
+        label=_("Position"),
+        max_length=150,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "organization-title"}),
+    )
+    phone = forms.CharField(
+        label=_("Phone"),
+        max_length=20,
+        required=False,
+        widget=forms.TextInput(attrs={"type": "tel", "inputmode": "tel", "autocomplete": "tel"}),
+    )
     org_unit = UnitChoiceField(label=_("Unit"), required=False)
 
     def clean_full_name(self) -> str:

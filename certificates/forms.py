@@ -8,7 +8,11 @@ MAX_PDF_BYTES = 10 * 1024 * 1024
 
 
 class PdfCheckForm(forms.Form):
-    pdf = forms.FileField(label=_("Certificate PDF"), help_text=_("The PDF file you were given."))
+    pdf = forms.FileField(
+        label=_("Certificate PDF"),
+        help_text=_("The PDF file you were given."),
+        widget=forms.ClearableFileInput(attrs={"accept": ".pdf,application/pdf"}),
+    )
 
     def clean_pdf(self):
         upload = self.cleaned_data["pdf"]

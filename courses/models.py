@@ -132,7 +132,14 @@ class CoursePage(Page):
         from courses import selectors
 
         context = super().get_context(request, *args, **kwargs)
-        context.update(selectors.course_outline(course=self, user=request.user).as_context())
+        outline = selectors.course_outline(course=self, user=request.user)
+        context.update(outline.as_context())
+        if self.final_quiz_id:
+            # The final test is a step of the outline: open, locked (and why), or passed.
+            context["final_test_open"] = outline.final_test_open
+            context["final_test_locked_reason"] = selectors.final_test_locked_reason(outline)
+            if outline.enrolment is not None:
+                context["final_attempt"] = selectors.counting_attempt(request.user, self.final_quiz_id)
         context["superseded_citations"] = selectors.superseded_citations(modules=[i.module for i in context["items"]])
         return context
 

@@ -14,10 +14,12 @@ from dataclasses import dataclass, field
 from django.db.models import Count, F, Q
 from django.db.models.functions import Length, Substr
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from wagtail.models import Page
 
 from cms.models import RegulationPage
 from courses.models import CoursePage, Enrolment, ModulePage, ModuleProgress, RefresherNotice
+from quizzes.policies import QuizAccess
 from quizzes.selectors import counting_attempts
 
 STEP = Page.steplen
@@ -105,6 +107,11 @@ class Outline:
             if item.module.pk == last_id and not item.completed and not item.locked:
                 return item
         return next((item for item in self.items if not item.completed and not item.locked), None)
+
+    @property
+    def final_test_open(self) -> bool:
+        """The course's final test may be taken: enrolled (studying or completed) and every module complete."""
+        return bool(self.enrolment and self.enrolment.is_open and self.completed_count == self.total)
 
     @property
     def is_overdue(self) -> bool:
@@ -439,3 +446,51 @@ def superseded_citations(*, modules: list[ModulePage]) -> list[SupersededCitatio
         SupersededCitation(order[module_id][1], new.supersedes, new)
         for (module_id, _old), new in sorted(found.items(), key=lambda item: order[item[0][0]][0])
     ]
+
+
+# --- who may take a course's quizzes ---------------------------------------------------------------
+
+
+def _course_quiz_access(user, course: CoursePage, module: ModulePage | None) -> QuizAccess:
+    """A module's quiz (``module`` given) or the course's final test, for one trainee."""
+    outline = course_outline(course=course, user=user)
+    enrolment = outline.enrolment
+    url = module.url if module is not None and enrolment and enrolment.is_open else course.url
+    if enrolment is None or enrolment.status == Enrolment.Status.LEFT:
+        reason = _("Enrol in the course “%(course)s” to take this test.") % {"course": course.title}
+        return QuizAccess(False, reason, url)
+    if enrolment.status == Enrolment.Status.PENDING:
+        return QuizAccess(
+            False, _("Your request to join “%(course)s” is waiting for approval.") % {"course": course.title}, url
+        )
+    if module is not None:
+        item = next((i for i in outline.items if i.module.pk == module.pk), None)
+        if item is None or item.locked:
+            return QuizAccess(
+                False, _("This quiz opens with the module “%(module)s”.") % {"module": module.title}, course.url
+            )
+        return QuizAccess(True, url=url)
+    if not outline.final_test_open:
+        return QuizAccess(False, final_test_locked_reason(outline), url)
+    return QuizAccess(True, url=url)
+
+
+def final_test_locked_reason(outline: Outline) -> str:
+    return _("The final test opens once every module is complete: %(done)d of %(total)d done.") % {
+        "done": outline.completed_count,
+        "total": outline.total,
+    }
+
+
+def quiz_access(user, quiz) -> QuizAccess | None:
+    """``quizzes.policies.QUIZ_ACCESS_HOOK`` for courses: None unless a live course or module holds the quiz."""
+    courses = list(CoursePage.objects.live().filter(final_quiz_id=quiz.pk))
+    modules = list(ModulePage.objects.live().filter(quiz_id=quiz.pk))
+    if not courses and not modules:
+        return None
+    holders = courses_of(modules)
+    answers = [_course_quiz_access(user, course, None) for course in courses]
+    answers += [_course_quiz_access(user, holders[m.pk], m) for m in modules if m.pk in holders]
+    if not answers:
+        return None
+    return next((answer for answer in answers if answer.allowed), answers[0])

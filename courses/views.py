@@ -18,7 +18,7 @@ from accounts.scopes import units_in_scope, users_in_scope
 from core.errors import ServiceError
 from courses import exports, selectors, services
 from courses.forms import AssignForm, ReportFilterForm
-from courses.models import CoursePage, Enrolment, ModulePage, RefresherNotice
+from courses.models import CourseIndexPage, CoursePage, Enrolment, ModulePage, RefresherNotice
 from courses.policies import can_assign_course, can_manage_courses, can_report_on_course
 
 # --- trainees ----------------------------------------------------------------------------
@@ -57,16 +57,20 @@ def enrol(request: HttpRequest, course_id: int) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def leave(request: HttpRequest, course_id: int) -> HttpResponse:
+    """Leaving asks first: the page says what is kept, and only its confirmed form leaves."""
     enrolment = get_object_or_404(Enrolment.objects.select_related("course"), course_id=course_id, user=request.user)
-    try:
-        services.enrolment_leave(enrolment=enrolment, user=request.user)
-    except ServiceError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, _("You have left the course. Your progress is kept if you come back."))
-    return redirect("courses:mine")
+    if request.method == "POST" and request.POST.get("confirm") == "leave":
+        try:
+            services.enrolment_leave(enrolment=enrolment, user=request.user)
+        except ServiceError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, _("You have left the course. Your progress is kept if you come back."))
+        return redirect("courses:mine")
+    outline = selectors.course_outline(course=enrolment.course, user=request.user, enrolment=enrolment)
+    return render(request, "courses/leave_confirm.html", {"enrolment": enrolment, "outline": outline})
 
 
 @login_required
@@ -96,7 +100,9 @@ def module_complete(request: HttpRequest, module_id: int) -> HttpResponse:
 @require_GET
 def mine(request: HttpRequest) -> HttpResponse:
     board = selectors.dashboard(user=request.user)
-    return render(request, "courses/mine.html", {"board": board, "today": timezone.localdate()})
+    catalogue = CourseIndexPage.objects.live().first()
+    context = {"board": board, "today": timezone.localdate(), "catalogue_url": catalogue.url if catalogue else ""}
+    return render(request, "courses/mine.html", context)
 
 
 @login_required

@@ -8,8 +8,10 @@ from wagtail.snippets.views.snippets import SnippetViewSet
 from accounts.profile import PROFILE_LINKS_HOOK, ProfileLink, Section
 from cms.home import HOME_PANELS_HOOK, HomePanel
 from core.audit import register_actions
+from courses import selectors
 from courses.models import CourseIndexPage, CoursePage, ModuleReviewFlag
 from courses.policies import can_manage_courses
+from quizzes.policies import QUIZ_ACCESS_HOOK
 
 
 class ModuleReviewFlagViewSet(SnippetViewSet):
@@ -82,3 +84,8 @@ def register_course_log_actions(actions):
             "courses.enrolment.complete": (_("Complete course"), _("Course completed")),
         },
     )
+
+
+@hooks.register(QUIZ_ACCESS_HOOK)
+def course_quiz_access(user, quiz):
+    return selectors.quiz_access(user, quiz)

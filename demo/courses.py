@@ -600,7 +600,9 @@ def _seed_progress(courses: list[CoursePage], people: dict[str, User]) -> int:
 
 # quizzes.demo makes one quiz per chuyên đề and an onboarding quiz; each ends
 # the last module of its course. Its 20-question "Bài kiểm tra cuối khóa"
-# spans all four topics, so no single course takes it as its final test.
+# spans all four topics, as the onboarding course for part-time officers
+# does: it is that course's final test.
+FINAL_TESTS = {4: "Bài kiểm tra cuối khóa"}
 MODULE_QUIZZES = {
     0: "Kiểm tra chuyên đề 1",
     1: "Kiểm tra chuyên đề 2",
@@ -629,6 +631,13 @@ def _link_quizzes(courses: list[CoursePage]) -> str:
             last.quiz = quiz
             last.save_revision().publish()
         linked += 1
+    finals = {quiz.title: quiz for quiz in Quiz.objects.filter(title__in=FINAL_TESTS.values()).order_by("-pk")}
+    for index, title in FINAL_TESTS.items():
+        quiz = finals.get(title)
+        course = courses[index] if index < len(courses) else None
+        if quiz is not None and course is not None and course.final_quiz_id != quiz.pk:
+            course.final_quiz = quiz
+            course.save_revision().publish()
     return f"bài kiểm tra của bài học đã gắn: {linked}/{len(MODULE_QUIZZES)}"
 
 

@@ -6,12 +6,32 @@ from events.models import Attendance
 
 
 class SelfRegistrationForm(forms.Form):
-    full_name = forms.CharField(label=_("Full name"), max_length=150)
-    email = forms.EmailField(label=_("Email"), disabled=True, required=False)
+    full_name = forms.CharField(
+        label=_("Full name"), max_length=150, widget=forms.TextInput(attrs={"autocomplete": "name"})
+    )
+    email = forms.EmailField(
+        label=_("Email"), disabled=True, required=False, widget=forms.EmailInput(attrs={"autocomplete": "email"})
+    )
     org_unit = forms.ModelChoiceField(label=_("Unit"), queryset=OrgUnit.objects.filter(is_active=True), required=False)
-    position = forms.CharField(label=_("Position"), max_length=150, required=False)
-    phone = forms.RegexField(label=_("Phone"), regex=r"^\+?[0-9 .]{9,20}$", max_length=20, required=False)
-    notes = forms.CharField(label=_("Notes"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    position = forms.CharField(
+        label=_("Position"),
+        max_length=150,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "organization-title"}),
+    )
+    phone = forms.RegexField(
+        label=_("Phone"),
+        regex=r"^\+?[0-9 .]{9,20}$",
+        max_length=20,
+        required=False,
+        widget=forms.TextInput(attrs={"type": "tel", "inputmode": "tel", "autocomplete": "tel"}),
+    )
+    notes = forms.CharField(
+        label=_("Notes"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3, "autocomplete": "off"}),
+        required=False,
+    )
 
 
 class NominateForm(forms.Form):

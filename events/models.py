@@ -277,6 +277,7 @@ class EventPage(Page):
         context["sessions"] = list(self.sessions.order_by("starts_at"))
         context["registration"] = registration_for_user(event=self, user=request.user)
         context["seats_taken"] = self.registrations.filter(status=Registration.Status.CONFIRMED).count()
+        context["started"] = self.starts_at <= timezone.now()
         return context
 
 

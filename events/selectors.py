@@ -9,12 +9,14 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from django.db.models import Count, Q, QuerySet
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.scopes import AnyUser
 from core.text import collapse_spaces, fold, nfc
 from events.models import Attendance, EventPage, EventSession, Registration
+from quizzes.policies import QuizAccess
 from quizzes.selectors import counting_attempts
 
 if TYPE_CHECKING:
@@ -374,3 +376,33 @@ def certificate_standing(registration: Registration) -> Standing | None:
     if registration.status != Registration.Status.CONFIRMED:
         return None
     return certificate_standings(registration.event, registrations=[registration])[0]
+
+
+def quiz_access(user: AnyUser, quiz, *, now=None) -> QuizAccess | None:
+    """``quizzes.policies.QUIZ_ACCESS_HOOK`` for events: a post-test opens to confirmed delegates once the event starts.
+
+    None unless a live event names the quiz as its post-test.
+    """
+    events = list(EventPage.objects.live().filter(post_test_id=quiz.pk).order_by("starts_at"))
+    if not events:
+        return None
+    now = now or timezone.now()
+    registrations = {
+        r.event_id: r
+        for r in Registration.objects.filter(
+            user_id=user.pk, event__in=events, status=Registration.Status.CONFIRMED
+        ).only("uuid", "event_id")
+    }
+    answers = []
+    for event in events:
+        registration = registrations.get(event.pk)
+        if registration is None:
+            reason = _("This post-test is for the delegates of “%(event)s”.") % {"event": event.title}
+            answers.append(QuizAccess(False, reason, event.url))
+        elif event.starts_at > now:
+            start = timezone.localtime(event.starts_at).strftime("%d/%m/%Y %H:%M")
+            reason = _("The post-test opens when the conference starts (%(start)s).") % {"start": start}
+            answers.append(QuizAccess(False, reason, reverse("events:ticket", args=[registration.uuid])))
+        else:
+            answers.append(QuizAccess(True, url=reverse("events:ticket", args=[registration.uuid])))
+    return next((answer for answer in answers if answer.allowed), answers[0])

@@ -28,7 +28,7 @@ from core.spreadsheets import read_upload
 from events import imports, passes, selectors, services
 from events.exports import XLSX_CONTENT_TYPE, attendance_xlsx, sign_in_sheet_pdf
 from events.forms import CheckInForm, ImportForm, NominateForm, SelfRegistrationForm
-from events.models import Attendance, EventPage, EventSession, Registration
+from events.models import Attendance, EventIndexPage, EventPage, EventSession, Registration
 from events.policies import (
     can_check_in,
     can_manage_event,
@@ -146,9 +146,12 @@ def _ticket_page(request: HttpRequest, registration: Registration, *, by_pass: b
     if registration.status == Registration.Status.CONFIRMED:
         context["qr"] = qr_svg(ticket_token(registration.uuid))
         if event.post_test_id and not by_pass:
-            context["post_test_url"] = (
-                reverse("quizzes:quiz", args=[event.post_test_id]) + "?" + urlencode({"next": request.path})
-            )
+            # Offered once the event has started (the quiz's own rule, events.selectors.quiz_access).
+            context["post_test_opens_at"] = event.starts_at
+            if event.starts_at <= timezone.now():
+                context["post_test_url"] = (
+                    reverse("quizzes:quiz", args=[event.post_test_id]) + "?" + urlencode({"next": request.path})
+                )
         if context["event_over"] and event.certificate_rule != EventPage.CertificateRule.NONE:
             context["standing"] = selectors.certificate_standing(registration)
     return render(request, "events/ticket.html", context)
@@ -171,15 +174,19 @@ def ticket_certificate(request: HttpRequest, registration: Registration) -> Http
 
 
 @policy_required(is_own_registration, load=_registration, refuse=Http404)
-@require_POST
+@require_http_methods(["GET", "POST"])
 def cancel(request: HttpRequest, registration: Registration) -> HttpResponse:
-    try:
-        services.registration_cancel(registration=registration, actor=request.user)
-    except ServiceError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, _("Your registration is cancelled."))
-    return redirect(registration.event.url or "home")
+    """Cancelling asks first: only the confirmation page's form cancels."""
+    if request.method == "POST" and request.POST.get("confirm") == "cancel":
+        try:
+            services.registration_cancel(registration=registration, actor=request.user)
+        except ServiceError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, _("Your registration is cancelled."))
+        return redirect(registration.event.url or "home")
+    context = {"registration": registration, "event": registration.event}
+    return render(request, "events/cancel_confirm.html", context)
 
 
 @login_required
@@ -190,7 +197,9 @@ def mine(request: HttpRequest) -> HttpResponse:
         .select_related("event")
         .order_by("-event__starts_at")
     )
-    return render(request, "events/mine.html", {"registrations": registrations})
+    index = EventIndexPage.objects.live().first()
+    context = {"registrations": registrations, "events_url": index.url if index else ""}
+    return render(request, "events/mine.html", context)
 
 
 @require_GET

@@ -7,8 +7,10 @@ from accounts.profile import PROFILE_LINKS_HOOK, ProfileLink, Section
 from certificates.policies import PAGE_MANAGER_HOOK, PAGES_NOT_MANAGED_HOOK
 from cms.home import HOME_PANELS_HOOK, HomePanel
 from core.audit import register_actions
+from events import selectors
 from events.models import EventIndexPage, EventPage
 from events.policies import can_manage_event, can_open_event_work
+from quizzes.policies import QUIZ_ACCESS_HOOK
 
 
 @hooks.register(HOME_PANELS_HOOK)
@@ -65,3 +67,8 @@ def register_event_log_actions(actions):
             ),
         },
     )
+
+
+@hooks.register(QUIZ_ACCESS_HOOK)
+def post_test_access(user, quiz):
+    return selectors.quiz_access(user, quiz)

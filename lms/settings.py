@@ -74,6 +74,9 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
+    # runserver leaves static files to whitenoise, as production does (and so they
+    # pass through GZipMiddleware in the demo, below).
+    "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     # No template of ours loads it, but its catalogue translates the "… ago"
     # of Wagtail's moderation status (naturaltime), read in Vietnamese.
@@ -97,6 +100,12 @@ MIDDLEWARE = [
     "accounts.middleware.StaffMFARequiredMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
 ]
+if DEBUG:
+    # The demo (runserver) compresses pages and static files itself. In production
+    # whitenoise serves the .gz/.br files collectstatic writes, and pages are left to
+    # the proxy: compressing HTML that carries secrets next to what a visitor typed
+    # is what the BREACH attack measures, so it is the proxy's decision, per site.
+    MIDDLEWARE.insert(0, "django.middleware.gzip.GZipMiddleware")
 
 ROOT_URLCONF = "lms.urls"
 WSGI_APPLICATION = "lms.wsgi.application"
@@ -309,6 +318,8 @@ STORAGES = {
     },
 }
 WHITENOISE_USE_FINDERS = DEBUG or TESTING
+# Served at the site's root: /favicon.ico, which browsers ask for whatever the page links.
+WHITENOISE_ROOT = BASE_DIR / "static" / "favicon"
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
@@ -331,7 +342,10 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 WAGTAIL_SITE_NAME = "Đào tạo Thi đua – Khen thưởng"
 # ASCII slugs: links in mails and feeds stay readable (cms.widgets folds Vietnamese).
 WAGTAIL_ALLOW_UNICODE_SLUGS = False
-WAGTAILADMIN_BASE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
+# The public address, in mails, certificates and QR codes. Unset, it follows the
+# port the demo serves on (`make run PORT=8101` passes PORT and SITE_URL).
+SITE_URL = os.environ.get("SITE_URL") or f"http://127.0.0.1:{os.environ.get('PORT') or '8000'}"
+WAGTAILADMIN_BASE_URL = SITE_URL
 WAGTAILADMIN_LOGIN_URL = "account_login"
 # Passwords are allauth's business: one sign-in path, with MFA and rate limits.
 WAGTAIL_PASSWORD_MANAGEMENT_ENABLED = False

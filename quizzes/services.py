@@ -31,7 +31,7 @@ from core.audit import audit, snapshot
 from core.errors import ServiceError
 from core.pending import Confirmation, pending_import_confirm, pending_import_create
 from core.text import nfc
-from quizzes import grading
+from quizzes import grading, policies
 from quizzes.models import (
     TYPED_TYPES,
     Attempt,
@@ -441,7 +441,14 @@ def _slot(info: dict, options: list[tuple[int, str]], *, shuffle_options: bool) 
 
 @transaction.atomic
 def attempt_start(*, quiz: Quiz, user: User, now: datetime | None = None) -> Attempt:
-    """Start an attempt, or return the one in progress (a second tab resumes it)."""
+    """Start an attempt, or return the one in progress (a second tab resumes it).
+
+    Only under the rules of what holds the quiz (``policies.quiz_access``):
+    a course's enrolment and finished modules, an event's registration and start.
+    """
+    access = policies.quiz_access(user, quiz)
+    if not access.allowed:
+        raise ServiceError("quiz_not_available", access.reason or _("This quiz is not open to you."))
     now = now or timezone.now()
     # Serialise starts by the same person (double click, two tabs).
     User.objects.select_for_update().only("pk").get(pk=user.pk)

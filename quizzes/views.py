@@ -26,7 +26,7 @@ from core.errors import ServiceError
 from quizzes import formats, grading, selectors, services
 from quizzes.forms import ImportForm
 from quizzes.models import TYPED_TYPES, Attempt, Category, Option, QuestionSlot, QuestionType, Quiz
-from quizzes.policies import can_edit_question_banks
+from quizzes.policies import can_edit_question_banks, quiz_access
 
 logger = logging.getLogger("quizzes")
 
@@ -48,6 +48,11 @@ def _remaining(attempt: Attempt) -> int | None:
 @require_GET
 def quiz_detail(request: HttpRequest, pk: int) -> HttpResponse:
     quiz = get_object_or_404(Quiz.objects.prefetch_related("rules"), pk=pk)
+    access = quiz_access(request.user, quiz)
+    if not access.allowed:
+        # Sent back to where the quiz is offered, told why (the course, the module, the ticket).
+        messages.error(request, access.reason)
+        return redirect(access.url or "home")
     current = Attempt.objects.filter(quiz=quiz, user=request.user, state=Attempt.State.IN_PROGRESS).first()
     if current is not None:
         current = services.attempt_close_if_overdue(attempt=current)
@@ -79,6 +84,8 @@ def quiz_start(request: HttpRequest, pk: int) -> HttpResponse:
         attempt = services.attempt_start(quiz=quiz, user=request.user)
     except ServiceError as error:
         messages.error(request, error.message)
+        if error.code == "quiz_not_available":
+            return redirect(quiz_access(request.user, quiz).url or "home")
         return redirect("quizzes:quiz", pk=quiz.pk)
     url = reverse("quizzes:attempt", args=[attempt.pk])
     nxt = _safe_next(request)

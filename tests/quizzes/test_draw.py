@@ -203,5 +203,6 @@ def test_attempt_start_queries_do_not_grow_with_the_bank(django_assert_num_queri
     with django_assert_num_queries(len(small)):
         attempt = services.attempt_start(quiz=quiz, user=user)
     assert attempt.slots.count() == 15
-    # measured: 12, and 3 for the audit entry (Wagtail checks its two foreign keys, then inserts)
-    assert len(small) <= 15, [q["sql"][:80] for q in small.captured_queries]
+    # measured: 12, 3 for the audit entry (Wagtail checks its two foreign keys, then inserts),
+    # and 4 to ask whoever holds the quiz whether this person may take it (roles, courses, events)
+    assert len(small) <= 19, [q["sql"][:80] for q in small.captured_queries]
