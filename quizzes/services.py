@@ -651,7 +651,7 @@ def slots_flag(*, attempt_id, user: User, flags: dict[int, bool], now: datetime 
             return changed
         _finish(attempt, now=now, automatic=True)
     raise ServiceError(
-        "deadline_passed", _("Time is up: the attempt was closed and graded with the answers saved by then.")
+        "deadline_passed", _("Time ran out: the attempt was closed and graded with the answers saved by then.")
     )
 
 

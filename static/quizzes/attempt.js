@@ -119,7 +119,7 @@
     // Both queues call this as they are made, before both exist.
     var waiting = (answers ? answers.items().length : 0) + (flags ? flags.items().length : 0);
     if (lastSend === "offline" && waiting) {
-      setStatus(message("waiting").replace("%(count)s", waiting), "offline");
+      setStatus(message("waiting").replace("__N__", waiting), "offline");
     } else if (!waiting && lastSend === "saved") {
       setStatus(message("saved"), "saved");
     }
@@ -266,8 +266,22 @@
   }
   if (dialog) {
     dialog.querySelector("[data-dialog-close]").addEventListener("click", function () { dialog.close(); });
+    // A modal dialog makes the page inert, but Tab would still leave it for the
+    // browser's own controls: keep the keyboard going round inside.
+    dialog.addEventListener("keydown", function (event) {
+      if (event.key !== "Tab") { return; }
+      var focusable = Array.prototype.filter.call(dialog.querySelectorAll("button"), function (b) {
+        return b.offsetParent !== null;
+      });
+      var first = focusable[0], last = focusable[focusable.length - 1];
+      if (event.shiftKey && document.activeElement === first) { event.preventDefault(); last.focus(); }
+      else if (!event.shiftKey && document.activeElement === last) { event.preventDefault(); first.focus(); }
+    });
     dialog.addEventListener("close", function () {
-      if (dialog.returnFocus && document.contains(dialog.returnFocus)) { dialog.returnFocus.focus(); }
+      var opener = dialog.returnFocus;
+      // The navigator's button is hidden once its panel closes: back to the navigator itself.
+      if (opener && navigator && navigator.contains(opener)) { opener = navigator.querySelector("summary"); }
+      if (opener) { opener.focus(); }
     });
   }
 
