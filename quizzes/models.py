@@ -396,6 +396,9 @@ class QuestionSlot(models.Model):
     version = models.PositiveIntegerField(default=0)
     answered_at = models.DateTimeField(null=True, blank=True)
     score = models.DecimalField(max_digits=7, decimal_places=4, null=True, blank=True)
+    # Moodle's "flag for review": the taker's own marker, kept on the server so that
+    # it survives a reload and follows them to another device; never graded.
+    flagged = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["position"]

@@ -19,7 +19,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.db.models import F
+from django.db.models import BooleanField, ExpressionWrapper, F, Q
 from django.utils import timezone
 
 from accounts.models import User
@@ -84,6 +84,46 @@ def review_shows_answers(attempt: Attempt, now=None) -> bool:
     if quiz.review_when == ReviewWhen.AFTER_CLOSE:
         return quiz.close_at is not None and (now or timezone.now()) >= quiz.close_at
     return False
+
+
+def attempt_ran_out_of_time(attempt: Attempt) -> bool:
+    """Whether the attempt ended at its time limit: closed by the platform, or sent by the page's timer at zero."""
+    if not attempt.is_finished:
+        return False
+    if attempt.closed_automatically:
+        return True
+    return attempt.deadline is not None and attempt.finished_at is not None and attempt.finished_at >= attempt.deadline
+
+
+@dataclass(frozen=True)
+class NavItem:
+    """One question in the attempt's navigator: where it is, and whether it is answered or flagged."""
+
+    slot_id: int
+    number: int
+    page: int
+    answered: bool
+    flagged: bool
+
+
+def attempt_navigator(attempt: Attempt) -> list[NavItem]:
+    """Every question of the attempt in the order shown, with its page; one query, no answer texts read."""
+    per_page = attempt.quiz.questions_per_page
+    rows = (
+        QuestionSlot.objects.filter(attempt=attempt)
+        .order_by("position")
+        .values_list("pk", "flagged", ExpressionWrapper(Q(response__isnull=False), output_field=BooleanField()))
+    )
+    return [
+        NavItem(
+            slot_id=pk,
+            number=index + 1,
+            page=(index // per_page + 1) if per_page else 1,
+            answered=bool(answered),
+            flagged=flagged,
+        )
+        for index, (pk, flagged, answered) in enumerate(rows)
+    ]
 
 
 # --- statistics ------------------------------------------------------------------

@@ -625,6 +625,43 @@ def answers_save(
     )
 
 
+def slots_flag(*, attempt_id, user: User, flags: dict[int, bool], now: datetime | None = None) -> int:
+    """Set or clear the taker's "flag for review" on slots of an open attempt; returns how many changed.
+
+    A flag is no answer: it moves no version (an answer saved in another tab
+    stays valid) and is refused, like an answer, once the attempt is finished
+    or past its deadline plus grace.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        attempt = _lock(attempt_id, user)
+        if attempt.is_finished:
+            raise _refuse("attempt_finished", _("This attempt has already been submitted."), attempt, "")
+        if not _is_overdue(attempt, now):
+            known = set(QuestionSlot.objects.filter(attempt=attempt, pk__in=flags).values_list("pk", flat=True))
+            if known != set(flags):
+                raise _refuse(
+                    "foreign_question",
+                    _("That question is not part of this attempt."),
+                    attempt,
+                    str(set(flags) - known),
+                )
+            changed = 0
+            for value in (True, False):
+                ids = [pk for pk, flagged in flags.items() if flagged is value]
+                if ids:
+                    changed += (
+                        QuestionSlot.objects.filter(attempt=attempt, pk__in=ids)
+                        .exclude(flagged=value)
+                        .update(flagged=value)
+                    )
+            return changed
+        _finish(attempt, now=now, automatic=True)
+    raise ServiceError(
+        "deadline_passed", _("Time ran out: the attempt was closed and graded with the answers saved by then.")
+    )
+
+
 def attempt_submit(
     *, attempt_id, user: User, answers: Sequence[AnswerInput] = (), now: datetime | None = None
 ) -> Attempt:

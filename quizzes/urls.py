@@ -9,6 +9,7 @@ urlpatterns = [
     path("<id:pk>/start/", views.quiz_start, name="start"),
     path("attempts/<uuid:attempt_id>/", views.attempt_page, name="attempt"),
     path("attempts/<uuid:attempt_id>/answer/", views.attempt_answer, name="answer"),
+    path("attempts/<uuid:attempt_id>/flag/", views.attempt_flag, name="flag"),
     path("attempts/<uuid:attempt_id>/review/", views.attempt_review, name="review"),
     path("manage/import/", views.bank_import, name="import"),
     path("manage/template.xlsx", views.xlsx_template, name="xlsx_template"),

@@ -190,6 +190,32 @@ def _slot_views(slots: list[QuestionSlot]) -> list[dict]:
     return views
 
 
+def _flags_from_post(request: HttpRequest, answers: list[services.AnswerInput]) -> dict[int, bool]:
+    """The "flag for review" boxes of the questions posted with the page (a box left unticked is no flag)."""
+    ticked = set(request.POST.getlist("flag"))
+    return {answer.slot_id: str(answer.slot_id) in ticked for answer in answers}
+
+
+def _after_post(request: HttpRequest, navigator: list[selectors.NavItem], *, stay: bool) -> str:
+    """Where a posted page goes: the summary before submitting, a question chosen in the navigator, or a page.
+
+    ``stay``: back to the page posted (``page``), where a mistyped number is shown with its question.
+    """
+    fragment = ""
+    jump = _small_int(request.POST.get("jump", ""))
+    if stay:
+        query = f"page={_small_int(request.POST.get('page', '')) or 1}"
+    elif request.POST.get("action") == "summary":
+        query = "summary=1"
+    elif jump and jump <= len(navigator):
+        item = navigator[jump - 1]
+        query, fragment = f"page={item.page}", f"#slot-{item.slot_id}"
+    else:
+        query = f"page={_small_int(request.POST.get('goto', '')) or 1}"
+    nxt = _safe_next(request)
+    return f"?{query}" + (f"&next={nxt}" if nxt else "") + fragment
+
+
 @login_required
 @never_cache
 @require_http_methods(["GET", "POST"])
@@ -198,8 +224,15 @@ def attempt_page(request: HttpRequest, attempt_id) -> HttpResponse:
     nxt = _safe_next(request)
     review_url = reverse("quizzes:review", args=[attempt.pk]) + (f"?next={nxt}" if nxt else "")
     if attempt.is_finished:
+        if not selectors.attempt_ran_out_of_time(attempt):
+            # This tab still showed questions: the attempt was submitted elsewhere (the review says time-up itself).
+            messages.info(
+                request,
+                _("This attempt was already submitted, in another tab or on another device: here is its result."),
+            )
         return redirect(review_url)
-    total = QuestionSlot.objects.filter(attempt=attempt).count()
+    navigator = selectors.attempt_navigator(attempt)
+    total = len(navigator)
     pages = _pages(attempt, total)
     if request.method == "POST":
         # Without JavaScript the page is a form: answers arrive with navigation or submit.
@@ -211,6 +244,8 @@ def attempt_page(request: HttpRequest, attempt_id) -> HttpResponse:
                 services.attempt_submit(attempt_id=attempt.pk, user=request.user, answers=answers)
                 return redirect(review_url)
             _saved, stale = services.answers_save(attempt_id=attempt.pk, user=request.user, answers=answers)
+            if answers:
+                services.slots_flag(attempt_id=attempt.pk, user=request.user, flags=_flags_from_post(request, answers))
         except ServiceError as error:
             messages.error(request, error.message)
             if error.code in {"deadline_passed", "attempt_finished"}:
@@ -220,18 +255,23 @@ def attempt_page(request: HttpRequest, attempt_id) -> HttpResponse:
             messages.warning(
                 request, _("Some answers had been changed in another tab or device; the newer ones were kept.")
             )
-        page = request.POST.get("goto", "1")
-        url = reverse("quizzes:attempt", args=[attempt.pk]) + f"?page={page}" + (f"&next={nxt}" if nxt else "")
+        url = reverse("quizzes:attempt", args=[attempt.pk]) + _after_post(request, navigator, stay=bool(unreadable))
         return redirect(url)
+    summary = request.GET.get("summary") == "1"
+    remaining = _remaining(attempt)
     try:
         page = min(max(int(request.GET.get("page", "1")), 1), pages)
     except ValueError:
         page = 1
     per_page = attempt.quiz.questions_per_page or total
-    slots = list(
-        QuestionSlot.objects.filter(attempt=attempt)
-        .select_related("question", "question__case_study")
-        .order_by("position")[(page - 1) * per_page : page * per_page]
+    slots = (
+        []
+        if summary
+        else list(
+            QuestionSlot.objects.filter(attempt=attempt)
+            .select_related("question", "question__case_study")
+            .order_by("position")[(page - 1) * per_page : page * per_page]
+        )
     )
     return render(
         request,
@@ -242,12 +282,22 @@ def attempt_page(request: HttpRequest, attempt_id) -> HttpResponse:
             "items": _slot_views(slots),
             "page": page,
             "pages": pages,
-            "page_range": range(1, pages + 1),
+            "summary": summary,
+            "navigator": navigator,
+            "answered_count": sum(item.answered for item in navigator),
+            "unanswered": [item for item in navigator if not item.answered],
+            "flagged": [item for item in navigator if item.flagged],
             "total": total,
-            "remaining": _remaining(attempt),
+            "remaining": remaining,
+            "remaining_clock": None if remaining is None else f"{remaining // 60}:{remaining % 60:02d}",
             "next": nxt,
         },
     )
+
+
+def _json_refusal(error: ServiceError) -> JsonResponse:
+    status = {"deadline_passed": 409, "attempt_finished": 409}.get(error.code, 400)
+    return JsonResponse({"error": error.code, "message": error.message}, status=status)
 
 
 @login_required
@@ -261,8 +311,7 @@ def attempt_answer(request: HttpRequest, attempt_id) -> JsonResponse:
     try:
         saved, stale = services.answers_save(attempt_id=attempt.pk, user=request.user, answers=answers)
     except ServiceError as error:
-        status = {"deadline_passed": 409, "attempt_finished": 409}.get(error.code, 400)
-        return JsonResponse({"error": error.code, "message": error.message}, status=status)
+        return _json_refusal(error)
     if stale:
         current = QuestionSlot.objects.get(pk=stale[0])
         return JsonResponse(
@@ -276,11 +325,37 @@ def attempt_answer(request: HttpRequest, attempt_id) -> JsonResponse:
     return JsonResponse({"saved": True, "version": saved[0].version, "remaining": _remaining(attempt)})
 
 
+@login_required
+@require_POST
+def attempt_flag(request: HttpRequest, attempt_id) -> JsonResponse:
+    """Set or clear one question's "flag for review" (``slot``, ``flagged`` = 1 or 0); JSON for attempt.js."""
+    attempt = _own_attempt(request, attempt_id)
+    slot_id = _small_int(request.POST.get("slot", ""))
+    flagged = request.POST.get("flagged")
+    if slot_id is None or flagged not in {"0", "1"}:
+        return JsonResponse({"error": "bad_request", "message": _("One question's flag at a time.")}, status=400)
+    try:
+        services.slots_flag(attempt_id=attempt.pk, user=request.user, flags={slot_id: flagged == "1"})
+    except ServiceError as error:
+        return _json_refusal(error)
+    return JsonResponse({"flagged": flagged == "1"})
+
+
 def _accepted_text(option: Option) -> str:
     text = html_to_text(option.text)
     if option.tolerance:
         return f"{text} ± {option.tolerance.normalize():f}"
     return text
+
+
+def _outcome(slot: QuestionSlot) -> str:
+    """How a graded question went, for the review's colour, icon and word."""
+    if slot.response is None:
+        return "unanswered"
+    score = slot.score or 0
+    if score >= slot.marks:
+        return "right"
+    return "partial" if score > 0 else "wrong"
 
 
 @login_required
@@ -330,6 +405,7 @@ def attempt_review(request: HttpRequest, attempt_id) -> HttpResponse:
                 "text": typed,
                 "matched": matched,
                 "fraction": (slot.score or 0) / slot.marks if slot.marks else 0,
+                "outcome": _outcome(slot),
             }
         )
         previous_case = case_id
@@ -341,6 +417,7 @@ def attempt_review(request: HttpRequest, attempt_id) -> HttpResponse:
             "quiz": attempt.quiz,
             "items": items,
             "show_answers": show_answers,
+            "ran_out_of_time": selectors.attempt_ran_out_of_time(attempt),
             "next": _safe_next(request),
         },
     )
