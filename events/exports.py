@@ -76,7 +76,7 @@ def attendance_xlsx(event: EventPage, *, now: datetime.datetime | None = None) -
         return value
 
     def time(value: datetime.datetime):
-        cell = WriteOnlyCell(sheet, value=timezone.localtime(value).replace(tzinfo=None))
+        cell = WriteOnlyCell(sheet, value=timezone.localtime(value).replace(tzinfo=None, microsecond=0))
         cell.number_format = TIME_FORMAT
         return cell
 
