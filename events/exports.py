@@ -67,7 +67,10 @@ def attendance_xlsx(event: EventPage, *, now: datetime.datetime | None = None) -
         sheet.column_dimensions[_letter(index)].width = width
     bold = Font(bold=True)
 
-    def text(value: str):
+    def text(value: str | None):
+        # An empty cell is not written at all (None), which keeps a large sheet quick.
+        if not value:
+            return None
         if value.startswith(FORMULA_START):
             cell = WriteOnlyCell(sheet, value=value)
             cell.data_type = "s"  # openpyxl took it for a formula
@@ -75,8 +78,10 @@ def attendance_xlsx(event: EventPage, *, now: datetime.datetime | None = None) -
             return cell
         return value
 
+    zone = timezone.get_current_timezone()
+
     def time(value: datetime.datetime):
-        cell = WriteOnlyCell(sheet, value=timezone.localtime(value).replace(tzinfo=None))
+        cell = WriteOnlyCell(sheet, value=value.astimezone(zone).replace(tzinfo=None, microsecond=0))
         cell.number_format = TIME_FORMAT
         return cell
 
@@ -100,7 +105,7 @@ def attendance_xlsx(event: EventPage, *, now: datetime.datetime | None = None) -
     for number, (pk, name, unit, position, email, phone, status) in enumerate(
         registrations.iterator(chunk_size=2000), start=1
     ):
-        row = [number, text(name), text(unit or ""), text(position), text(email), text(phone)]
+        row = [number, text(name), text(unit), text(position), text(email), text(phone)]
         row.append(registration_labels.get(status, status))
         confirmed = status == Registration.Status.CONFIRMED
         for session in sessions:
@@ -108,11 +113,11 @@ def attendance_xlsx(event: EventPage, *, now: datetime.datetime | None = None) -
             if seen:
                 row += [labels.get(seen, seen), time(at)]
             elif not confirmed:
-                row += ["", ""]
+                row += [None, None]
             elif state == SessionState.ENDED:
-                row += [absent, ""]
+                row += [absent, None]
             else:
-                row += [upcoming if state == SessionState.UPCOMING else pending, ""]
+                row += [upcoming if state == SessionState.UPCOMING else pending, None]
         sheet.append(row)
         rows += 1
     sheet.auto_filter.ref = f"A1:{_letter(len(header))}{rows}"
