@@ -17,6 +17,7 @@ from django.db.models import Count, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -202,6 +203,7 @@ def desk(request: HttpRequest, event: EventPage) -> HttpResponse:
         "may_add": can_nominate_into(request.user, event),
         "query": query.urlencode(),
         "free_seats": services.SeatMap(event).free,
+        "started": event.starts_at <= timezone.now(),
     }
     return render(request, "events/desk.html", context)
 

@@ -281,9 +281,8 @@ class EventPage(Page):
         for name in self.OPERATIONAL_FIELDS:
             setattr(page, name, live[name] if live else getattr(self, name))
         if self.pk:
-            page.organisers = list(
-                EventPage.organisers.through.objects.filter(eventpage_id=self.pk).values_list("user_id", flat=True)
-            )
+            through = EventPage.organisers.through.objects.filter(eventpage_id=self.pk).select_related("user")
+            page.organisers = [row.user for row in through]
         return page
 
     @property

@@ -1,6 +1,7 @@
 from django.contrib import messages
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 
@@ -57,10 +58,15 @@ def event_creator_organises_it(request, page):
     if not isinstance(page.specific, EventPage):
         return None
     EventPage.organisers.through.objects.get_or_create(eventpage_id=page.pk, user_id=request.user.pk)
+    url = reverse("events:desk_settings", args=[page.pk])
     messages.info(
         request,
-        _("Add the sessions, capacity and registration settings on the event's management page: %(url)s")
-        % {"url": reverse("events:desk_settings", args=[page.pk])},
+        format_html(
+            '{} <a href="{}">{}</a>',
+            _("Add the sessions, capacity and registration settings on the event's management page:"),
+            url,
+            url,
+        ),
     )
     return None
 
