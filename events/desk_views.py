@@ -18,6 +18,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -218,8 +219,8 @@ def _bulk(request: HttpRequest, event: EventPage) -> HttpResponse:
         except ValueError:
             raise Http404 from None
     chosen = list(_scoped(request, event).filter(uuid__in=keys).select_related("org_unit", "user", "event"))
-    back = request.POST.get("next") or reverse("events:desk", args=[event.pk])
-    if not back.startswith("/"):
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
         back = reverse("events:desk", args=[event.pk])
     if action not in BULK_ACTIONS or not chosen:
         messages.error(request, _("Tick at least one person and choose an action."))

@@ -530,3 +530,44 @@ def test_the_desk_reads_in_a_constant_number_of_queries(
         )
     with django_assert_max_num_queries(len(few.captured_queries)):
         organiser_client.get(url)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_two_cancellations_at_once_promote_two_different_people(event, danang):
+    import threading
+
+    from django.db import connection, connections
+
+    from tests.conftest import require_service
+
+    if connection.vendor != "postgresql":
+        require_service("PostgreSQL")
+    EventPage.objects.filter(pk=event.pk).update(capacity=2)
+    holders = [_add(event, danang), _add(event, danang)]
+    waiting = [_add(event, danang), _add(event, danang)]
+    barrier = threading.Barrier(2)
+    promoted = []
+
+    def cancel(registration):
+        try:
+            barrier.wait()
+            promoted.extend(r.pk for r in services.registration_cancel(registration=registration))
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=cancel, args=(holder,)) for holder in holders]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(promoted) == sorted(r.pk for r in waiting)
+    seats = list(Registration.objects.filter(event=event, status="confirmed").values_list("seat", flat=True))
+    assert sorted(seats) == [1, 2]
+
+
+def test_the_desk_never_sends_anyone_off_site_after_an_action(organiser_client, event, danang):
+    registration = _registered(event, danang, "Nguyễn Văn Ân")
+    url = f"/events/manage/{event.pk}/registrations/"
+    response = organiser_client.post(url, {"action": "resend", "r": [registration.uuid], "next": "//evil.example/"})
+    assert response.url == url
