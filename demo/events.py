@@ -395,26 +395,35 @@ def _upsert_event(index: EventIndexPage, spec: dict, organisers: list[User], uni
         if getattr(page, name) != value:
             setattr(page, name, value)
             changed = True
-    optional = spec.get("optional", set())
-    sessions = [
-        EventSession(title=title, starts_at=starts, ends_at=ends, required=title not in optional)
-        for title, starts, ends in spec["sessions"]
-    ]
-    if [_session_key(s) for s in page.sessions.all()] != [_session_key(s) for s in sessions]:
-        page.sessions = sessions
-        changed = True
-    quotas = [UnitQuota(unit=units[code], seats=seats) for code, seats in spec.get("quotas", [])]
-    if [(q.unit_id, q.seats) for q in page.quotas.all()] != [(q.unit_id, q.seats) for q in quotas]:
-        page.quotas = quotas
-        changed = True
-    if {u.pk for u in page.organisers.all()} != {u.pk for u in organisers}:
-        page.organisers = organisers
-        changed = True
+    organisers_changed = {u.pk for u in page.organisers.all()} != {u.pk for u in organisers} if page.pk else True
     if created:
         page.live = False
         index.add_child(instance=page)
     if changed:
         page.save_revision().publish()
+    # Sessions, quotas and organisers are run from the management pages,
+    # outside the page's revisions: written directly.
+    optional = spec.get("optional", set())
+    sessions = [
+        EventSession(event=page, title=title, starts_at=starts, ends_at=ends, required=title not in optional)
+        for title, starts, ends in spec["sessions"]
+    ]
+    if [_session_key(s) for s in page.sessions.order_by("sort_order", "pk")] != [_session_key(s) for s in sessions]:
+        page.sessions.all().delete()
+        EventSession.objects.bulk_create(sessions)
+        changed = True
+    quotas = [UnitQuota(event=page, unit=units[code], seats=seats) for code, seats in spec.get("quotas", [])]
+    if [(q.unit_id, q.seats) for q in page.quotas.order_by("sort_order", "pk")] != [
+        (q.unit_id, q.seats) for q in quotas
+    ]:
+        page.quotas.all().delete()
+        UnitQuota.objects.bulk_create(quotas)
+        changed = True
+    if organisers_changed:
+        through = EventPage.organisers.through
+        through.objects.filter(eventpage_id=page.pk).delete()
+        through.objects.bulk_create([through(eventpage_id=page.pk, user_id=user.pk) for user in organisers])
+        changed = True
     spec["event"] = EventPage.objects.get(pk=page.pk)
     return "created" if created else ("updated" if changed else "unchanged")
 

@@ -73,10 +73,20 @@ class ImportRow:
     notes: str = ""
     errors: list[str] = field(default_factory=list)
     conversions: dict[str, Proposal] = field(default_factory=dict)
+    # The phone as the cell gave it, when a dropped leading zero was put back
+    # (shown in the preview; "keep every text as typed" keeps this one).
+    phone_typed: str = ""
+    # What the confirm will give the row as things stand: "confirmed",
+    # or why it will wait ("quota": the unit's quota is used up, "full").
+    placement: str = ""
 
     @property
     def valid(self) -> bool:
         return not self.errors
+
+    @property
+    def waits(self) -> bool:
+        return self.placement in ("quota", "full")
 
     @property
     def convert_by_default(self) -> bool:
@@ -116,6 +126,14 @@ class ImportPreview:
     def converted_rows(self) -> list[ImportRow]:
         return [row for row in self.valid_rows if row.conversions]
 
+    @property
+    def phone_repairs(self) -> list[ImportRow]:
+        return [row for row in self.valid_rows if row.phone_typed]
+
+    @property
+    def waiting_rows(self) -> list[ImportRow]:
+        return [row for row in self.valid_rows if row.waits]
+
     def payload(self) -> dict:
         """What the confirm needs, kept server-side under the token."""
         return {
@@ -125,6 +143,7 @@ class ImportPreview:
                     "email": row.email,
                     "unit_code": row.unit_code,
                     "phone": row.phone,
+                    "phone_typed": row.phone_typed or row.phone,
                     "typed": row.typed(),
                     "converted": row.converted(),
                 }
@@ -178,13 +197,59 @@ def registration_import_preview(
     seen: dict[str, int] = {}
     for row in rows:
         row.conversions = {name: proposals[row.number, name] for name in TEXT_FIELDS if (row.number, name) in proposals}
+        restored = restored_phone(row.phone)
+        if restored is not None:
+            row.phone_typed, row.phone = row.phone, restored
         _validate(row, allowed=allowed, units=units, registered=registered, seen=seen)
+    _project_placements(event, [row for row in rows if row.valid], units)
     return ImportPreview(
         rows=rows,
         encoding=sheet.encoding,
         ignored_headers=sheet.ignored_headers,
         imported_before=previously_imported(kind=import_kind(event), data=data),
     )
+
+
+def restored_phone(phone: str) -> str | None:
+    """A Vietnamese number whose leading zero a spreadsheet dropped, with the zero put back; None if not one.
+
+    A phone typed into a number cell loses its zero (0912345678 is stored as
+    912345678). Only a result that is a well-formed Vietnamese number counts:
+    a mobile (0 then 3, 5, 7, 8 or 9, ten digits) or a landline (02, eleven
+    digits). Anything else is left as typed for the person to see.
+    """
+    if not phone.isdigit() or phone.startswith("0"):
+        return None
+    if len(phone) == 9 and phone[0] in "35789":
+        return "0" + phone
+    if len(phone) == 10 and phone[0] == "2":
+        return "0" + phone
+    return None
+
+
+def _project_placements(event: EventPage, rows: list[ImportRow], units: dict[str, OrgUnit]) -> None:
+    """Say before the confirm who will get a seat and who will wait, and why (the unit's quota, or a full event).
+
+    The waiting list moves first, as the confirm does: people already
+    waiting who fit take their seats before any row of the file.
+    """
+    from events.services import SeatMap
+
+    seats = SeatMap(event)
+    for waiting in (
+        Registration.objects.filter(event=event, status=Registration.Status.WAITLISTED)
+        .select_related("org_unit")
+        .order_by("waitlisted_at", "created_at", "pk")
+    ):
+        if seats.fits(waiting.org_unit):
+            seats.take(waiting.org_unit)
+    for row in rows:
+        unit = units.get(row.unit_code)
+        if seats.fits(unit):
+            seats.take(unit)
+            row.placement = "confirmed"
+        else:
+            row.placement = "full" if seats.free <= 0 else "quota"
 
 
 def registration_import_stage(*, event: EventPage, preview: ImportPreview, data: bytes, by: User) -> str | None:
@@ -259,10 +324,16 @@ class ImportReport:
 
 
 def registration_import_commit(
-    *, event: EventPage, rows: list[dict], by: User, convert_rows: set[int] | frozenset[int] = frozenset()
+    *,
+    event: EventPage,
+    rows: list[dict],
+    by: User,
+    convert_rows: set[int] | frozenset[int] = frozenset(),
+    keep_phones_as_typed: bool = False,
 ) -> ImportReport:
-    """Save the rows the preview found valid, repaired where ``convert_rows`` says; rows invalid by now
-    (registered meanwhile) are reported. The caller provides the transaction."""
+    """Save the rows the preview found valid, repaired where ``convert_rows`` says (and phones whose zero
+    was dropped, unless kept as typed); rows invalid by now (registered meanwhile) are reported. The caller
+    provides the transaction."""
     from events.services import registration_create
 
     report = ImportReport()
@@ -274,6 +345,7 @@ def registration_import_commit(
         if data["number"] in convert_rows and data["converted"]:
             values.update(data["converted"])
             report.converted += 1
+        phone = data.get("phone_typed", data["phone"]) if keep_phones_as_typed else data["phone"]
         unit = units.get(data["unit_code"])
         if unit is None or not allowed(unit):
             report.skipped.append(_("Row %(row)d: unit not allowed.") % {"row": data["number"]})
@@ -288,7 +360,7 @@ def registration_import_commit(
                     full_name=values["full_name"],
                     position=values["position"],
                     org_unit=unit,
-                    phone=data["phone"],
+                    phone=phone,
                 )
                 report.accounts_created += 1
             registration = registration_create(
@@ -297,7 +369,7 @@ def registration_import_commit(
                 full_name=values["full_name"],
                 org_unit=unit,
                 position=values["position"],
-                phone=data["phone"],
+                phone=phone,
                 notes=values["notes"],
                 source=source,
                 created_by=by,
@@ -326,7 +398,11 @@ def registration_import_confirm(
 
     def run(payload: dict) -> dict:
         report = registration_import_commit(
-            event=event, rows=payload["rows"], by=by, convert_rows=set() if keep_as_typed else convert_rows
+            event=event,
+            rows=payload["rows"],
+            by=by,
+            convert_rows=set() if keep_as_typed else convert_rows,
+            keep_phones_as_typed=keep_as_typed,
         )
         # The rows the preview refused come first in the report, by row number.
         report.skipped[:0] = payload.get("rejected", [])

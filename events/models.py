@@ -16,8 +16,9 @@ from django.core.validators import MaxValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from modelcluster.fields import ParentalKey, ParentalManyToManyField
-from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
+from modelcluster.fields import ParentalManyToManyField
+from wagtail.admin.forms import WagtailAdminPageForm
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
 from wagtail.fields import RichTextField
 from wagtail.images import get_image_model_string
 from wagtail.models import Orderable, Page
@@ -43,7 +44,35 @@ class EventIndexPage(Page):
         return context
 
 
+class EventPageForm(WagtailAdminPageForm):
+    """The event page's form refuses dates its sessions and registration window would fall outside of."""
+
+    def clean(self):
+        data = super().clean()
+        starts, ends = data.get("starts_at"), data.get("ends_at")
+        if not (starts and ends) or not self.instance.pk:
+            return data
+        if ends < starts:
+            self.add_error("ends_at", _("The event cannot end before it starts."))
+            return data
+        outside = EventSession.objects.filter(event_id=self.instance.pk).filter(
+            models.Q(starts_at__lt=starts) | models.Q(ends_at__gt=ends)
+        )
+        if outside.exists():
+            self.add_error(
+                None,
+                _("Sessions would fall outside the event's dates (%(titles)s): move them on the management page first.")
+                % {"titles": "; ".join(outside.values_list("title", flat=True)[:3])},
+            )
+        return data
+
+
 class EventPage(Page):
+    # Run from the management pages, at once and without review: they are
+    # not page content, and publishing any revision keeps their live values
+    # (see ``with_content_json``).
+    OPERATIONAL_FIELDS = ("capacity", "registration_mode", "registration_opens", "registration_closes")
+
     class Mode(models.TextChoices):
         OPEN = "open", _("Open registration")
         INVITATION = "invitation", _("By invitation only")
@@ -168,12 +197,8 @@ class EventPage(Page):
         MultiFieldPanel(
             [
                 FieldPanel("organising_unit"),
-                FieldPanel("organisers"),
                 FieldPanel("audience"),
                 FieldPanel("pre_reading"),
-                FieldPanel("capacity"),
-                FieldPanel("registration_mode"),
-                FieldRowPanel([FieldPanel("registration_opens"), FieldPanel("registration_closes")]),
             ],
             heading=_("Registration"),
         ),
@@ -196,9 +221,8 @@ class EventPage(Page):
             ],
             heading=_("Certificate issuer"),
         ),
-        InlinePanel("sessions", label=_("Sessions"), min_num=1),
-        InlinePanel("quotas", label=_("Unit quotas")),
     ]
+    base_form_class = EventPageForm
     parent_page_types = ["events.EventIndexPage"]
     subpage_types: list[str] = []
 
@@ -246,6 +270,21 @@ class EventPage(Page):
         if errors:
             raise ValidationError(errors)
 
+    def with_content_json(self, content):
+        """A revision carries the page's text; capacity, mode, window and organisers stay as they are live.
+
+        Read from the database, not from ``self``: the page a revision holds
+        may have been loaded before the desk changed them.
+        """
+        page = super().with_content_json(content)
+        live = EventPage.objects.filter(pk=self.pk).values(*self.OPERATIONAL_FIELDS).first() if self.pk else None
+        for name in self.OPERATIONAL_FIELDS:
+            setattr(page, name, live[name] if live else getattr(self, name))
+        if self.pk:
+            through = EventPage.organisers.through.objects.filter(eventpage_id=self.pk).select_related("user")
+            page.organisers = [row.user for row in through]
+        return page
+
     @property
     def rule_uses_attendance(self) -> bool:
         return self.certificate_rule in (self.CertificateRule.ATTENDANCE, self.CertificateRule.BOTH)
@@ -282,9 +321,9 @@ class EventPage(Page):
 
 
 class EventSession(Orderable):
-    """One chuyên đề of a conference."""
+    """One chuyên đề of a conference: run from the management pages, outside the page's revisions."""
 
-    event = ParentalKey(EventPage, on_delete=models.CASCADE, related_name="sessions")
+    event = models.ForeignKey(EventPage, on_delete=models.CASCADE, related_name="sessions")
     title = NFCCharField(_("topic"), max_length=300)
     speaker = NFCCharField(_("speaker"), max_length=200, blank=True)
     room = NFCCharField(_("room"), max_length=100, blank=True)
@@ -292,19 +331,14 @@ class EventSession(Orderable):
     ends_at = models.DateTimeField(_("ends at"))
     required = models.BooleanField(_("required"), default=True)
 
-    panels = [
-        FieldPanel("title"),
-        FieldRowPanel([FieldPanel("speaker"), FieldPanel("room")]),
-        FieldRowPanel([FieldPanel("starts_at"), FieldPanel("ends_at")]),
-        FieldPanel("required"),
-    ]
-
     class Meta(Orderable.Meta):
         verbose_name = _("session")
         verbose_name_plural = _("sessions")
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(ends_at__gt=models.F("starts_at")), name="events_session_ends_after_start"
+                condition=models.Q(ends_at__gt=models.F("starts_at")),
+                name="events_session_ends_after_start",
+                violation_error_message=_("A session must end after it starts."),
             )
         ]
 
@@ -313,11 +347,11 @@ class EventSession(Orderable):
 
 
 class UnitQuota(Orderable):
-    event = ParentalKey(EventPage, on_delete=models.CASCADE, related_name="quotas")
+    """The most seats a unit and the units under it may hold (quota mode); set from the management pages."""
+
+    event = models.ForeignKey(EventPage, on_delete=models.CASCADE, related_name="quotas")
     unit = models.ForeignKey("accounts.OrgUnit", verbose_name=_("unit"), on_delete=models.CASCADE, related_name="+")
     seats = models.PositiveIntegerField(_("seats"))
-
-    panels = [FieldPanel("unit"), FieldPanel("seats")]
 
     class Meta(Orderable.Meta):
         verbose_name = _("unit quota")
@@ -349,6 +383,7 @@ class Registration(models.Model):
     phone = models.CharField(_("phone"), max_length=20, blank=True)
     # Bounded like every text a person can post (the form and the import say so).
     notes = NFCTextField(_("notes"), max_length=2000, blank=True)
+    cancel_reason = NFCCharField(_("reason for cancelling"), max_length=300, blank=True)
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.CONFIRMED)
     # Seat numbers 1..capacity: the unique constraint below is the guard that
     # two people racing for the last seat cannot both get it.
@@ -359,6 +394,9 @@ class Registration(models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now)
     cancelled_at = models.DateTimeField(null=True, blank=True)
+    # Place in the waiting list: first come, first served, and one moved
+    # back to the list by an organiser queues again from the end.
+    waitlisted_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("registration")

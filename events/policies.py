@@ -85,6 +85,33 @@ def can_nominate(
     return can_register_into_unit(user, event, unit) and can_register_into_unit(user, event, own_unit)
 
 
+def can_open_desk(user: AnyUser, event: EventPage) -> bool:
+    """The registration desk: the event's organisers see everyone, a coordinator their units' people."""
+    if can_manage_event(user, event):
+        return True
+    return bool(has_role(user, Role.COORDINATOR) and event.live)
+
+
+def desk_units(user: AnyUser, event: EventPage) -> QuerySet[OrgUnit] | None:
+    """The units whose registrations ``user`` sees at the desk; None for every unit."""
+    if can_manage_event(user, event):
+        return None
+    return units_in_scope(user) if has_role(user, Role.COORDINATOR) else OrgUnit.objects.none()
+
+
+def can_act_on_registration(user: AnyUser, registration: Registration) -> bool:
+    """Edit, substitute, cancel, resend: the event's organisers, or the coordinator of the registration's unit."""
+    event = registration.event
+    if can_manage_event(user, event):
+        return True
+    return bool(
+        has_role(user, Role.COORDINATOR)
+        and event.live
+        and registration.org_unit is not None
+        and can_manage_unit(user, registration.org_unit)
+    )
+
+
 def is_own_registration(user: AnyUser, registration: Registration) -> bool:
     return user.is_authenticated and registration.user_id == user.pk
 
@@ -95,7 +122,7 @@ def can_view_registration(user: AnyUser, registration: Registration) -> bool:
 
 
 def can_cancel_registration(user: AnyUser, registration: Registration) -> bool:
-    return is_own_registration(user, registration) or can_manage_event(user, registration.event)
+    return is_own_registration(user, registration) or can_act_on_registration(user, registration)
 
 
 def can_request_certificate(user: AnyUser, registration: Registration, *, now: datetime.datetime | None = None) -> bool:
@@ -114,7 +141,7 @@ def can_check_in(user: AnyUser, session: EventSession) -> bool:
 
 
 def can_see_registration_history(user: AnyUser, registration: Registration) -> bool:
-    return can_manage_event(user, registration.event)
+    return can_act_on_registration(user, registration)
 
 
 def check_in_pass_admits(registration: Registration, *, user_id: int, now: datetime.datetime | None = None) -> bool:

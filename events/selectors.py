@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.models import OrgUnit
 from accounts.scopes import AnyUser
 from core.text import collapse_spaces, fold, nfc
 from events.models import Attendance, EventPage, EventSession, Registration
@@ -43,7 +44,9 @@ def registrations_matching(event: EventPage, query: str, *, limit: int = 20) -> 
         return []
     digits = "".join(ch for ch in query if ch.isdigit())
     condition = Q(full_name_folded__contains=folded) | Q(org_unit__code__iexact=query.strip())
-    condition |= Q(org_unit__name__icontains=collapse_spaces(query))
+    # Unit names folded too ("da nang" finds Đà Nẵng): only the event's own units, a few dozen.
+    units = OrgUnit.objects.filter(pk__in=Registration.objects.filter(event=event).values("org_unit"))
+    condition |= Q(org_unit__in=[unit.pk for unit in units.only("pk", "name") if folded in fold(unit.name)])
     if len(digits) >= 3:
         condition |= Q(phone__contains=digits)
     return list(

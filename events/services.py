@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import uuid
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
@@ -12,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import OrgUnit, User
 from accounts.roles import ROLE_GROUPS, Role
+from accounts.scopes import has_role
 from certificates.models import Certificate, CertificateBatch, CertificateTemplate
 from certificates.services import (
     Achievement,
@@ -36,7 +38,17 @@ MAX_SCAN_AGE = datetime.timedelta(hours=24)
 # The door opens this long before a session starts (scans and self check-in).
 CHECK_IN_OPENS_BEFORE = datetime.timedelta(minutes=30)
 # What a registration's and an attendance's history shows of each change.
-REGISTRATION_AUDIT_FIELDS = ("status", "seat", "full_name", "org_unit", "position", "source")
+REGISTRATION_AUDIT_FIELDS = (
+    "status",
+    "seat",
+    "user",
+    "full_name",
+    "org_unit",
+    "position",
+    "phone",
+    "source",
+    "cancel_reason",
+)
 ATTENDANCE_AUDIT_FIELDS = ("status", "method", "checked_in_at", "recorded_by")
 
 
@@ -64,9 +76,74 @@ def _lock_event(event_id: int) -> EventPage:
     return EventPage.objects.select_for_update().get(pk=event_id)
 
 
-def _free_seat(event: EventPage) -> int | None:
-    taken = set(Registration.objects.filter(event=event, seat__isnull=False).values_list("seat", flat=True))
-    return next((seat for seat in range(1, event.capacity + 1) if seat not in taken), None)
+class SeatMap:
+    """The event's seats and unit quotas as one operation sees them, under the event lock.
+
+    A seat is free while fewer people are confirmed than the capacity; seat
+    numbers are only labels (the lowest number not held), so lowering the
+    capacity never strands a seat. In quota mode a unit's quota is the most
+    its people and those of the units under it may hold; the nearest quota
+    up the tree applies, and a unit under no quota is limited by the
+    capacity alone.
+    """
+
+    def __init__(self, event: EventPage) -> None:
+        self.event = event
+        held = list(
+            Registration.objects.filter(event=event, status=Registration.Status.CONFIRMED).values_list(
+                "seat", "org_unit__path"
+            )
+        )
+        self.taken = {seat for seat, _path in held}
+        self.quotas: list[tuple[str, UnitQuota]] = []
+        self.used: dict[int, int] = {}
+        if event.registration_mode == EventPage.Mode.QUOTA:
+            quotas = UnitQuota.objects.filter(event=event).select_related("unit")
+            # Deepest first, so the nearest quota up the tree is found first.
+            self.quotas = sorted(((q.unit.path, q) for q in quotas), key=lambda item: -len(item[0]))
+            for _seat, path in held:
+                quota = self.quota_of_path(path)
+                if quota is not None:
+                    self.used[quota.pk] = self.used.get(quota.pk, 0) + 1
+
+    def quota_of_path(self, path: str | None) -> UnitQuota | None:
+        if not path:
+            return None
+        return next((quota for prefix, quota in self.quotas if path.startswith(prefix)), None)
+
+    def quota_of(self, unit: OrgUnit | None) -> UnitQuota | None:
+        return self.quota_of_path(unit.path if unit is not None else None)
+
+    @property
+    def free(self) -> int:
+        return max(0, self.event.capacity - len(self.taken))
+
+    def unit_room(self, unit: OrgUnit | None) -> int | None:
+        """Seats the unit's quota still allows (None: no quota applies)."""
+        quota = self.quota_of(unit)
+        return None if quota is None else max(0, quota.seats - self.used.get(quota.pk, 0))
+
+    def fits(self, unit: OrgUnit | None, *, ignore_quota: bool = False) -> bool:
+        if self.free <= 0:
+            return False
+        room = None if ignore_quota else self.unit_room(unit)
+        return room is None or room > 0
+
+    def take(self, unit: OrgUnit | None) -> int:
+        seat = next(number for number in range(1, len(self.taken) + 2) if number not in self.taken)
+        self.taken.add(seat)
+        quota = self.quota_of(unit)
+        if quota is not None:
+            self.used[quota.pk] = self.used.get(quota.pk, 0) + 1
+        return seat
+
+    def release(self, seat: int | None, unit: OrgUnit | None) -> None:
+        if seat is None:
+            return
+        self.taken.discard(seat)
+        quota = self.quota_of(unit)
+        if quota is not None and self.used.get(quota.pk):
+            self.used[quota.pk] -= 1
 
 
 def _check_registrar(
@@ -86,14 +163,8 @@ def _check_registrar(
         )
 
 
-def _unit_is_full(event: EventPage, unit: OrgUnit | None) -> bool:
-    if event.registration_mode != EventPage.Mode.QUOTA or unit is None:
-        return False
-    quota = UnitQuota.objects.filter(event=event, unit=unit).first()
-    if quota is None:
-        return True
-    used = Registration.objects.filter(event=event, org_unit=unit, status=Registration.Status.CONFIRMED).count()
-    return used >= quota.seats
+def _already_registered(event: EventPage, user: User) -> bool:
+    return Registration.objects.filter(event=event, user=user).exclude(status=Registration.Status.CANCELLED).exists()
 
 
 @transaction.atomic
@@ -110,7 +181,12 @@ def registration_create(
     created_by: User | None = None,
     now: datetime.datetime | None = None,
 ) -> Registration:
-    """Register ``user``: a seat if one is free (and the unit's quota allows), else the waiting list."""
+    """Register ``user``: a seat if one is free for their unit, else the waiting list (mailed their place).
+
+    The waiting list moves first, so a newcomer never takes a seat that
+    someone already waiting could have had (first come, first served within
+    each unit's quota). ``registration.promoted`` lists who moved meanwhile.
+    """
     event = _lock_event(event.pk)
     now = now or timezone.now()
     if source == Registration.Source.SELF:
@@ -120,7 +196,7 @@ def registration_create(
             )
         if not event.registration_is_open(now):
             raise ServiceError("registration_closed", _("Registration for this event is not open."))
-    if Registration.objects.filter(event=event, user=user).exclude(status=Registration.Status.CANCELLED).exists():
+    if _already_registered(event, user):
         raise ServiceError("already_registered", _("%(name)s is already registered for this event.") % {"name": user})
     notes_max = Registration._meta.get_field("notes").max_length
     if len(notes) > notes_max:
@@ -138,22 +214,24 @@ def registration_create(
         created_at=now,
     )
     _check_registrar(actor=created_by, event=event, person=user, unit=registration.org_unit, source=source, now=now)
-    seat = None if _unit_is_full(event, registration.org_unit) else _free_seat(event)
-    if seat is None:
-        registration.status = Registration.Status.WAITLISTED
+    promoted = waitlist_promote(event=event, now=now)
+    seats = SeatMap(event)
+    if seats.fits(registration.org_unit):
+        registration.status, registration.seat = Registration.Status.CONFIRMED, seats.take(registration.org_unit)
     else:
-        registration.status, registration.seat = Registration.Status.CONFIRMED, seat
+        registration.status, registration.waitlisted_at = Registration.Status.WAITLISTED, now
     try:
         with transaction.atomic():
             registration.save()
     except IntegrityError as error:
         # Someone else took the seat between our read and write (databases
         # without row locks), or the same person registered twice at once.
-        if Registration.objects.filter(event=event, user=user).exclude(status=Registration.Status.CANCELLED).exists():
+        if _already_registered(event, user):
             raise ServiceError(
                 "already_registered", _("%(name)s is already registered for this event.") % {"name": user}
             ) from error
-        registration.pk, registration.seat, registration.status = None, None, Registration.Status.WAITLISTED
+        registration.pk, registration.seat = None, None
+        registration.status, registration.waitlisted_at = Registration.Status.WAITLISTED, now
         registration.save()
     audit(
         registration,
@@ -161,34 +239,63 @@ def registration_create(
         actor=created_by,
         after=snapshot(registration, REGISTRATION_AUDIT_FIELDS),
     )
-    _queue_ticket_email(registration)
+    _queue_status_email(registration)
+    registration.promoted = promoted
     return registration
 
 
-def _queue_ticket_email(registration: Registration) -> None:
+def _queue_status_email(registration: Registration, *, promoted: bool = False) -> None:
+    """The ticket to a confirmed person, their place to a waiting one; both through the outbox."""
     if registration.status == Registration.Status.CONFIRMED:
-        outbox_enqueue("events.tasks.send_ticket_email", registration_id=registration.pk)
+        outbox_enqueue("events.tasks.send_ticket_email", registration_id=registration.pk, promoted=promoted)
+    elif registration.status == Registration.Status.WAITLISTED:
+        outbox_enqueue("events.tasks.send_waitlist_email", registration_id=registration.pk)
+
+
+def _locked_registration(registration: Registration) -> tuple[EventPage, Registration]:
+    event = _lock_event(registration.event_id)
+    locked = Registration.objects.select_for_update().select_related("event", "org_unit", "user")
+    return event, locked.get(pk=registration.pk)
+
+
+def _require(allowed: bool, message: str) -> None:
+    if not allowed:
+        raise ServiceError("forbidden", message)
+
+
+def _require_open(event: EventPage, now: datetime.datetime) -> None:
+    if event.ends_at < now:
+        raise ServiceError("event_over", _("The event is over: its registrations are kept as they are."))
 
 
 @transaction.atomic
 def registration_cancel(
-    *, registration: Registration, actor: User | None = None, now: datetime.datetime | None = None
-) -> Registration | None:
-    """Cancel; the freed seat goes to the first on the waiting list, who is returned."""
-    event = _lock_event(registration.event_id)
-    registration = Registration.objects.select_for_update().select_related("event").get(pk=registration.pk)
-    if actor is not None and not policies.can_cancel_registration(actor, registration):
-        raise ServiceError("forbidden", _("You may not cancel this registration."))
+    *,
+    registration: Registration,
+    actor: User | None = None,
+    reason: str = "",
+    now: datetime.datetime | None = None,
+) -> list[Registration]:
+    """Cancel (with the reason, if given); the freed seat goes down the waiting list, and who moved is returned."""
+    now = now or timezone.now()
+    event, registration = _locked_registration(registration)
+    if actor is not None:
+        _require(policies.can_cancel_registration(actor, registration), _("You may not cancel this registration."))
     if registration.status == Registration.Status.CANCELLED:
         raise ServiceError("already_cancelled", _("This registration is already cancelled."))
-    if event.ends_at < (now or timezone.now()):
-        raise ServiceError("event_over", _("The event is over: its registrations are kept as they are."))
+    _require_open(event, now)
+    reason = collapse_spaces(reason)
+    reason_max = Registration._meta.get_field("cancel_reason").max_length
+    if len(reason) > reason_max:
+        raise ServiceError("too_long", _("The reason is longer than %(max)d characters.") % {"max": reason_max})
     had_seat = registration.status == Registration.Status.CONFIRMED
     before = snapshot(registration, REGISTRATION_AUDIT_FIELDS)
     registration.status = Registration.Status.CANCELLED
     registration.seat = None
-    registration.cancelled_at = now or timezone.now()
-    registration.save(update_fields=["status", "seat", "cancelled_at"])
+    registration.waitlisted_at = None
+    registration.cancelled_at = now
+    registration.cancel_reason = reason
+    registration.save(update_fields=["status", "seat", "waitlisted_at", "cancelled_at", "cancel_reason"])
     audit(
         registration,
         "events.registration.cancel",
@@ -196,34 +303,392 @@ def registration_cancel(
         before=before,
         after=snapshot(registration, REGISTRATION_AUDIT_FIELDS),
     )
-    if had_seat:
-        return waitlist_promote(event=event)
-    return None
+    return waitlist_promote(event=event, now=now) if had_seat else []
 
 
-def waitlist_promote(*, event: EventPage) -> Registration | None:
-    """Give free seats to the waiting list in order of registration; returns the first promoted."""
-    first = None
-    for waiting in Registration.objects.filter(event=event, status=Registration.Status.WAITLISTED).order_by(
-        "created_at", "pk"
-    ):
-        if _unit_is_full(event, waiting.org_unit):
-            continue
-        seat = _free_seat(event)
-        if seat is None:
-            break
-        before = snapshot(waiting, REGISTRATION_AUDIT_FIELDS)
-        waiting.status, waiting.seat = Registration.Status.CONFIRMED, seat
-        waiting.save(update_fields=["status", "seat"])
-        audit(
-            waiting,
-            "events.registration.promote",
-            before=before,
-            after=snapshot(waiting, REGISTRATION_AUDIT_FIELDS),
+@transaction.atomic
+def registration_confirm(
+    *, registration: Registration, actor: User | None, now: datetime.datetime | None = None
+) -> Registration:
+    """An organiser gives a waiting person a seat now, out of turn and past the unit's quota (not past capacity)."""
+    now = now or timezone.now()
+    event, registration = _locked_registration(registration)
+    if actor is not None:
+        _require(policies.can_manage_event(actor, event), _("Only the event's organisers move the waiting list."))
+    if registration.status != Registration.Status.WAITLISTED:
+        raise ServiceError("not_waitlisted", _("Only a person on the waiting list can be given a seat."))
+    _require_open(event, now)
+    seats = SeatMap(event)
+    if not seats.fits(registration.org_unit, ignore_quota=True):
+        raise ServiceError("event_full", _("No seat is free: raise the capacity or cancel a registration first."))
+    _give_seat(registration, seats, actor=actor, action="events.registration.confirm")
+    return registration
+
+
+def _give_seat(registration: Registration, seats: SeatMap, *, actor: User | None, action: str) -> None:
+    before = snapshot(registration, REGISTRATION_AUDIT_FIELDS)
+    registration.status = Registration.Status.CONFIRMED
+    registration.seat = seats.take(registration.org_unit)
+    registration.waitlisted_at = None
+    registration.save(update_fields=["status", "seat", "waitlisted_at"])
+    audit(registration, action, actor=actor, before=before, after=snapshot(registration, REGISTRATION_AUDIT_FIELDS))
+    _queue_status_email(registration, promoted=True)
+
+
+@transaction.atomic
+def registration_waitlist(
+    *, registration: Registration, actor: User | None, now: datetime.datetime | None = None
+) -> list[Registration]:
+    """An organiser moves a confirmed person to the end of the waiting list; their seat goes to whoever waits.
+
+    The person is not given their seat back in the same step, even if
+    nobody else takes it: they wait for the next seat like anyone else.
+    """
+    now = now or timezone.now()
+    event, registration = _locked_registration(registration)
+    if actor is not None:
+        _require(policies.can_manage_event(actor, event), _("Only the event's organisers move the waiting list."))
+    if registration.status != Registration.Status.CONFIRMED:
+        raise ServiceError("not_confirmed", _("Only a confirmed person can be moved to the waiting list."))
+    _require_open(event, now)
+    before = snapshot(registration, REGISTRATION_AUDIT_FIELDS)
+    registration.status, registration.seat, registration.waitlisted_at = Registration.Status.WAITLISTED, None, now
+    registration.save(update_fields=["status", "seat", "waitlisted_at"])
+    audit(
+        registration,
+        "events.registration.waitlist",
+        actor=actor,
+        before=before,
+        after=snapshot(registration, REGISTRATION_AUDIT_FIELDS),
+    )
+    promoted = waitlist_promote(event=event, now=now, exclude=registration.pk)
+    _queue_status_email(registration)
+    return promoted
+
+
+@transaction.atomic
+def registration_update(
+    *,
+    registration: Registration,
+    actor: User | None,
+    full_name: str,
+    org_unit: OrgUnit | None,
+    position: str,
+    phone: str,
+    now: datetime.datetime | None = None,
+) -> list[Registration]:
+    """Correct the name as printed, the unit, position and phone; a unit change may free a quota seat."""
+    now = now or timezone.now()
+    event, registration = _locked_registration(registration)
+    if actor is not None:
+        _require(policies.can_act_on_registration(actor, registration), _("You may not change this registration."))
+        if org_unit is not None and org_unit.pk != registration.org_unit_id:
+            _require(
+                policies.can_register_into_unit(actor, event, org_unit),
+                _("You may not move a person into a unit outside your scope."),
+            )
+    full_name = collapse_spaces(full_name)
+    if not full_name:
+        raise ServiceError("name_missing", _("The name is missing."))
+    before = snapshot(registration, REGISTRATION_AUDIT_FIELDS)
+    unit_changed = (org_unit.pk if org_unit else None) != registration.org_unit_id
+    registration.full_name = full_name
+    registration.org_unit = org_unit
+    registration.position = collapse_spaces(position)
+    registration.phone = phone.strip()
+    registration.save(update_fields=["full_name", "full_name_folded", "org_unit", "position", "phone"])
+    audit(
+        registration,
+        "events.registration.update",
+        actor=actor,
+        before=before,
+        after=snapshot(registration, REGISTRATION_AUDIT_FIELDS),
+    )
+    return waitlist_promote(event=event, now=now) if unit_changed else []
+
+
+@transaction.atomic
+def registration_substitute(
+    *,
+    registration: Registration,
+    person: User,
+    actor: User | None,
+    full_name: str = "",
+    position: str = "",
+    phone: str = "",
+    now: datetime.datetime | None = None,
+) -> Registration:
+    """Thay người: another person of the same unit takes this registration, its seat and its history.
+
+    The ticket changes (a new signed code), so the first person's ticket no
+    longer opens the door; the newcomer is mailed theirs.
+    """
+    now = now or timezone.now()
+    event, registration = _locked_registration(registration)
+    if actor is not None:
+        _require(policies.can_act_on_registration(actor, registration), _("You may not change this registration."))
+        _require(
+            policies.can_nominate(actor, event, person, unit=registration.org_unit, now=now),
+            _("You may not register this person for this event: they or the unit named are outside your scope."),
         )
-        _queue_ticket_email(waiting)
-        first = first or waiting
-    return first
+    if registration.status == Registration.Status.CANCELLED:
+        raise ServiceError("cancelled", _("A cancelled registration cannot be passed on."))
+    _require_open(event, now)
+    if person.pk == registration.user_id:
+        raise ServiceError("same_person", _("Choose another person: this one already holds the registration."))
+    if person.org_unit_id is not None and person.org_unit_id != registration.org_unit_id:
+        raise ServiceError("other_unit", _("A substitute must be of the same unit as the person they replace."))
+    if _already_registered(event, person):
+        raise ServiceError("already_registered", _("%(name)s is already registered for this event.") % {"name": person})
+    before = snapshot(registration, REGISTRATION_AUDIT_FIELDS)
+    registration.user = person
+    registration.full_name = collapse_spaces(full_name or person.full_name)
+    registration.position = collapse_spaces(position or person.position)
+    registration.phone = (phone or person.phone).strip()
+    registration.uuid = uuid.uuid4()
+    registration.save(update_fields=["user", "full_name", "full_name_folded", "position", "phone", "uuid"])
+    audit(
+        registration,
+        "events.registration.substitute",
+        actor=actor,
+        before=before,
+        after=snapshot(registration, REGISTRATION_AUDIT_FIELDS),
+    )
+    _queue_status_email(registration)
+    return registration
+
+
+@transaction.atomic
+def registration_resend_ticket(*, registration: Registration, actor: User | None) -> None:
+    """Mail the ticket again (the same ticket), through the outbox like the first one."""
+    registration = Registration.objects.select_related("event", "org_unit").get(pk=registration.pk)
+    if actor is not None:
+        _require(policies.can_act_on_registration(actor, registration), _("You may not change this registration."))
+    if registration.status != Registration.Status.CONFIRMED:
+        raise ServiceError("not_confirmed", _("Only a confirmed person has a ticket to send."))
+    audit(registration, "events.registration.resend_ticket", actor=actor)
+    outbox_enqueue("events.tasks.send_ticket_email", registration_id=registration.pk)
+
+
+def waitlist_promote(
+    *, event: EventPage, now: datetime.datetime | None = None, exclude: int | None = None
+) -> list[Registration]:
+    """Give free seats down the waiting list, first come first served within each unit's quota; who moved.
+
+    Called (under the event lock) whenever a seat or a quota may have freed:
+    a cancellation, a unit change, the capacity, a quota or the mode changed.
+    Nothing moves once the event is over.
+    """
+    if event.ends_at < (now or timezone.now()):
+        return []
+    seats = SeatMap(event)
+    promoted: list[Registration] = []
+    waiting = (
+        Registration.objects.filter(event=event, status=Registration.Status.WAITLISTED)
+        .exclude(pk=exclude)
+        .select_related("org_unit", "user")
+        .order_by("waitlisted_at", "created_at", "pk")
+    )
+    for registration in waiting:
+        if seats.free <= 0:
+            break
+        if seats.fits(registration.org_unit):
+            _give_seat(registration, seats, actor=None, action="events.registration.promote")
+            promoted.append(registration)
+    return promoted
+
+
+def waitlist_places(event: EventPage) -> dict[int, int]:
+    """Each waiting registration's place in the queue (1 = next), in one query."""
+    waiting = (
+        Registration.objects.filter(event=event, status=Registration.Status.WAITLISTED)
+        .order_by("waitlisted_at", "created_at", "pk")
+        .values_list("pk", flat=True)
+    )
+    return {pk: place for place, pk in enumerate(waiting, start=1)}
+
+
+# --- operational settings (not page content: changed at once, audited) ------------
+
+
+def _require_manager(actor: User | None, event: EventPage) -> None:
+    if actor is not None:
+        _require(policies.can_manage_event(actor, event), _("You may not change this event's settings."))
+
+
+def _check_quotas_fit(event: EventPage, capacity: int, extra: dict[int, int] | None = None) -> None:
+    """The quotas together may not promise more seats than the event has."""
+    seats = dict(UnitQuota.objects.filter(event=event).values_list("unit_id", "seats"))
+    seats.update(extra or {})
+    total = sum(seats.values())
+    if total > capacity:
+        raise ServiceError(
+            "quotas_over_capacity",
+            _("The unit quotas add up to %(total)d seats, more than the capacity of %(capacity)d.")
+            % {"total": total, "capacity": capacity},
+        )
+
+
+@transaction.atomic
+def event_settings_update(
+    *,
+    event: EventPage,
+    actor: User | None,
+    capacity: int,
+    registration_mode: str,
+    registration_opens: datetime.datetime | None,
+    registration_closes: datetime.datetime | None,
+    now: datetime.datetime | None = None,
+) -> list[Registration]:
+    """Capacity, mode and registration window, in force at once (no review); the waiting list then moves."""
+    event = _lock_event(event.pk)
+    _require_manager(actor, event)
+    if registration_mode not in EventPage.Mode.values:
+        raise ServiceError("bad_mode", _("Unknown registration mode."))
+    confirmed = Registration.objects.filter(event=event, status=Registration.Status.CONFIRMED).count()
+    if capacity < confirmed:
+        raise ServiceError(
+            "capacity_below_confirmed",
+            _("%(confirmed)d people already hold a seat: the capacity cannot be lower. Cancel or move some first.")
+            % {"confirmed": confirmed},
+        )
+    if registration_opens and registration_closes and registration_closes < registration_opens:
+        raise ServiceError("window_reversed", _("Registration cannot close before it opens."))
+    if registration_closes and registration_closes > event.ends_at:
+        raise ServiceError("window_after_event", _("Registration must close by the end of the event."))
+    if registration_mode == EventPage.Mode.QUOTA:
+        _check_quotas_fit(event, capacity)
+    before = snapshot(event, EventPage.OPERATIONAL_FIELDS)
+    event.capacity = capacity
+    event.registration_mode = registration_mode
+    event.registration_opens = registration_opens
+    event.registration_closes = registration_closes
+    EventPage.objects.filter(pk=event.pk).update(
+        **{name: getattr(event, name) for name in EventPage.OPERATIONAL_FIELDS}
+    )
+    audit(
+        event, "events.event.settings", actor=actor, before=before, after=snapshot(event, EventPage.OPERATIONAL_FIELDS)
+    )
+    return waitlist_promote(event=event, now=now)
+
+
+@transaction.atomic
+def quota_set(
+    *, event: EventPage, actor: User | None, unit: OrgUnit, seats: int, now: datetime.datetime | None = None
+) -> list[Registration]:
+    """Set a unit's quota (0 removes it); a raised quota moves the waiting list at once."""
+    event = _lock_event(event.pk)
+    _require_manager(actor, event)
+    if seats < 0:
+        raise ServiceError("bad_seats", _("A quota cannot be negative."))
+    existing = UnitQuota.objects.filter(event=event, unit=unit).first()
+    before = {"unit": unit.pk, "seats": existing.seats if existing else 0}
+    if seats == 0:
+        if existing is not None:
+            existing.delete()
+    else:
+        _check_quotas_fit(event, event.capacity, {unit.pk: seats})
+        UnitQuota.objects.update_or_create(event=event, unit=unit, defaults={"seats": seats})
+    audit(event, "events.event.quota", actor=actor, before=before, after={"unit": unit.pk, "seats": seats})
+    return waitlist_promote(event=event, now=now)
+
+
+def _check_session_times(event: EventPage, starts_at: datetime.datetime, ends_at: datetime.datetime) -> None:
+    if ends_at <= starts_at:
+        raise ServiceError("session_reversed", _("A session must end after it starts."))
+    if starts_at < event.starts_at or ends_at > event.ends_at:
+        raise ServiceError(
+            "session_outside_event",
+            _("A session must fall within the event's dates (%(starts)s – %(ends)s).")
+            % {
+                "starts": timezone.localtime(event.starts_at).strftime("%d/%m/%Y %H:%M"),
+                "ends": timezone.localtime(event.ends_at).strftime("%d/%m/%Y %H:%M"),
+            },
+        )
+
+
+SESSION_FIELDS = ("title", "speaker", "room", "starts_at", "ends_at", "required")
+
+
+@transaction.atomic
+def session_save(
+    *,
+    event: EventPage,
+    actor: User | None,
+    title: str,
+    starts_at: datetime.datetime,
+    ends_at: datetime.datetime,
+    speaker: str = "",
+    room: str = "",
+    required: bool = True,
+    session: EventSession | None = None,
+) -> EventSession:
+    """Add a session or change one (its room, times, topic) at once; times stay within the event's dates."""
+    event = _lock_event(event.pk)
+    _require_manager(actor, event)
+    _check_session_times(event, starts_at, ends_at)
+    if session is None:
+        session = EventSession(event=event)
+        before: dict = {}
+    else:
+        session = EventSession.objects.select_for_update().get(pk=session.pk, event=event)
+        before = snapshot(session, SESSION_FIELDS)
+    session.title = collapse_spaces(title)
+    session.speaker = collapse_spaces(speaker)
+    session.room = collapse_spaces(room)
+    session.starts_at, session.ends_at, session.required = starts_at, ends_at, required
+    if not session.title:
+        raise ServiceError("title_missing", _("The topic is missing."))
+    session.save()
+    audit(
+        event,
+        "events.event.session",
+        actor=actor,
+        before=before,
+        after=snapshot(session, SESSION_FIELDS),
+        session=session.pk,
+    )
+    return session
+
+
+@transaction.atomic
+def session_delete(*, session: EventSession, actor: User | None) -> None:
+    """Remove a session that nobody attended; one with attendance is kept (certificates count it)."""
+    event = _lock_event(session.event_id)
+    _require_manager(actor, event)
+    session = EventSession.objects.select_for_update().get(pk=session.pk)
+    if session.attendances.exists():
+        raise ServiceError(
+            "session_attended", _("People have checked in to this session: it cannot be deleted. Change it instead.")
+        )
+    audit(
+        event, "events.event.session_delete", actor=actor, before=snapshot(session, SESSION_FIELDS), session=session.pk
+    )
+    session.delete()
+
+
+@transaction.atomic
+def event_organiser_add(*, event: EventPage, actor: User | None, person: User) -> None:
+    """Name another organiser of the event (an account with the organiser role)."""
+    event = _lock_event(event.pk)
+    _require_manager(actor, event)
+    if not has_role(person, Role.ORGANISER, Role.ADMIN):
+        raise ServiceError("not_organiser", _("%(name)s does not have the organiser role.") % {"name": person})
+    EventPage.organisers.through.objects.get_or_create(eventpage_id=event.pk, user_id=person.pk)
+    audit(event, "events.event.organiser_add", actor=actor, organiser=person.pk)
+
+
+@transaction.atomic
+def event_organiser_remove(*, event: EventPage, actor: User | None, person: User) -> None:
+    event = _lock_event(event.pk)
+    _require_manager(actor, event)
+    through = EventPage.organisers.through.objects.filter(eventpage_id=event.pk)
+    if not through.filter(user_id=person.pk).exists():
+        return
+    if through.count() == 1:
+        raise ServiceError("last_organiser", _("An event keeps at least one organiser."))
+    through.filter(user_id=person.pk).delete()
+    audit(event, "events.event.organiser_remove", actor=actor, organiser=person.pk)
 
 
 # --- check-in -----------------------------------------------------------------

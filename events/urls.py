@@ -1,6 +1,6 @@
 from django.urls import path
 
-from events import views
+from events import desk_views, views
 
 app_name = "events"
 
@@ -14,7 +14,19 @@ urlpatterns = [
     path("p/<str:token>/", views.check_in_pass, name="check_in_pass"),
     path("manage/", views.manage_list, name="manage_list"),
     path("manage/<id:event_id>/", views.manage_detail, name="manage_detail"),
-    path("manage/<id:event_id>/nominate/", views.nominate, name="nominate"),
+    path("manage/<id:event_id>/nominate/", desk_views.add, name="nominate"),
+    path("manage/<id:event_id>/registrations/", desk_views.desk, name="desk"),
+    path("manage/<id:event_id>/registrations.xlsx", desk_views.export, name="desk_export"),
+    path("manage/<id:event_id>/registrations/people/", desk_views.people_search, name="desk_people"),
+    path("manage/<id:event_id>/registrations/units/", desk_views.unit_search, name="desk_units"),
+    path("manage/<id:event_id>/registrations/<uuid:registration_uuid>/", desk_views.person, name="desk_person"),
+    path("manage/<id:event_id>/settings/", desk_views.settings_page, name="desk_settings"),
+    path("manage/<id:event_id>/settings/sessions/<id:session_id>/", desk_views.session_edit, name="desk_session"),
+    path(
+        "manage/<id:event_id>/settings/sessions/<id:session_id>/delete/",
+        desk_views.session_delete,
+        name="desk_session_delete",
+    ),
     path("manage/<id:event_id>/import/", views.import_upload, name="import"),
     path("manage/<id:event_id>/import/confirm/", views.import_confirm, name="import_confirm"),
     path("manage/<id:event_id>/import/template.xlsx", views.import_template, name="import_template"),

@@ -20,14 +20,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.decorators import policy_required
 from accounts.models import User
 from accounts.ratelimits import refusal_count, refusals_exceeded
-from accounts.scopes import users_in_scope
 from core.audit import history
 from core.errors import ServiceError
 from core.pending import chosen_rows
 from core.spreadsheets import read_upload
 from events import imports, passes, selectors, services
 from events.exports import XLSX_CONTENT_TYPE, attendance_xlsx, sign_in_sheet_pdf
-from events.forms import CheckInForm, ImportForm, NominateForm, SelfRegistrationForm
+from events.forms import CheckInForm, ImportForm, SelfRegistrationForm
 from events.models import Attendance, EventIndexPage, EventPage, EventSession, Registration
 from events.policies import (
     can_check_in,
@@ -37,7 +36,6 @@ from events.policies import (
     can_see_registration_history,
     can_view_registration,
     is_own_registration,
-    nominable_units,
 )
 from events.qr import PROJECTOR_QR_BORDER, PROJECTOR_QR_ERROR_CORRECTION, qr_svg
 from events.tokens import (
@@ -299,35 +297,6 @@ def manage_detail(request: HttpRequest, event: EventPage) -> HttpResponse:
     sessions = list(event.sessions.order_by("starts_at"))
     counts = {row["status"]: row["n"] for row in event.registrations.values("status").annotate(n=Count("pk"))}
     return render(request, "events/manage_detail.html", {"event": event, "sessions": sessions, "counts": counts})
-
-
-@policy_required(can_nominate_into, load=_event)
-@require_http_methods(["GET", "POST"])
-def nominate(request: HttpRequest, event: EventPage) -> HttpResponse:
-    people = users_in_scope(request.user).filter(is_active=True)
-    form = NominateForm(request.POST or None, people=people)
-    if request.method == "POST" and form.is_valid():
-        person = form.cleaned_data["user"]
-        try:
-            registration = services.registration_create(
-                event=event, user=person, source=Registration.Source.COORDINATOR, created_by=request.user
-            )
-        except ServiceError as error:
-            form.add_error(None, error.message)
-        else:
-            messages.success(
-                request,
-                _("%(name)s is registered (%(status)s).")
-                % {"name": registration.full_name, "status": registration.get_status_display()},
-            )
-            return redirect("events:nominate", event_id=event.pk)
-    unit_registrations = (
-        Registration.objects.filter(event=event, org_unit__in=nominable_units(request.user, event))
-        .exclude(status=Registration.Status.CANCELLED)
-        .select_related("org_unit")
-        .order_by("full_name_folded")
-    )
-    return render(request, "events/nominate.html", {"event": event, "form": form, "registrations": unit_registrations})
 
 
 @policy_required(can_nominate_into, load=_event)

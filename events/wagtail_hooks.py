@@ -1,5 +1,7 @@
+from django.contrib import messages
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 
@@ -50,6 +52,25 @@ def events_not_organised_by(user):
     return EventPage.objects.exclude(organisers=user).values("pk")
 
 
+@hooks.register("after_create_page")
+def event_creator_organises_it(request, page):
+    """Whoever creates an event becomes its organiser, and is told where its sessions and seats are set."""
+    if not isinstance(page.specific, EventPage):
+        return None
+    EventPage.organisers.through.objects.get_or_create(eventpage_id=page.pk, user_id=request.user.pk)
+    url = reverse("events:desk_settings", args=[page.pk])
+    messages.info(
+        request,
+        format_html(
+            '{} <a href="{}">{}</a>',
+            _("Add the sessions, capacity and registration settings on the event's management page:"),
+            url,
+            url,
+        ),
+    )
+    return None
+
+
 @hooks.register("register_log_actions")
 def register_event_log_actions(actions):
     register_actions(
@@ -58,6 +79,17 @@ def register_event_log_actions(actions):
             "events.registration.create": (_("Register"), _("Registered")),
             "events.registration.cancel": (_("Cancel registration"), _("Registration cancelled")),
             "events.registration.promote": (_("Promote from the waiting list"), _("Seat from the waiting list")),
+            "events.registration.confirm": (_("Give a seat"), _("Seat given by an organiser")),
+            "events.registration.waitlist": (_("Move to the waiting list"), _("Moved to the waiting list")),
+            "events.registration.update": (_("Edit registration"), _("Registration edited")),
+            "events.registration.substitute": (_("Substitute"), _("Passed on to another person")),
+            "events.registration.resend_ticket": (_("Resend ticket"), _("Ticket sent again")),
+            "events.event.settings": (_("Change registration settings"), _("Registration settings changed")),
+            "events.event.quota": (_("Set a unit quota"), _("Unit quota set")),
+            "events.event.session": (_("Save a session"), _("Session saved")),
+            "events.event.session_delete": (_("Delete a session"), _("Session deleted")),
+            "events.event.organiser_add": (_("Add an organiser"), _("Organiser added")),
+            "events.event.organiser_remove": (_("Remove an organiser"), _("Organiser removed")),
             "events.attendance.check_in": (_("Check in"), _("Checked in")),
             "events.attendance.mark": (_("Mark attendance"), _("Attendance marked")),
             "events.attendance.undo": (_("Undo check-in"), _("Check-in undone")),

@@ -23,6 +23,8 @@ OWN_TICKET = {
 }
 OWNER_ONLY_POST = {**OWN_TICKET, "owner": 302, "organiser": 404, "admin": 404}
 ANY_SIGNED_IN = dict.fromkeys(ROLES, 200) | {"anonymous": "login"}
+# One registration's desk page: its event's organisers and its unit's coordinator; anyone else a 404.
+DESK_PERSON = {**OWN_TICKET, "owner": 404, "coordinator": 200}
 
 
 def _matrix():
@@ -38,6 +40,20 @@ def _matrix():
         ("manage_list", "get", "/events/manage/", NOMINATORS | {"other_organiser": 200}, None),
         ("manage_detail", "get", m + "/", MANAGERS_ONLY, None),
         ("nominate", "get", m + "/nominate/", NOMINATORS, None),
+        ("desk", "get", m + "/registrations/", NOMINATORS, None),
+        ("desk_export", "get", m + "/registrations.xlsx", NOMINATORS, None),
+        ("desk_people", "get", m + "/registrations/people/?q=ng", NOMINATORS, None),
+        ("desk_units", "get", m + "/registrations/units/?q=da", NOMINATORS, None),
+        ("desk_person", "get", m + "/registrations/{ticket}/", DESK_PERSON, None),
+        ("desk_settings", "get", m + "/settings/", MANAGERS_ONLY, None),
+        ("desk_session", "get", m + "/settings/sessions/{session}/", MANAGERS_ONLY, None),
+        (
+            "desk_session_delete",
+            "post",
+            m + "/settings/sessions/{session}/delete/",
+            MANAGERS_ONLY | {"organiser": 302, "admin": 302},
+            {},
+        ),
         ("import", "get", m + "/import/", NOMINATORS, None),
         (
             "import_confirm",
@@ -77,7 +93,7 @@ def world(event, session, organiser, make_staff, enable_totp, danang):
     admin = make_staff(Role.ADMIN)
     enable_totp(admin)
     owner = UserFactory(org_unit=danang)
-    registration = RegistrationFactory(event=event, user=owner)
+    registration = RegistrationFactory(event=event, user=owner, org_unit=danang)
     # Another delegate checked in a moment ago, for the undo URL.
     attendance = Attendance.objects.create(
         registration=RegistrationFactory(event=event),
@@ -143,7 +159,7 @@ def test_a_coordinator_sees_only_their_units_registrations(client, world, event)
     users, _ids = world
     stranger = RegistrationFactory(event=event, full_name="Người Đơn Vị Khác")
     client.force_login(users["coordinator"])
-    html = client.get(f"/events/manage/{event.pk}/nominate/").content.decode()
+    html = client.get(f"/events/manage/{event.pk}/registrations/").content.decode()
     assert users["owner"].full_name in html
     assert stranger.full_name not in html
 
@@ -164,5 +180,5 @@ def test_a_coordinator_cannot_nominate_someone_outside_their_unit(client, world,
     outsider = UserFactory()
     client.force_login(users["coordinator"])
     response = client.post(f"/events/manage/{event.pk}/nominate/", {"user": outsider.pk})
-    assert response.status_code == 200  # the form refuses: the person is not in the coordinator's list
+    assert response.status_code == 404  # not a person the coordinator may learn about
     assert not event.registrations.filter(user=outsider).exists()

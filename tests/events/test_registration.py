@@ -13,22 +13,27 @@ def test_seats_then_waiting_list_then_promotion(event, django_capture_on_commit_
         registrations = [registration_create(event=event, user=person) for person in people]
     assert [r.status for r in registrations] == ["confirmed"] * 3 + ["waitlisted"] * 2
     assert sorted(r.seat for r in registrations[:3]) == [1, 2, 3]
-    assert len(mailoutbox) == 3  # tickets go to confirmed people only
+    tickets = [m for m in mailoutbox if "ve-qr.png" in [name for name, *_ in m.attachments]]
+    assert len(tickets) == 3  # tickets go to confirmed people only
+    waiting = [m for m in mailoutbox if m not in tickets]
+    assert [m.to for m in waiting] == [[people[3].email], [people[4].email]]
+    assert "1" in waiting[0].body and "2" in waiting[1].body  # each is told their place
 
     with django_capture_on_commit_callbacks(execute=True):
-        promoted = registration_cancel(registration=registrations[1])
+        (promoted,) = registration_cancel(registration=registrations[1])
     assert promoted.pk == registrations[3].pk  # first come, first promoted
     promoted.refresh_from_db()
     assert (promoted.status, promoted.seat) == ("confirmed", 2)
     assert registrations[4].__class__.objects.get(pk=registrations[4].pk).status == "waitlisted"
-    assert len(mailoutbox) == 4
+    assert len(mailoutbox) == 6
     assert "ve-qr.png" in [name for name, *_ in mailoutbox[-1].attachments]
+    assert mailoutbox[-1].to == [people[3].email]
 
 
 def test_cancelling_a_waitlisted_place_promotes_nobody(event):
     people = [UserFactory() for _ in range(4)]
     registrations = [registration_create(event=event, user=person) for person in people]
-    assert registration_cancel(registration=registrations[3]) is None
+    assert registration_cancel(registration=registrations[3]) == []
     with pytest.raises(ServiceError) as error:
         registration_cancel(registration=registrations[3])
     assert error.value.code == "already_cancelled"
@@ -136,7 +141,7 @@ def test_promotion_skips_people_whose_unit_quota_is_full(event, danang):
         "confirmed",
         "waitlisted",  # the event is full
     ]
-    promoted = registration_cancel(registration=hue_1)
+    (promoted,) = registration_cancel(registration=hue_1)
     assert promoted.pk == hue_3.pk  # first on the list, but Đà Nẵng's quota is still used up
     danang_2.refresh_from_db()
     assert danang_2.status == "waitlisted"

@@ -182,6 +182,15 @@ MATRIX: dict[str, tuple[str, dict[str, int]]] = {
     "events:check_in_scan": ("POST", row(302, 403, 403, 403, 403, 400, 403, 403, 403, 400, 302)),
     "events:check_in_search": ("GET", row(302, 403, 403, 403, 403, 200, 403, 403, 403, 200, 302)),
     "events:check_in_undo": ("POST", row(302, 403, 403, 403, 403, 200, 403, 403, 403, 200, 302)),
+    "events:desk": ("GET", row(302, 403, 403, 200, 200, 200, 403, 403, 403, 200, 302)),
+    "events:desk_export": ("GET", row(302, 403, 403, 200, 200, 200, 403, 403, 403, 200, 302)),
+    "events:desk_people": ("GET", row(302, 403, 403, 200, 200, 200, 403, 403, 403, 200, 302)),
+    "events:desk_units": ("GET", row(302, 403, 403, 200, 200, 200, 403, 403, 403, 200, 302)),
+    # one registration of trainee A's unit: its coordinator sees it, the other unit's does not learn it exists
+    "events:desk_person": ("GET", row(302, 404, 404, 200, 404, 200, 404, 404, 404, 200, 302)),
+    "events:desk_settings": ("GET", row(302, 403, 403, 403, 403, 200, 403, 403, 403, 200, 302)),
+    "events:desk_session": ("GET", row(302, 403, 403, 403, 403, 200, 403, 403, 403, 200, 302)),
+    "events:desk_session_delete": ("POST", row(302, 403, 403, 403, 403, 302, 403, 403, 403, 302, 302)),
     "events:import": ("GET", row(302, 403, 403, 200, 200, 200, 403, 403, 403, 200, 302)),
     "events:import_confirm": ("POST", row(302, 403, 403, 302, 302, 302, 403, 403, 403, 302, 302)),
     "events:import_template": ("GET", row(302, 403, 403, 200, 200, 200, 403, 403, 403, 200, 302)),
@@ -335,6 +344,10 @@ def world(db, enable_totp) -> World:
     }
     for name in ("manage_detail", "nominate", "import", "import_confirm", "import_template", "report"):
         args[f"events:{name}"] = on_event
+    for name in ("desk", "desk_export", "desk_people", "desk_units", "desk_settings"):
+        args[f"events:{name}"] = on_event
+    args["events:desk_person"] = {**on_event, "registration_uuid": registration.uuid}
+    args["events:desk_session"] = args["events:desk_session_delete"] = on_session
     for name in ("report_xlsx", "sign_in_sheet", "certificates"):
         args[f"events:{name}"] = on_event
     for name in ("check_in", "check_in_search", "check_in_scan", "check_in_mark", "check_in_counts", "projector"):
