@@ -9,6 +9,7 @@ projector shared on chat stops working almost at once.
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 
 from django.core import signing
@@ -80,3 +81,13 @@ def self_check_in_claim(token: str, *, user_id: int) -> tuple[int, float] | None
     if not isinstance(payload, dict) or payload.get("u") != user_id:
         return None
     return int(payload["s"]), float(payload["t"])
+
+
+def ticket_fingerprint(token: str) -> str:
+    """What the door keeps offline to recognise a ticket: a hash of the token, not a key that makes one.
+
+    The door page downloads the fingerprints of the session's tickets and
+    hashes each scanned code the same way (SHA-256, Web Crypto), so a ticket
+    is validated offline without the signing key ever leaving the server.
+    """
+    return hashlib.sha256(token.strip().encode()).hexdigest()[:32]
