@@ -356,38 +356,58 @@ class _Scan:
     recorded_by: User | None
     device: str
     confirm: bool
+    nonce: str
 
 
 def _record_attendance(scan: _Scan) -> CheckInResult:
-    """Write the attendance, or answer from the one already recorded (even by a racing request)."""
+    """Write the attendance, or answer from the one already recorded (even by a racing request).
+
+    The first check-in of a person is the door's hot path: one short
+    transaction of three inserts (attendance, its log entry, the scan's
+    nonce) and nothing read after them. A racing request for the same
+    person or the same nonce fails on a unique constraint; the whole
+    transaction then rolls back and the answer comes from what won.
+    """
     existing = Attendance.objects.filter(registration=scan.registration, session=scan.session).first()
-    if existing is not None:
-        return _over_existing(scan, existing)
-    try:
-        with transaction.atomic():
-            attendance = Attendance.objects.create(
-                registration=scan.registration,
-                session=scan.session,
-                status=scan.status,
-                method=scan.method,
-                checked_in_at=scan.scanned_at,
-                recorded_at=scan.now,
-                recorded_by=scan.recorded_by,
-                device=scan.device,
+    if existing is None:
+        try:
+            with transaction.atomic():
+                attendance = Attendance.objects.create(
+                    registration=scan.registration,
+                    session=scan.session,
+                    status=scan.status,
+                    method=scan.method,
+                    checked_in_at=scan.scanned_at,
+                    recorded_at=scan.now,
+                    recorded_by=scan.recorded_by,
+                    device=scan.device,
+                )
+                entry = audit(
+                    scan.registration,
+                    "events.attendance.check_in",
+                    actor=scan.recorded_by,
+                    after=snapshot(attendance, ATTENDANCE_AUDIT_FIELDS),
+                    session=scan.session.pk,
+                    attendance=attendance.pk,
+                    change="create",
+                )
+                if scan.nonce:
+                    ScanNonce.objects.create(
+                        nonce=scan.nonce, session=scan.session, attendance=attendance, outcome="ok"
+                    )
+        except IntegrityError:
+            if scan.nonce and (earlier := _earlier_answer(scan.nonce)) is not None:
+                return earlier
+        else:
+            return CheckInResult(
+                "ok", _("Checked in"), registration=scan.registration, attendance=attendance, change=entry.pk
             )
-    except IntegrityError:
-        existing = Attendance.objects.get(registration=scan.registration, session=scan.session)
-        return _over_existing(scan, existing)
-    entry = audit(
-        scan.registration,
-        "events.attendance.check_in",
-        actor=scan.recorded_by,
-        after=snapshot(attendance, ATTENDANCE_AUDIT_FIELDS),
-        session=scan.session.pk,
-        attendance=attendance.pk,
-        change="create",
-    )
-    return CheckInResult("ok", _("Checked in"), registration=scan.registration, attendance=attendance, change=entry.pk)
+    with transaction.atomic():
+        existing = _locked_attendance(scan.registration, scan.session)
+        result = _over_existing(scan, existing)
+        if scan.nonce and not result.needs_confirmation:
+            result = _remember_scan(scan.nonce, scan.session, result)
+    return result
 
 
 def _over_existing(scan: _Scan, existing: Attendance) -> CheckInResult:
@@ -461,7 +481,6 @@ def _remember_scan(nonce: str, session: EventSession, result: CheckInResult) -> 
     return result
 
 
-@transaction.atomic
 def attendance_check_in(
     *,
     session: EventSession,
@@ -480,7 +499,8 @@ def attendance_check_in(
 
     A replay of a scan already answered (same ``nonce``) returns the first
     answer without writing: queued offline scans are sent until acknowledged,
-    so the same scan may arrive more than once. A scan outside the session's
+    so the same scan may arrive more than once. Everything is read before
+    the one short transaction that writes. A scan outside the session's
     door window, or over a recorded "absent" or "excused", writes nothing
     and asks; the usher's tap sends it again with ``confirm``.
     """
@@ -506,12 +526,12 @@ def attendance_check_in(
     status = status or arrival_status(session, scanned_at)
     if status not in Attendance.Status.values:
         raise ServiceError("bad_status", _("Unknown attendance status."))
-    scan = _Scan(registration, session, status, method, scanned_at, now, recorded_by, device.strip()[:64], confirm)
+    scan = _Scan(
+        registration, session, status, method, scanned_at, now, recorded_by, device.strip()[:64], confirm, nonce
+    )
     result = _record_attendance(scan)
     if note and result.outcome == "ok":
         result = dataclasses.replace(result, note=note)
-    if nonce and not result.needs_confirmation:
-        return _remember_scan(nonce, session, result)
     return result
 
 

@@ -59,5 +59,7 @@ def register_event_log_actions(actions):
             "events.attendance.check_in": (_("Check in"), _("Checked in")),
             "events.attendance.mark": (_("Mark attendance"), _("Attendance marked")),
             "events.attendance.undo": (_("Undo check-in"), _("Check-in undone")),
+            "events.attendance.first_scan": (_("Keep the first of two scans"), _("First scan kept")),
+            "events.attendance.admit": (_("Let in at the door"), _("Let in at the door")),
         },
     )
