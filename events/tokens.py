@@ -84,10 +84,15 @@ def self_check_in_claim(token: str, *, user_id: int) -> tuple[int, float] | None
 
 
 def ticket_fingerprint(token: str) -> str:
-    """What the door keeps offline to recognise a ticket: a hash of the token, not a key that makes one.
+    """What the door keeps offline to recognise a ticket: a hash of its signed value, not a key that makes one.
 
-    The door page downloads the fingerprints of the session's tickets and
-    hashes each scanned code the same way (SHA-256, Web Crypto), so a ticket
-    is validated offline without the signing key ever leaving the server.
+    A token is "value:timestamp:signature" and only the value (the
+    registration's random UUID, encoded) is the same in every copy of a
+    ticket, so that is what is hashed. The door page downloads these
+    fingerprints and hashes each scanned code the same way (SHA-256, Web
+    Crypto): offline it knows whether a code names a registration of this
+    event, without the signing key ever leaving the server; the signature
+    is checked when the queued scan reaches the server.
     """
-    return hashlib.sha256(token.strip().encode()).hexdigest()[:32]
+    value = token.strip().split(":", 1)[0]
+    return hashlib.sha256(value.encode()).hexdigest()[:32]

@@ -316,6 +316,49 @@ def import_confirm(request: HttpRequest, event: EventPage) -> HttpResponse:
     )
 
 
+def _door_texts() -> dict[str, str]:
+    """What the door's script says, translated here (templates would double the %% of the placeholders)."""
+    return {
+        "msgOffline": _("Offline: saved on this phone, will be sent when the network is back."),
+        "msgNoCamera": _("The camera is not available: search by name instead."),
+        "msgCheckedIn": _("Checked in"),
+        "msgAlready": _("Already checked in at %(time)s"),
+        "msgUnknown": _("Unknown ticket: this QR code is not one of our tickets."),
+        "msgNotInRoster": _(
+            "This ticket is not in the list downloaded at %(time)s. It will be checked when the network is back."
+        ),
+        "msgCancelled": _("This registration was cancelled."),
+        "msgWaitlisted": _("This person is on the waiting list, not confirmed."),
+        "msgAdmitOnline": _("Letting someone in needs the network."),
+        "msgRecorded": _("Recorded as “%(state)s”. Check them in as present?"),
+        "msgNotStarted": _("This session is not running: it starts at %(time)s on %(date)s. Check in anyway?"),
+        "msgEnded": _("This session is not running: it ended at %(time)s on %(date)s. Check in anyway?"),
+        "msgSearchOffline": _("Offline: searching the list downloaded at %(time)s (%(count)s people)."),
+        "msgNoRoster": _("Offline, and the list of delegates has not been downloaded yet: search needs the network."),
+        "msgNobody": _("Nobody found."),
+        "msgRoster": _("List of %(count)s people downloaded at %(time)s."),
+        "msgChangeOnline": _("Changing a recorded state needs the network."),
+        "msgConfirmChange": _("Change %(name)s from “%(from)s” to “%(to)s”?"),
+        "msgConflict": _("Shown offline as: %(shown)s. After sync: %(result)s"),
+        "labelNone": _("Not checked in"),
+        "labelPresent": _("Checked in at %(time)s"),
+        "labelLate": _("Late, checked in at %(time)s"),
+        "labelExcused": _("Excused absence"),
+        "labelAbsent": _("Marked absent at %(time)s"),
+        "labelWaitlisted": _("Waiting list"),
+        "labelCancelled": _("Cancelled"),
+        "labelPending": _("waiting to sync"),
+        "actionCheckIn": _("Check in"),
+        "actionAdmit": _("Let in and check in"),
+        "actionChange": _("Change state"),
+        "statusPresent": _("Present"),
+        "statusLate": _("Late"),
+        "statusExcused": _("Excused"),
+        "statusAbsent": _("Absent"),
+        "statusNone": _("Not checked in"),
+    }
+
+
 @policy_required(can_check_in, load=_session)
 def check_in_page(request: HttpRequest, session: EventSession) -> HttpResponse:
     event = session.event
@@ -329,6 +372,7 @@ def check_in_page(request: HttpRequest, session: EventSession) -> HttpResponse:
             "sessions": event.sessions.order_by("starts_at"),
             "statuses": Attendance.Status.choices,
             "door_opens": session.starts_at - services.CHECK_IN_OPENS_BEFORE,
+            "door_texts": _door_texts(),
         },
     )
 

@@ -22,6 +22,7 @@
     return;
   }
   var data = root.dataset;
+  var text = JSON.parse(document.getElementById("door-texts").textContent);
   var resultBox = document.getElementById("result");
   var undoButton = document.getElementById("undo");
   var confirmButton = document.getElementById("confirm");
@@ -94,15 +95,15 @@
   // --- what the person's state says, as events.selectors.DoorState.label ---
 
   function stateLabel(state, time) {
-    return fill(data["label" + (state ? state.charAt(0).toUpperCase() + state.slice(1) : "None")], { time: time || "" });
+    return fill(text["label" + (state ? state.charAt(0).toUpperCase() + state.slice(1) : "None")], { time: time || "" });
   }
 
   function personLabel(person) {
     if (person.status === "waitlisted") {
-      return data.labelWaitlisted;
+      return text.labelWaitlisted;
     }
     if (person.status === "cancelled") {
-      return data.labelCancelled;
+      return text.labelCancelled;
     }
     return person.label || stateLabel(person.state, person.time);
   }
@@ -173,7 +174,7 @@
 
   function describeRoster() {
     var at = roster.loadedAt();
-    rosterNote.textContent = at ? fill(data.msgRoster, { count: roster.size(), time: hhmm(at) }) : "";
+    rosterNote.textContent = at ? fill(text.msgRoster, { count: roster.size(), time: hhmm(at) }) : "";
   }
 
   function refreshRoster() {
@@ -196,7 +197,7 @@
       roster.setState(item.registration, {
         state: state,
         time: hhmm(at),
-        label: stateLabel(state, hhmm(at)) + " (" + data.labelPending + ")",
+        label: stateLabel(state, hhmm(at)) + " (" + text.labelPending + ")",
         attended: true,
       });
     }
@@ -214,7 +215,7 @@
     line.appendChild(name);
     var shown = item.localMessage || "";
     var after = [result.message, result.note].filter(Boolean).join(" ");
-    line.appendChild(document.createTextNode(" – " + fill(data.msgConflict, { shown: shown, result: after })));
+    line.appendChild(document.createTextNode(" – " + fill(text.msgConflict, { shown: shown, result: after })));
     conflictList.appendChild(line);
     conflicts.hidden = false;
   }
@@ -245,6 +246,7 @@
           }
           if (result.outcome === "ok") {
             refreshCounts();
+            search();
           }
         });
     },
@@ -266,10 +268,10 @@
 
   function sessionQuestion(now) {
     if (now < doorOpens) {
-      return fill(data.msgNotStarted, { time: hhmm(sessionStarts), date: ddmmyyyy(sessionStarts) });
+      return fill(text.msgNotStarted, { time: hhmm(sessionStarts), date: ddmmyyyy(sessionStarts) });
     }
     if (now > sessionEnds) {
-      return fill(data.msgEnded, { time: hhmm(sessionEnds), date: ddmmyyyy(sessionEnds) });
+      return fill(text.msgEnded, { time: hhmm(sessionEnds), date: ddmmyyyy(sessionEnds) });
     }
     return "";
   }
@@ -281,27 +283,27 @@
       var at = roster.loadedAt();
       return {
         colour: "red",
-        message: at ? fill(data.msgNotInRoster, { time: hhmm(at) }) : data.msgNoRoster,
+        message: at ? fill(text.msgNotInRoster, { time: hhmm(at) }) : text.msgNoRoster,
         keep: Boolean(at),
       };
     }
     var base = { name: person.name, unit: person.unit, registration: person.registration };
     if (person.status === "cancelled") {
-      return Object.assign(base, { colour: "red", message: data.msgCancelled });
+      return Object.assign(base, { colour: "red", message: text.msgCancelled });
     }
     if (person.status === "waitlisted") {
-      return Object.assign(base, { colour: "red", message: data.msgWaitlisted, note: data.msgAdmitOnline });
+      return Object.assign(base, { colour: "red", message: text.msgWaitlisted, note: text.msgAdmitOnline });
     }
     if (person.attended) {
       if (lastLocal.registration === person.registration && now - lastLocal.at < SAME_SCAN_MS) {
-        return Object.assign(base, { colour: "green", message: data.msgCheckedIn });
+        return Object.assign(base, { colour: "green", message: text.msgCheckedIn });
       }
-      return Object.assign(base, { colour: "amber", message: fill(data.msgAlready, { time: person.time }) });
+      return Object.assign(base, { colour: "amber", message: fill(text.msgAlready, { time: person.time }) });
     }
     if (!item.confirm && person.state) {
       return Object.assign(base, {
         colour: "amber",
-        message: fill(data.msgRecorded, { state: personLabel(person) }),
+        message: fill(text.msgRecorded, { state: personLabel(person) }),
         confirm: true,
       });
     }
@@ -309,7 +311,7 @@
     if (question) {
       return Object.assign(base, { colour: "amber", message: question, confirm: true });
     }
-    return Object.assign(base, { colour: "green", message: data.msgCheckedIn, note: data.msgOffline, keep: true });
+    return Object.assign(base, { colour: "green", message: text.msgCheckedIn, note: text.msgOffline, keep: true });
   }
 
   function settleOffline(item) {
@@ -328,6 +330,7 @@
         if (answer.colour === "green") {
           lastLocal = { registration: answer.registration, at: new Date(item.scanned_at).getTime() };
           applyPending(item);
+          search();
         }
       } else {
         queue.remove(item.nonce);
@@ -400,7 +403,7 @@
       }
     }
     if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
-      show({ colour: "red", message: data.msgNoCamera });
+      show({ colour: "red", message: text.msgNoCamera });
       return;
     }
     navigator.mediaDevices
@@ -448,7 +451,7 @@
         tick();
       })
       .catch(function () {
-        show({ colour: "red", message: data.msgNoCamera });
+        show({ colour: "red", message: text.msgNoCamera });
       });
   }
 
@@ -482,7 +485,7 @@
     resultsList.textContent = "";
     if (!people.length) {
       var empty = document.createElement("li");
-      empty.textContent = data.msgNobody;
+      empty.textContent = text.msgNobody;
       resultsList.appendChild(empty);
       return;
     }
@@ -502,12 +505,12 @@
       var actions = document.createElement("div");
       actions.className = "door-person-actions";
       if (person.status === "confirmed" && !person.attended) {
-        var checkInButton = button(data.actionCheckIn, "button check-in-button");
+        var checkInButton = button(text.actionCheckIn, "button check-in-button");
         checkInButton.dataset.registration = person.registration;
         actions.appendChild(checkInButton);
       }
       if (person.status === "waitlisted") {
-        var admit = button(data.actionAdmit, "button admit-button");
+        var admit = button(text.actionAdmit, "button admit-button");
         admit.dataset.registration = person.registration;
         actions.appendChild(admit);
       }
@@ -515,13 +518,13 @@
         var change = document.createElement("details");
         change.className = "door-change";
         var summary = document.createElement("summary");
-        summary.textContent = data.actionChange;
+        summary.textContent = text.actionChange;
         change.appendChild(summary);
         STATES.forEach(function (target) {
           if (target === (person.state || "")) {
             return;
           }
-          var choice = button(data["status" + (target ? target.charAt(0).toUpperCase() + target.slice(1) : "None")], "button button-secondary button-small mark-button");
+          var choice = button(text["status" + (target ? target.charAt(0).toUpperCase() + target.slice(1) : "None")], "button button-secondary button-small mark-button");
           choice.dataset.registration = person.registration;
           choice.dataset.status = target;
           choice.dataset.expected = person.state || "";
@@ -539,11 +542,11 @@
   function searchOffline(query) {
     var at = roster.loadedAt();
     if (!at) {
-      searchNote.textContent = data.msgNoRoster;
+      searchNote.textContent = text.msgNoRoster;
       resultsList.textContent = "";
       return;
     }
-    searchNote.textContent = fill(data.msgSearchOffline, { time: hhmm(at), count: roster.size() });
+    searchNote.textContent = fill(text.msgSearchOffline, { time: hhmm(at), count: roster.size() });
     renderResults(roster.search(query));
   }
 
@@ -604,10 +607,10 @@
 
   function mark(choice) {
     if (!navigator.onLine) {
-      show({ colour: "red", message: data.msgChangeOnline, name: choice.dataset.name });
+      show({ colour: "red", message: text.msgChangeOnline, name: choice.dataset.name });
       return;
     }
-    var question = fill(data.msgConfirmChange, {
+    var question = fill(text.msgConfirmChange, {
       name: choice.dataset.name,
       from: choice.dataset.from,
       to: choice.textContent,
@@ -635,14 +638,14 @@
           search();
         })
         .catch(function () {
-          show({ colour: "red", message: data.msgChangeOnline, name: choice.dataset.name });
+          show({ colour: "red", message: text.msgChangeOnline, name: choice.dataset.name });
         });
     });
   }
 
   function admit(fields) {
     if (!navigator.onLine) {
-      show({ colour: "red", message: data.msgAdmitOnline });
+      show({ colour: "red", message: text.msgAdmitOnline });
       return;
     }
     fields.device = device;
@@ -660,7 +663,7 @@
         }
       })
       .catch(function () {
-        show({ colour: "red", message: data.msgAdmitOnline });
+        show({ colour: "red", message: text.msgAdmitOnline });
       });
   }
 
@@ -697,7 +700,7 @@
         search();
       })
       .catch(function () {
-        show({ colour: "red", message: data.msgChangeOnline });
+        show({ colour: "red", message: text.msgChangeOnline });
       });
   });
 
@@ -715,8 +718,8 @@
   }
 
   function showNetwork() {
-    networkNote.textContent = navigator.onLine ? "" : "⚠ " + data.msgOffline;
-    networkNote.className = "door-network" + (navigator.onLine ? "" : " door-offline");
+    networkNote.textContent = navigator.onLine ? "" : "⚠ " + text.msgOffline;
+    networkNote.hidden = navigator.onLine;
   }
 
   window.addEventListener("online", function () {

@@ -6,9 +6,10 @@
  *   roster.byTicket(text)            // a promise of the person a scanned ticket names, or null
  *   roster.byRegistration(uuid); roster.setState(uuid, state, time); roster.loadedAt()
  *
- * A ticket is recognised by the SHA-256 fingerprint of its signed text
- * (events.tokens.ticket_fingerprint): the phone can tell a genuine ticket of
- * this event without holding the key that makes tickets. The list lives in
+ * A ticket is recognised by the SHA-256 fingerprint of its signed value
+ * (events.tokens.ticket_fingerprint): the phone can tell a ticket of this
+ * event without holding the key that makes tickets; the server checks the
+ * signature when the queued scan reaches it. The list lives in
  * localStorage; when storage is refused it lives in memory for the page.
  */
 (function () {
@@ -42,7 +43,8 @@
       // Web Crypto exists only on HTTPS (and localhost): without it, no offline validation.
       return Promise.resolve("");
     }
-    var bytes = new TextEncoder().encode(String(text).trim());
+    // The signed value only (before the timestamp and the signature), as events.tokens.ticket_fingerprint.
+    var bytes = new TextEncoder().encode(String(text).trim().split(":")[0]);
     return window.crypto.subtle.digest("SHA-256", bytes).then(function (digest) {
       return hex(digest).slice(0, 32);
     });

@@ -306,3 +306,12 @@ def test_a_first_scan_reads_nothing_after_it_starts_writing(organiser_client, ev
     # Wagtail's log entry validates its two foreign keys on save (full_clean): the only reads left.
     assert len(after) <= 2, after
     assert sum(text.startswith("SAVEPOINT") for text in sql[first_write - 1 :]) <= 1
+
+
+def test_every_copy_of_a_ticket_has_the_same_fingerprint_and_another_ticket_another(event, clock):
+    registration, other = RegistrationFactory(event=event), RegistrationFactory(event=event)
+    mailed = ticket_token(registration.uuid)
+    clock.advance(5)
+    shown_later = ticket_token(registration.uuid)
+    assert mailed != shown_later  # signed with a timestamp
+    assert ticket_fingerprint(mailed) == ticket_fingerprint(shown_later) != ticket_fingerprint(ticket_token(other.uuid))
