@@ -46,6 +46,9 @@ class CheckInForm(forms.Form):
     nonce = forms.CharField(required=False, max_length=64)
     scanned_at = forms.DateTimeField(required=False)
     status = forms.ChoiceField(required=False, choices=[("", ""), *Attendance.Status.choices])
+    # The door page's random id (kept in the browser), and the usher's tap on a question.
+    device = forms.CharField(required=False, max_length=64)
+    confirm = forms.BooleanField(required=False)
 
     def clean(self):
         data = super().clean()
@@ -235,4 +238,27 @@ class SessionForm(forms.Form):
                     "ends": timezone.localtime(self.event.ends_at).strftime("%d/%m/%Y %H:%M"),
                 },
             )
+
+
+class MarkForm(forms.Form):
+    """A change of a delegate's state at the door: the new state and the one the usher saw ("" is none)."""
+
+    registration = forms.UUIDField()
+    status = forms.ChoiceField(required=False, choices=[("", ""), *Attendance.Status.choices])
+    expected = forms.ChoiceField(required=False, choices=[("", ""), *Attendance.Status.choices])
+
+
+class AdmitForm(forms.Form):
+    """Let someone in at the door: a waitlisted registration, or a person not registered."""
+
+    registration = forms.UUIDField(required=False)
+    full_name = forms.CharField(label=_("Full name"), max_length=150, required=False)
+    email = forms.EmailField(label=_("Email"), required=False)
+    unit = forms.CharField(label=_("Unit (code or name)"), max_length=255, required=False)
+    device = forms.CharField(required=False, max_length=64)
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("registration") and not (data.get("full_name") and data.get("email")):
+            raise forms.ValidationError(_("Give the person's full name and email."))
         return data

@@ -449,6 +449,9 @@ class Attendance(models.Model):
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # The door device that recorded it (a random id the door page keeps): a
+    # ticket held in front of the same camera again is the same scan.
+    device = models.CharField(max_length=64, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("attendance")

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
+from django.core.cache import cache
 from django.db.models import Count, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
@@ -23,6 +24,8 @@ from quizzes.selectors import counting_attempts
 if TYPE_CHECKING:
     from certificates.models import Certificate
 
+# The statuses that count as being in the room: for the door, the counters,
+# the report and the certificate rule alike.
 ATTENDED = (Attendance.Status.PRESENT, Attendance.Status.LATE)
 
 
@@ -37,16 +40,97 @@ def registration_for_user(*, event: EventPage, user: AnyUser) -> Registration | 
     )
 
 
+@dataclass(frozen=True)
+class DoorState:
+    """One delegate's attendance in one session, as every page says it.
+
+    The door's search, a scan's answer, the roster the door keeps offline,
+    the counters, the report and the certificate rule all read the state
+    through :func:`attendance_state` and :data:`ATTENDED`, so a mark of
+    "absent" cannot leave one page saying "checked in".
+    """
+
+    status: str  # an Attendance.Status, or "" when nothing is recorded
+    at: datetime.datetime | None = None  # the time of the scan or mark
+
+    @property
+    def attended(self) -> bool:
+        return self.status in ATTENDED
+
+    @property
+    def time(self) -> str:
+        return timezone.localtime(self.at).strftime("%H:%M") if self.at else ""
+
+    @property
+    def label(self) -> str:
+        if self.status == Attendance.Status.PRESENT:
+            return _("Checked in at %(time)s") % {"time": self.time}
+        if self.status == Attendance.Status.LATE:
+            return _("Late, checked in at %(time)s") % {"time": self.time}
+        if self.status == Attendance.Status.EXCUSED:
+            return _("Excused absence")
+        if self.status == Attendance.Status.ABSENT:
+            return _("Marked absent at %(time)s") % {"time": self.time}
+        return _("Not checked in")
+
+
+NOT_RECORDED = DoorState("")
+
+
+def attendance_state(attendance: Attendance | None) -> DoorState:
+    if attendance is None:
+        return NOT_RECORDED
+    return DoorState(attendance.status, attendance.checked_in_at)
+
+
+def session_states(session: EventSession, registration_ids: list[int]) -> dict[int, DoorState]:
+    """The state of each given registration in ``session`` (one query); missing ids have none recorded."""
+    rows = Attendance.objects.filter(session=session, registration_id__in=registration_ids).values_list(
+        "registration_id", "status", "checked_in_at"
+    )
+    return {registration_id: DoorState(status, at) for registration_id, status, at in rows}
+
+
+@dataclass(frozen=True)
+class DoorRow:
+    registration: Registration
+    state: DoorState
+
+
+UNIT_INDEX_CACHE_KEY = "events:door-unit-index:v1"
+UNIT_INDEX_SECONDS = 300
+
+
+def _unit_index() -> list[tuple[int, str, str]]:
+    """(id, code, folded name) of every unit, cached: a few hundred rows that change rarely.
+
+    Matching units here, not across a join in the registrations query, lets
+    that query use its indexes (see events_registration_name_trgm).
+    """
+    index = cache.get(UNIT_INDEX_CACHE_KEY)
+    if index is None:
+        index = [
+            (pk, code.casefold(), fold(name)) for pk, code, name in OrgUnit.objects.values_list("pk", "code", "name")
+        ]
+        cache.set(UNIT_INDEX_CACHE_KEY, index, UNIT_INDEX_SECONDS)
+    return index
+
+
 def registrations_matching(event: EventPage, query: str, *, limit: int = 20) -> list[Registration]:
-    """Registrations whose name, unit or phone matches ``query``, accents ignored ("nguyen van" finds "Nguyễn Văn")."""
+    """Registrations whose name, unit or phone matches ``query``, accents ignored ("nguyen van" finds "Nguyễn Văn").
+
+    One query whatever the number of registrations: the units are matched
+    in memory first, then registrations by folded name (a trigram index on
+    PostgreSQL), unit id or phone.
+    """
     folded = fold(collapse_spaces(query))
     if not folded:
         return []
     digits = "".join(ch for ch in query if ch.isdigit())
-    condition = Q(full_name_folded__contains=folded) | Q(org_unit__code__iexact=query.strip())
-    # Unit names folded too ("da nang" finds Đà Nẵng): only the event's own units, a few dozen.
-    units = OrgUnit.objects.filter(pk__in=Registration.objects.filter(event=event).values("org_unit"))
-    condition |= Q(org_unit__in=[unit.pk for unit in units.only("pk", "name") if folded in fold(unit.name)])
+    unit_ids = [pk for pk, code, name in _unit_index() if code == folded or (len(folded) >= 3 and folded in name)]
+    condition = Q(full_name_folded__contains=folded)
+    if unit_ids:
+        condition |= Q(org_unit_id__in=unit_ids)
     if len(digits) >= 3:
         condition |= Q(phone__contains=digits)
     return list(
@@ -54,8 +138,32 @@ def registrations_matching(event: EventPage, query: str, *, limit: int = 20) -> 
         .exclude(status=Registration.Status.CANCELLED)
         .filter(condition)
         .select_related("org_unit")
-        .order_by("full_name_folded")[:limit]
+        .order_by("full_name_folded", "pk")[:limit]
     )
+
+
+def door_search(session: EventSession, query: str, *, limit: int = 20) -> list[DoorRow]:
+    """The door's search: matching registrations with their state in this session, in two queries."""
+    registrations = registrations_matching(session.event, query, limit=limit)
+    states = session_states(session, [r.pk for r in registrations])
+    return [DoorRow(r, states.get(r.pk, NOT_RECORDED)) for r in registrations]
+
+
+def door_roster(session: EventSession) -> list[DoorRow]:
+    """Everyone registered for the session's event (cancelled too, so a scan can say so) with their state."""
+    registrations = list(
+        Registration.objects.filter(event_id=session.event_id)
+        .select_related("org_unit")
+        .only("uuid", "full_name", "full_name_folded", "status", "org_unit", "org_unit__name", "org_unit__code")
+        .order_by("full_name_folded", "pk")
+    )
+    states = {
+        registration_id: DoorState(status, at)
+        for registration_id, status, at in Attendance.objects.filter(session=session).values_list(
+            "registration_id", "status", "checked_in_at"
+        )
+    }
+    return [DoorRow(r, states.get(r.pk, NOT_RECORDED)) for r in registrations]
 
 
 def session_counts(session: EventSession) -> dict[str, int]:
@@ -409,3 +517,14 @@ def quiz_access(user: AnyUser, quiz, *, now=None) -> QuizAccess | None:
         else:
             answers.append(QuizAccess(True, url=reverse("events:ticket", args=[registration.uuid])))
     return next((answer for answer in answers if answer.allowed), answers[0])
+
+
+def unit_by_text(text: str) -> OrgUnit | None:
+    """The unit a person typed at the door: its code, its name, or the one unit whose name contains the text."""
+    folded = fold(collapse_spaces(text))
+    if not folded:
+        return None
+    index = _unit_index()
+    exact = [pk for pk, code, name in index if folded in (code, name)]
+    found = exact or [pk for pk, _code, name in index if folded in name]
+    return OrgUnit.objects.filter(pk=found[0]).first() if len(found) == 1 else None

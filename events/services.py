@@ -7,9 +7,12 @@ import datetime
 import uuid
 from dataclasses import dataclass
 
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from wagtail.models import ModelLogEntry
 
 from accounts.models import OrgUnit, User
 from accounts.roles import ROLE_GROUPS, Role
@@ -693,10 +696,18 @@ def event_organiser_remove(*, event: EventPage, actor: User | None, person: User
 
 # --- check-in -----------------------------------------------------------------
 
+# A ticket shown to the same door device again this soon is the same scan (a
+# QR code held in front of the camera), not a second arrival.
+SAME_SCAN_WINDOW = datetime.timedelta(seconds=10)
+# Answers that wait for the usher's tap: nothing is written until they confirm.
+NEEDS_CONFIRMATION = ("not_running", "recorded")
+# The changes an usher may undo (a first-scan correction after a sync is not theirs).
+UNDOABLE_ACTIONS = ("events.attendance.check_in", "events.attendance.mark", "events.attendance.admit")
+
 
 @dataclass(frozen=True)
 class CheckInResult:
-    """What the door screen shows: ``outcome`` is ok (green), duplicate (amber) or an error (red)."""
+    """What the door shows: ok (green), duplicate or a question to confirm (amber), or a refusal (red)."""
 
     outcome: str
     message: str
@@ -704,10 +715,22 @@ class CheckInResult:
     attendance: Attendance | None = None
     # Said beside the outcome: the device's time was not believed, for example.
     note: str = ""
+    # The logged change that "Undo" reverts.
+    change: int | None = None
 
     @property
     def colour(self) -> str:
+        if self.needs_confirmation:
+            return "amber"
         return {"ok": "green", "duplicate": "amber"}.get(self.outcome, "red")
+
+    @property
+    def needs_confirmation(self) -> bool:
+        return self.outcome in NEEDS_CONFIRMATION
+
+    @property
+    def state(self) -> selectors.DoorState:
+        return selectors.attendance_state(self.attendance)
 
 
 def arrival_status(session: EventSession, scanned_at: datetime.datetime) -> str:
@@ -716,20 +739,23 @@ def arrival_status(session: EventSession, scanned_at: datetime.datetime) -> str:
     return Attendance.Status.LATE if scanned_at > late_after else Attendance.Status.PRESENT
 
 
+def door_is_open(session: EventSession, at: datetime.datetime) -> bool:
+    """Whether ``at`` lies in the session's door window: from a little before its start to its end."""
+    return session.starts_at - CHECK_IN_OPENS_BEFORE <= at <= session.ends_at
+
+
 def _clean_scan_time(
     scanned_at: datetime.datetime | None, now: datetime.datetime, session: EventSession
 ) -> tuple[datetime.datetime, str]:
     """The device's scan time if it is believable, else the server's, with a note saying so.
 
-    Believable: inside the session's door window (opening before the start,
-    closing at the end), no older than a day (an offline phone sends its
-    queue when back online) and not in the future beyond clock skew.
+    Believable: inside the session's door window, no older than a day (an
+    offline phone sends its queue when back online) and not in the future
+    beyond clock skew.
     """
     if scanned_at is None:
         return now, ""
-    earliest = max(session.starts_at - CHECK_IN_OPENS_BEFORE, now - MAX_SCAN_AGE)
-    latest = min(session.ends_at, now + MAX_CLOCK_SKEW)
-    if earliest <= scanned_at <= latest:
+    if door_is_open(session, scanned_at) and now - MAX_SCAN_AGE <= scanned_at <= now + MAX_CLOCK_SKEW:
         return scanned_at, ""
     try:
         shown = timezone.localtime(scanned_at)
@@ -741,19 +767,31 @@ def _clean_scan_time(
     return now, note
 
 
-def _duplicate(attendance: Attendance, registration: Registration) -> CheckInResult:
+def _not_running(session: EventSession, registration: Registration, at: datetime.datetime) -> CheckInResult:
+    if at < session.starts_at:
+        text = _("This session is not running: it starts at %(time)s on %(date)s. Check in anyway?")
+        when = timezone.localtime(session.starts_at)
+    else:
+        text = _("This session is not running: it ended at %(time)s on %(date)s. Check in anyway?")
+        when = timezone.localtime(session.ends_at)
+    message = text % {"time": when.strftime("%H:%M"), "date": when.strftime("%d/%m/%Y")}
+    return CheckInResult("not_running", message, registration=registration)
+
+
+def _duplicate(attendance: Attendance, registration: Registration, note: str = "") -> CheckInResult:
     at = timezone.localtime(attendance.checked_in_at).strftime("%H:%M")
     return CheckInResult(
         "duplicate",
         _("Already checked in at %(time)s") % {"time": at},
         registration=registration,
         attendance=attendance,
+        note=note,
     )
 
 
 def _earlier_answer(nonce: str) -> CheckInResult | None:
     """The answer already given to this scan, if it was processed before."""
-    seen = ScanNonce.objects.select_related("attendance__registration").filter(nonce=nonce).first()
+    seen = ScanNonce.objects.select_related("attendance__registration__org_unit").filter(nonce=nonce).first()
     return _replayed(seen) if seen is not None else None
 
 
@@ -767,7 +805,7 @@ def _ticket_holder(token: str) -> Registration | None:
 def _refusal(registration: Registration, session: EventSession) -> CheckInResult | None:
     """Why this registration may not be checked in to the session, or None."""
     if registration.event_id != session.event_id:
-        return CheckInResult("other_event", _("This ticket is for another event."), registration=registration)
+        return CheckInResult("other_event", _("This ticket is for another event."))
     if registration.status == Registration.Status.CANCELLED:
         return CheckInResult("cancelled", _("This registration was cancelled."), registration=registration)
     if registration.status != Registration.Status.CONFIRMED:
@@ -777,42 +815,131 @@ def _refusal(registration: Registration, session: EventSession) -> CheckInResult
     return None
 
 
-def _record_attendance(
-    *,
-    registration: Registration,
-    session: EventSession,
-    status: str,
-    method: str,
-    scanned_at: datetime.datetime,
-    now: datetime.datetime,
-    recorded_by: User | None,
-) -> CheckInResult:
-    """Write the attendance, or answer "duplicate" when the person is already in (even by a racing request)."""
-    existing = Attendance.objects.filter(registration=registration, session=session).first()
-    if existing is not None:
-        return _duplicate(existing, registration)
-    try:
-        with transaction.atomic():
-            attendance = Attendance.objects.create(
-                registration=registration,
-                session=session,
-                status=status,
-                method=method,
-                checked_in_at=scanned_at,
-                recorded_at=now,
-                recorded_by=recorded_by,
+@dataclass(frozen=True)
+class _Scan:
+    """One check-in being recorded: who, where, when, by whom and from which door device."""
+
+    registration: Registration
+    session: EventSession
+    status: str
+    method: str
+    scanned_at: datetime.datetime
+    now: datetime.datetime
+    recorded_by: User | None
+    device: str
+    confirm: bool
+    nonce: str
+
+
+def _record_attendance(scan: _Scan) -> CheckInResult:
+    """Write the attendance, or answer from the one already recorded (even by a racing request).
+
+    The first check-in of a person is the door's hot path: one short
+    transaction of three inserts (attendance, its log entry, the scan's
+    nonce) and nothing read after them. A racing request for the same
+    person or the same nonce fails on a unique constraint; the whole
+    transaction then rolls back and the answer comes from what won.
+    """
+    existing = Attendance.objects.filter(registration=scan.registration, session=scan.session).first()
+    if existing is None:
+        try:
+            with transaction.atomic():
+                attendance = Attendance.objects.create(
+                    registration=scan.registration,
+                    session=scan.session,
+                    status=scan.status,
+                    method=scan.method,
+                    checked_in_at=scan.scanned_at,
+                    recorded_at=scan.now,
+                    recorded_by=scan.recorded_by,
+                    device=scan.device,
+                )
+                entry = audit(
+                    scan.registration,
+                    "events.attendance.check_in",
+                    actor=scan.recorded_by,
+                    after=snapshot(attendance, ATTENDANCE_AUDIT_FIELDS),
+                    session=scan.session.pk,
+                    attendance=attendance.pk,
+                    change="create",
+                )
+                if scan.nonce:
+                    ScanNonce.objects.create(
+                        nonce=scan.nonce, session=scan.session, attendance=attendance, outcome="ok"
+                    )
+        except IntegrityError:
+            if scan.nonce and (earlier := _earlier_answer(scan.nonce)) is not None:
+                return earlier
+        else:
+            return CheckInResult(
+                "ok", _("Checked in"), registration=scan.registration, attendance=attendance, change=entry.pk
             )
-    except IntegrityError:
-        return _duplicate(Attendance.objects.get(registration=registration, session=session), registration)
-    audit(
-        registration,
+    with transaction.atomic():
+        existing = _locked_attendance(scan.registration, scan.session)
+        result = _over_existing(scan, existing)
+        if scan.nonce and not result.needs_confirmation:
+            result = _remember_scan(scan.nonce, scan.session, result)
+    return result
+
+
+def _over_existing(scan: _Scan, existing: Attendance) -> CheckInResult:
+    """A check-in for someone whose state in the session is already recorded."""
+    if selectors.attendance_state(existing).attended:
+        same_device = scan.device and existing.device == scan.device
+        if same_device and scan.now - existing.recorded_at <= SAME_SCAN_WINDOW:
+            # The same ticket still in front of the same camera: the same scan.
+            return CheckInResult("ok", _("Checked in"), registration=scan.registration, attendance=existing)
+        if scan.scanned_at < existing.checked_in_at:
+            return _keep_first_scan(scan, existing)
+        return _duplicate(existing, scan.registration)
+    if not scan.confirm:
+        label = selectors.attendance_state(existing).label
+        return CheckInResult(
+            "recorded",
+            _("Recorded as “%(state)s”. Check them in as present?") % {"state": label},
+            registration=scan.registration,
+            attendance=existing,
+        )
+    before = snapshot(existing, ATTENDANCE_AUDIT_FIELDS)
+    existing.status, existing.method, existing.device = scan.status, scan.method, scan.device
+    existing.checked_in_at, existing.recorded_at, existing.recorded_by = scan.scanned_at, scan.now, scan.recorded_by
+    existing.save(update_fields=["status", "method", "device", "checked_in_at", "recorded_at", "recorded_by"])
+    entry = audit(
+        scan.registration,
         "events.attendance.check_in",
-        actor=recorded_by,
-        after=snapshot(attendance, ATTENDANCE_AUDIT_FIELDS),
-        session=session.pk,
-        attendance=attendance.pk,
+        actor=scan.recorded_by,
+        before=before,
+        after=snapshot(existing, ATTENDANCE_AUDIT_FIELDS),
+        session=scan.session.pk,
+        attendance=existing.pk,
+        change="update",
     )
-    return CheckInResult("ok", _("Checked in"), registration=registration, attendance=attendance)
+    return CheckInResult("ok", _("Checked in"), registration=scan.registration, attendance=existing, change=entry.pk)
+
+
+def _keep_first_scan(scan: _Scan, existing: Attendance) -> CheckInResult:
+    """An earlier scan arrives after a later one (two doors, one of them offline): the first scan stands."""
+    later = timezone.localtime(existing.checked_in_at).strftime("%H:%M")
+    before = snapshot(existing, ATTENDANCE_AUDIT_FIELDS)
+    existing.checked_in_at = scan.scanned_at
+    existing.status = arrival_status(scan.session, scan.scanned_at)
+    existing.save(update_fields=["checked_in_at", "status"])
+    audit(
+        scan.registration,
+        "events.attendance.first_scan",
+        actor=scan.recorded_by,
+        before=before,
+        after=snapshot(existing, ATTENDANCE_AUDIT_FIELDS),
+        session=scan.session.pk,
+        attendance=existing.pk,
+        change="update",
+    )
+    first = timezone.localtime(scan.scanned_at).strftime("%H:%M")
+    note = _("Scanned at two doors, at %(first)s and %(later)s: the first scan is kept.") % {
+        "first": first,
+        "later": later,
+    }
+    return _duplicate(existing, scan.registration, note=note)
 
 
 def _remember_scan(nonce: str, session: EventSession, result: CheckInResult) -> CheckInResult:
@@ -822,11 +949,10 @@ def _remember_scan(nonce: str, session: EventSession, result: CheckInResult) -> 
             ScanNonce.objects.create(nonce=nonce, session=session, attendance=result.attendance, outcome=result.outcome)
     except IntegrityError:
         # The same nonce raced in on another request; its answer stands.
-        return _replayed(ScanNonce.objects.select_related("attendance__registration").get(nonce=nonce))
+        return _replayed(ScanNonce.objects.select_related("attendance__registration__org_unit").get(nonce=nonce))
     return result
 
 
-@transaction.atomic
 def attendance_check_in(
     *,
     session: EventSession,
@@ -837,13 +963,18 @@ def attendance_check_in(
     nonce: str = "",
     status: str | None = None,
     method: str = Attendance.Method.SCAN,
+    device: str = "",
+    confirm: bool = False,
     now: datetime.datetime | None = None,
 ) -> CheckInResult:
     """Record one check-in, by ticket token or by a registration found by search.
 
-    A replay of a scan already accepted (same ``nonce``) returns the first
+    A replay of a scan already answered (same ``nonce``) returns the first
     answer without writing: queued offline scans are sent until acknowledged,
-    so the same scan may arrive more than once.
+    so the same scan may arrive more than once. Everything is read before
+    the one short transaction that writes. A scan outside the session's
+    door window, or over a recorded "absent" or "excused", writes nothing
+    and asks; the usher's tap sends it again with ``confirm``.
     """
     now = now or timezone.now()
     nonce = nonce.strip()[:64]
@@ -862,21 +993,18 @@ def attendance_check_in(
     if refusal is not None:
         return refusal
     scanned_at, note = _clean_scan_time(scanned_at, now, session)
+    if not confirm and not door_is_open(session, scanned_at):
+        return _not_running(session, registration, scanned_at)
     status = status or arrival_status(session, scanned_at)
     if status not in Attendance.Status.values:
         raise ServiceError("bad_status", _("Unknown attendance status."))
-    result = _record_attendance(
-        registration=registration,
-        session=session,
-        status=status,
-        method=method,
-        scanned_at=scanned_at,
-        now=now,
-        recorded_by=recorded_by,
+    scan = _Scan(
+        registration, session, status, method, scanned_at, now, recorded_by, device.strip()[:64], confirm, nonce
     )
+    result = _record_attendance(scan)
     if note and result.outcome == "ok":
         result = dataclasses.replace(result, note=note)
-    return _remember_scan(nonce, session, result) if nonce else result
+    return result
 
 
 def _replayed(seen: ScanNonce) -> CheckInResult:
@@ -889,63 +1017,227 @@ def _replayed(seen: ScanNonce) -> CheckInResult:
     return CheckInResult(seen.outcome, _("This scan was already processed."))
 
 
+def _locked_attendance(registration: Registration, session: EventSession) -> Attendance | None:
+    return Attendance.objects.select_for_update().filter(registration=registration, session=session).first()
+
+
 @transaction.atomic
 def attendance_mark(
-    *, registration: Registration, session: EventSession, status: str, recorded_by: User | None
-) -> Attendance:
-    """Record excused or absent (or correct a status) without a scan."""
+    *,
+    registration: Registration,
+    session: EventSession,
+    status: str,
+    recorded_by: User | None,
+    expected: str | None = None,
+    now: datetime.datetime | None = None,
+) -> ModelLogEntry:
+    """Set a delegate's state in a session by hand: a status, or "" for nothing recorded.
+
+    ``expected`` is the state the usher saw when they chose: if someone else
+    changed it meanwhile, nothing is written and they are told. Returns the
+    logged change, which :func:`attendance_undo` reverts.
+    """
+    now = now or timezone.now()
     if recorded_by is not None and not policies.can_check_in(recorded_by, session):
         raise ServiceError("forbidden", _("You may not record attendance for this session."))
     if registration.event_id != session.event_id:
         raise ServiceError("other_event", _("This ticket is for another event."))
-    if status not in Attendance.Status.values:
+    if status and status not in Attendance.Status.values:
         raise ServiceError("bad_status", _("Unknown attendance status."))
-    existing = Attendance.objects.filter(registration=registration, session=session).first()
+    existing = _locked_attendance(registration, session)
+    current = selectors.attendance_state(existing)
+    if expected is not None and expected != current.status:
+        raise ServiceError(
+            "changed_since",
+            _("This was changed meanwhile: it is now “%(state)s”. Look again before changing it.")
+            % {"state": current.label},
+        )
+    if status == current.status:
+        raise ServiceError("unchanged", _("This is already the recorded state."))
     before = snapshot(existing, ATTENDANCE_AUDIT_FIELDS) if existing is not None else {}
-    attendance, _created = Attendance.objects.update_or_create(
-        registration=registration,
-        session=session,
-        defaults={
-            "status": status,
-            "recorded_by": recorded_by,
-            "checked_in_at": timezone.now(),
-            "method": Attendance.Method.SEARCH,
-        },
-    )
-    audit(
+    if not status:
+        attendance_id = existing.pk
+        existing.delete()
+        after, change = {}, "delete"
+    elif existing is None:
+        try:
+            with transaction.atomic():
+                attendance = Attendance.objects.create(
+                    registration=registration,
+                    session=session,
+                    status=status,
+                    method=Attendance.Method.SEARCH,
+                    checked_in_at=now,
+                    recorded_at=now,
+                    recorded_by=recorded_by,
+                )
+        except IntegrityError as error:
+            raise ServiceError(
+                "changed_since", _("This was changed meanwhile. Look again before changing it.")
+            ) from error
+        attendance_id, after, change = attendance.pk, snapshot(attendance, ATTENDANCE_AUDIT_FIELDS), "create"
+    else:
+        # Between present and late the scan's time stays; any other change is timed now.
+        if not (current.attended and status in selectors.ATTENDED):
+            existing.checked_in_at = now
+        existing.status, existing.recorded_by, existing.recorded_at = status, recorded_by, now
+        existing.save(update_fields=["status", "checked_in_at", "recorded_by", "recorded_at"])
+        attendance_id, after, change = existing.pk, snapshot(existing, ATTENDANCE_AUDIT_FIELDS), "update"
+    return audit(
         registration,
         "events.attendance.mark",
         actor=recorded_by,
         before=before,
-        after=snapshot(attendance, ATTENDANCE_AUDIT_FIELDS),
+        after=after,
         session=session.pk,
-        attendance=attendance.pk,
+        attendance=attendance_id,
+        change=change,
     )
-    return attendance
+
+
+def _restore(attendance: Attendance, values: dict) -> None:
+    """Put logged values (plain, as ``snapshot`` wrote them) back on ``attendance``."""
+    for name, value in values.items():
+        field = Attendance._meta.get_field(name)
+        if name == "checked_in_at":
+            value = datetime.datetime.fromisoformat(value)
+        setattr(attendance, field.attname, value)
 
 
 @transaction.atomic
-def attendance_undo(*, attendance: Attendance, actor: User | None = None, now: datetime.datetime | None = None) -> None:
-    """Undo a check-in made by mistake, within a minute of recording it.
+def attendance_undo(
+    *, change_id: int, session: EventSession, actor: User | None = None, now: datetime.datetime | None = None
+) -> ModelLogEntry:
+    """Revert a check-in or a change of state made by mistake, within a minute of making it.
 
-    The row goes (the person is not in the room) but the reversal stays in
-    the registration's history with what was undone and by whom.
+    The state goes back to what it was (nothing recorded, or the earlier
+    status and time); the reversal stays in the registration's history with
+    what was undone and by whom. Refused once the state was changed again.
     """
     now = now or timezone.now()
-    attendance = Attendance.objects.select_related("session__event", "registration").get(pk=attendance.pk)
-    if actor is not None and not policies.can_check_in(actor, attendance.session):
+    if actor is not None and not policies.can_check_in(actor, session):
         raise ServiceError("forbidden", _("You may not undo check-ins of this session."))
-    if now - attendance.recorded_at > UNDO_WINDOW:
+    entry = ModelLogEntry.objects.filter(
+        pk=change_id, content_type=ContentType.objects.get_for_model(Registration), action__in=UNDOABLE_ACTIONS
+    ).first()
+    if entry is None or entry.data.get("session") != session.pk:
+        raise ServiceError("not_found", _("There is no such change to undo."))
+    if now - entry.timestamp > UNDO_WINDOW:
         raise ServiceError("undo_expired", _("A check-in can only be undone within a minute."))
-    audit(
-        attendance.registration,
+    registration = Registration.objects.get(pk=entry.object_id)
+    current = _locked_attendance(registration, session)
+    kind, before, after = entry.data.get("change"), entry.data.get("before", {}), entry.data.get("after", {})
+    unchanged = (current is None) if kind == "delete" else (current is not None and snapshot(current, after) == after)
+    if not unchanged:
+        raise ServiceError("changed_since", _("This was changed again since: change it from the search instead."))
+    undone = snapshot(current, ATTENDANCE_AUDIT_FIELDS) if current is not None else {}
+    restored = None
+    if kind == "create":
+        attendance_id = current.pk
+        current.delete()
+    else:
+        restored = current or Attendance(registration=registration, session=session, recorded_at=now)
+        _restore(restored, before)
+        restored.save()
+        attendance_id = restored.pk
+    return audit(
+        registration,
         "events.attendance.undo",
         actor=actor,
-        before=snapshot(attendance, ATTENDANCE_AUDIT_FIELDS),
-        session=attendance.session_id,
-        attendance=attendance.pk,
+        before=undone,
+        after=snapshot(restored, ATTENDANCE_AUDIT_FIELDS) if restored is not None else {},
+        session=session.pk,
+        attendance=attendance_id,
+        undid=entry.pk,
     )
-    attendance.delete()
+
+
+def _seat_at_door(registration: Registration, actor: User) -> Registration:
+    """Confirm a waitlisted delegate the organiser lets in: a free seat, or one past the capacity."""
+    event = _lock_event(registration.event_id)
+    registration = Registration.objects.select_for_update().select_related("org_unit").get(pk=registration.pk)
+    if registration.status == Registration.Status.CONFIRMED:
+        return registration
+    before = snapshot(registration, REGISTRATION_AUDIT_FIELDS)
+    # Past the capacity too (people standing): a seat number only has to be unique.
+    seat = SeatMap(event).take(registration.org_unit)
+    registration.status, registration.seat = Registration.Status.CONFIRMED, seat
+    registration.save(update_fields=["status", "seat"])
+    audit(
+        registration,
+        "events.attendance.admit",
+        actor=actor,
+        before=before,
+        after=snapshot(registration, REGISTRATION_AUDIT_FIELDS),
+    )
+    return registration
+
+
+@transaction.atomic
+def attendance_admit(
+    *,
+    session: EventSession,
+    actor: User,
+    registration: Registration | None = None,
+    email: str = "",
+    full_name: str = "",
+    org_unit: OrgUnit | None = None,
+    device: str = "",
+    now: datetime.datetime | None = None,
+) -> CheckInResult:
+    """Let in at the door someone waitlisted, or not registered (``email`` and ``full_name``), and check them in.
+
+    The registration is made through ``registration_create`` (the account too,
+    when the email has none) and confirmed on a seat; every step is logged.
+    """
+    if not policies.can_check_in(actor, session):
+        raise ServiceError("forbidden", _("You may not check people in to this session."))
+    event = session.event
+    if registration is None:
+        registration = _door_registration(event=event, actor=actor, email=email, full_name=full_name, unit=org_unit)
+    if registration.event_id != event.pk:
+        raise ServiceError("other_event", _("This ticket is for another event."))
+    if registration.status == Registration.Status.CANCELLED:
+        raise ServiceError("cancelled", _("This registration was cancelled."))
+    registration = _seat_at_door(registration, actor)
+    return attendance_check_in(
+        session=session,
+        recorded_by=actor,
+        registration=registration,
+        method=Attendance.Method.SEARCH,
+        device=device,
+        confirm=True,
+        now=now,
+    )
+
+
+def _door_registration(
+    *, event: EventPage, actor: User, email: str, full_name: str, unit: OrgUnit | None
+) -> Registration:
+    """The active registration of the person with ``email``, made now if they have none (and an account)."""
+    from accounts.services import user_create
+
+    full_name = collapse_spaces(full_name)
+    if not email.strip() or not full_name:
+        raise ServiceError("missing", _("Give the person's full name and email."))
+    person = User.objects.filter(email__iexact=User.objects.normalize_email(email.strip())).first()
+    if person is None:
+        try:
+            person = user_create(email=email.strip(), full_name=full_name, org_unit=unit)
+        except DjangoValidationError as error:
+            raise ServiceError("invalid", " ".join(error.messages)) from error
+    existing = Registration.objects.filter(event=event, user=person).exclude(status=Registration.Status.CANCELLED)
+    registration = existing.select_related("org_unit").first()
+    if registration is not None:
+        return registration
+    return registration_create(
+        event=event,
+        user=person,
+        full_name=full_name,
+        org_unit=unit,
+        source=Registration.Source.COORDINATOR,
+        created_by=actor,
+    )
 
 
 @transaction.atomic

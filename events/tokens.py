@@ -12,6 +12,7 @@ still admits anyone is decided against the database on every use
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 
 from django.core import signing
@@ -110,3 +111,18 @@ def check_in_pass_claim(token: str) -> tuple[uuid.UUID, int] | None:
         return uuid.UUID(hex=payload["r"]), int(payload["u"])
     except (signing.BadSignature, ValueError, TypeError, AttributeError, KeyError):
         return None
+
+
+def ticket_fingerprint(token: str) -> str:
+    """What the door keeps offline to recognise a ticket: a hash of its signed value, not a key that makes one.
+
+    A token is "value:timestamp:signature" and only the value (the
+    registration's random UUID, encoded) is the same in every copy of a
+    ticket, so that is what is hashed. The door page downloads these
+    fingerprints and hashes each scanned code the same way (SHA-256, Web
+    Crypto): offline it knows whether a code names a registration of this
+    event, without the signing key ever leaving the server; the signature
+    is checked when the queued scan reaches the server.
+    """
+    value = token.strip().split(":", 1)[0]
+    return hashlib.sha256(value.encode()).hexdigest()[:32]

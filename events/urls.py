@@ -43,9 +43,24 @@ urlpatterns = [
     path("manage/<id:event_id>/sessions/<id:session_id>/check-in/scan/", views.check_in_scan, name="check_in_scan"),
     path("manage/<id:event_id>/sessions/<id:session_id>/check-in/mark/", views.check_in_mark, name="check_in_mark"),
     path(
-        "manage/<id:event_id>/sessions/<id:session_id>/check-in/undo/<id:attendance_id>/",
+        "manage/<id:event_id>/sessions/<id:session_id>/check-in/undo/<id:change_id>/",
         views.check_in_undo,
         name="check_in_undo",
+    ),
+    path(
+        "manage/<id:event_id>/sessions/<id:session_id>/check-in/roster/",
+        views.check_in_roster,
+        name="check_in_roster",
+    ),
+    path(
+        "manage/<id:event_id>/sessions/<id:session_id>/check-in/admit/",
+        views.check_in_admit,
+        name="check_in_admit",
+    ),
+    path(
+        "manage/<id:event_id>/sessions/<id:session_id>/check-in/worker.js",
+        views.check_in_worker,
+        name="check_in_worker",
     ),
     path("manage/<id:event_id>/sessions/<id:session_id>/counts/", views.check_in_counts, name="check_in_counts"),
     path("manage/<id:event_id>/sessions/<id:session_id>/projector/", views.projector, name="projector"),

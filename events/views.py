@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import Count
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
@@ -24,9 +25,10 @@ from core.audit import history
 from core.errors import ServiceError
 from core.pending import chosen_rows
 from core.spreadsheets import read_upload
+from core.text import fold
 from events import imports, passes, selectors, services
 from events.exports import XLSX_CONTENT_TYPE, attendance_xlsx, sign_in_sheet_pdf
-from events.forms import CheckInForm, ImportForm, SelfRegistrationForm
+from events.forms import AdmitForm, CheckInForm, ImportForm, MarkForm, SelfRegistrationForm
 from events.models import Attendance, EventIndexPage, EventPage, EventSession, Registration
 from events.policies import (
     can_check_in,
@@ -45,7 +47,18 @@ from events.tokens import (
     self_check_in_token,
     session_code,
     session_code_session_id,
+    ticket_fingerprint,
     ticket_token,
+)
+
+# What the door's service worker keeps for a reload without network, besides the page itself.
+DOOR_ASSETS = (
+    "css/site.css",
+    "events/door.css",
+    "events/vendor/jsQR.js",
+    "js/offline-queue.js",
+    "events/door-search.js",
+    "events/checkin.js",
 )
 
 # Loaders for ``policy_required``: the object a URL names, or 404.
@@ -349,6 +362,49 @@ def import_confirm(request: HttpRequest, event: EventPage) -> HttpResponse:
     )
 
 
+def _door_texts() -> dict[str, str]:
+    """What the door's script says, translated here (templates would double the %% of the placeholders)."""
+    return {
+        "msgOffline": _("Offline: saved on this phone, will be sent when the network is back."),
+        "msgNoCamera": _("The camera is not available: search by name instead."),
+        "msgCheckedIn": _("Checked in"),
+        "msgAlready": _("Already checked in at %(time)s"),
+        "msgUnknown": _("Unknown ticket: this QR code is not one of our tickets."),
+        "msgNotInRoster": _(
+            "This ticket is not in the list downloaded at %(time)s. It will be checked when the network is back."
+        ),
+        "msgCancelled": _("This registration was cancelled."),
+        "msgWaitlisted": _("This person is on the waiting list, not confirmed."),
+        "msgAdmitOnline": _("Letting someone in needs the network."),
+        "msgRecorded": _("Recorded as “%(state)s”. Check them in as present?"),
+        "msgNotStarted": _("This session is not running: it starts at %(time)s on %(date)s. Check in anyway?"),
+        "msgEnded": _("This session is not running: it ended at %(time)s on %(date)s. Check in anyway?"),
+        "msgSearchOffline": _("Offline: searching the list downloaded at %(time)s (%(count)s people)."),
+        "msgNoRoster": _("Offline, and the list of delegates has not been downloaded yet: search needs the network."),
+        "msgNobody": _("Nobody found."),
+        "msgRoster": _("List of %(count)s people downloaded at %(time)s."),
+        "msgChangeOnline": _("Changing a recorded state needs the network."),
+        "msgConfirmChange": _("Change %(name)s from “%(from)s” to “%(to)s”?"),
+        "msgConflict": _("Shown offline as: %(shown)s. After sync: %(result)s"),
+        "labelNone": _("Not checked in"),
+        "labelPresent": _("Checked in at %(time)s"),
+        "labelLate": _("Late, checked in at %(time)s"),
+        "labelExcused": _("Excused absence"),
+        "labelAbsent": _("Marked absent at %(time)s"),
+        "labelWaitlisted": _("Waiting list"),
+        "labelCancelled": _("Cancelled"),
+        "labelPending": _("waiting to sync"),
+        "actionCheckIn": _("Check in"),
+        "actionAdmit": _("Let in and check in"),
+        "actionChange": _("Change state"),
+        "statusPresent": _("Present"),
+        "statusLate": _("Late"),
+        "statusExcused": _("Excused"),
+        "statusAbsent": _("Absent"),
+        "statusNone": _("Not checked in"),
+    }
+
+
 @policy_required(can_check_in, load=_session)
 def check_in_page(request: HttpRequest, session: EventSession) -> HttpResponse:
     event = session.event
@@ -361,36 +417,68 @@ def check_in_page(request: HttpRequest, session: EventSession) -> HttpResponse:
             "counts": selectors.session_counts(session),
             "sessions": event.sessions.order_by("starts_at"),
             "statuses": Attendance.Status.choices,
+            "door_opens": session.starts_at - services.CHECK_IN_OPENS_BEFORE,
+            "door_texts": _door_texts(),
         },
     )
 
 
+def _state_json(state: selectors.DoorState) -> dict:
+    return {"state": state.status, "time": state.time, "label": state.label, "attended": state.attended}
+
+
+def _person_json(registration: Registration, state: selectors.DoorState) -> dict:
+    unit = registration.org_unit
+    return {
+        "registration": str(registration.uuid),
+        "name": registration.full_name,
+        "unit": unit.name if unit else "",
+        "status": registration.status,
+        **_state_json(state),
+    }
+
+
 @policy_required(can_check_in, load=_session)
 @require_GET
-def check_in_search(request: HttpRequest, session: EventSession) -> HttpResponse:
-    event = session.event
-    results = selectors.registrations_matching(event, request.GET.get("q", "")[:100])
-    checked = dict(
-        Attendance.objects.filter(session=session, registration__in=[r.pk for r in results]).values_list(
-            "registration_id", "checked_in_at"
-        )
-    )
-    rows = [(r, checked.get(r.pk)) for r in results]
-    return render(request, "events/includes/search_results.html", {"rows": rows, "session": session, "event": event})
+@never_cache
+def check_in_search(request: HttpRequest, session: EventSession) -> JsonResponse:
+    rows = selectors.door_search(session, request.GET.get("q", "")[:100])
+    return JsonResponse({"results": [_person_json(row.registration, row.state) for row in rows]})
+
+
+@policy_required(can_check_in, load=_session)
+@require_GET
+@never_cache
+def check_in_roster(request: HttpRequest, session: EventSession) -> JsonResponse:
+    """Everyone the door may meet, for searching and validating tickets offline (no signing key, no phone)."""
+    people = []
+    for row in selectors.door_roster(session):
+        registration, unit = row.registration, row.registration.org_unit
+        person = _person_json(registration, row.state)
+        person["folded"] = registration.full_name_folded
+        person["unit_folded"] = fold(unit.name) if unit else ""
+        person["unit_code"] = unit.code.casefold() if unit else ""
+        person["fingerprint"] = ticket_fingerprint(ticket_token(registration.uuid))
+        people.append(person)
+    return JsonResponse({"generated_at": timezone.now().isoformat(), "people": people})
 
 
 def _result_json(result: services.CheckInResult) -> dict:
     registration = result.registration
-    attendance = result.attendance
+    state = result.state
     return {
         "outcome": result.outcome,
         "colour": result.colour,
         "message": str(result.message),
-        "name": registration.full_name if registration and result.colour != "red" else "",
-        "unit": registration.org_unit.name if registration and registration.org_unit and result.colour != "red" else "",
-        "time": timezone.localtime(attendance.checked_in_at).strftime("%H:%M") if attendance else "",
-        "status": attendance.get_status_display() if attendance else "",
-        "attendance": attendance.pk if attendance and result.outcome == "ok" else None,
+        "confirm": result.needs_confirmation,
+        "registration": str(registration.uuid) if registration else "",
+        "name": registration.full_name if registration else "",
+        "unit": registration.org_unit.name if registration and registration.org_unit else "",
+        "registration_status": registration.status if registration else "",
+        "time": state.time,
+        "status": result.attendance.get_status_display() if result.attendance else "",
+        **_state_json(state),
+        "change": result.change,
         "note": str(result.note),
     }
 
@@ -425,34 +513,90 @@ def check_in_scan(request: HttpRequest, session: EventSession) -> JsonResponse:
         nonce=data["nonce"],
         status=data["status"] or None,
         method=Attendance.Method.SEARCH if registration else Attendance.Method.SCAN,
+        device=data["device"],
+        confirm=data["confirm"],
     )
     return JsonResponse(_result_json(result))
 
 
 @policy_required(can_check_in, load=_session)
 @require_POST
-def check_in_undo(request: HttpRequest, session: EventSession, attendance_id: int) -> JsonResponse:
-    attendance = get_object_or_404(Attendance, pk=attendance_id, session=session)
+def check_in_undo(request: HttpRequest, session: EventSession, change_id: int) -> JsonResponse:
     try:
-        services.attendance_undo(attendance=attendance, actor=request.user)
+        services.attendance_undo(change_id=change_id, session=session, actor=request.user)
     except ServiceError as error:
         return JsonResponse({"ok": False, "message": error.message}, status=409)
-    return JsonResponse({"ok": True, "message": _("Check-in undone.")})
+    return JsonResponse({"ok": True, "message": _("Undone: the earlier state is back.")})
 
 
 @policy_required(can_check_in, load=_session)
 @require_POST
-def check_in_mark(request: HttpRequest, session: EventSession) -> HttpResponse:
-    """Set a status by hand (excused, absent, or a correction)."""
-    event = session.event
-    registration = _registration_of(event, request.POST.get("registration", ""))
+def check_in_mark(request: HttpRequest, session: EventSession) -> JsonResponse:
+    """Change a delegate's state by hand (the door asked the usher to confirm first)."""
+    form = MarkForm(request.POST)
+    if not form.is_valid():
+        return JsonResponse({"ok": False, "message": _("Choose a person and a state.")}, status=400)
+    registration = _registration_of(session.event, form.cleaned_data["registration"])
     try:
-        services.attendance_mark(
-            registration=registration, session=session, status=request.POST.get("status", ""), recorded_by=request.user
+        change = services.attendance_mark(
+            registration=registration,
+            session=session,
+            status=form.cleaned_data["status"],
+            expected=form.cleaned_data["expected"],
+            recorded_by=request.user,
         )
     except ServiceError as error:
-        messages.error(request, error.message)
-    return redirect("events:check_in", event_id=event.pk, session_id=session.pk)
+        return JsonResponse({"ok": False, "message": error.message}, status=409)
+    state = selectors.session_states(session, [registration.pk]).get(registration.pk, selectors.NOT_RECORDED)
+    return JsonResponse(
+        {
+            "ok": True,
+            "message": _("%(name)s: %(state)s") % {"name": registration.full_name, "state": state.label},
+            "change": change.pk,
+            **_person_json(registration, state),
+        }
+    )
+
+
+@policy_required(can_check_in, load=_session)
+@require_POST
+def check_in_admit(request: HttpRequest, session: EventSession) -> JsonResponse:
+    """Let in a waitlisted or unregistered person: registered (and confirmed) and checked in, all logged."""
+    form = AdmitForm(request.POST)
+    if not form.is_valid():
+        return JsonResponse(
+            {
+                "outcome": "invalid",
+                "colour": "red",
+                "message": " ".join(form.errors.get("__all__", [])) or _("Check the form."),
+            },
+            status=400,
+        )
+    data = form.cleaned_data
+    registration = _registration_of(session.event, data["registration"]) if data["registration"] else None
+    unit = selectors.unit_by_text(data["unit"]) if data["unit"] else None
+    if data["unit"] and unit is None:
+        return JsonResponse(
+            {
+                "outcome": "invalid",
+                "colour": "red",
+                "message": _("No single unit matches “%(unit)s”.") % {"unit": data["unit"]},
+            },
+            status=400,
+        )
+    try:
+        result = services.attendance_admit(
+            session=session,
+            actor=request.user,
+            registration=registration,
+            email=data["email"],
+            full_name=data["full_name"],
+            org_unit=unit,
+            device=data["device"],
+        )
+    except ServiceError as error:
+        return JsonResponse({"outcome": error.code, "colour": "red", "message": error.message}, status=409)
+    return JsonResponse(_result_json(result))
 
 
 @policy_required(can_check_in, load=_session)
@@ -460,6 +604,24 @@ def check_in_mark(request: HttpRequest, session: EventSession) -> HttpResponse:
 @never_cache
 def check_in_counts(request: HttpRequest, session: EventSession) -> JsonResponse:
     return JsonResponse(selectors.session_counts(session))
+
+
+@policy_required(can_check_in, load=_session)
+@require_GET
+def check_in_worker(request: HttpRequest, session: EventSession) -> HttpResponse:
+    """The door's service worker, served from the door's own URL so that its scope is this door only.
+
+    It keeps the door page and its scripts for a reload without network;
+    ``no-cache`` makes the browser check for a newer worker on every visit.
+    """
+    response = render(
+        request,
+        "events/door_worker.js",
+        {"assets": [static(name) for name in DOOR_ASSETS]},
+        content_type="text/javascript; charset=utf-8",
+    )
+    response["Cache-Control"] = "no-cache"
+    return response
 
 
 @policy_required(can_check_in, load=_session)

@@ -97,6 +97,8 @@ def register_event_log_actions(actions):
                 _("Refuse a personal check-in link"),
                 _("Personal check-in link refused"),
             ),
+            "events.attendance.first_scan": (_("Keep the first of two scans"), _("First scan kept")),
+            "events.attendance.admit": (_("Let in at the door"), _("Let in at the door")),
         },
     )
 

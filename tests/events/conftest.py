@@ -23,7 +23,12 @@ def event(db):
     event = EventPageFactory(
         capacity=3, starts_at=starts_at, registration_closes=starts_at + datetime.timedelta(days=1)
     )
-    EventSessionFactory(event=event, title="Những điểm mới của Luật Thi đua, khen thưởng")
+    # Running now (the door asks before checking anyone in to a session that is not).
+    EventSessionFactory(
+        event=event,
+        title="Những điểm mới của Luật Thi đua, khen thưởng",
+        ends_at=starts_at + datetime.timedelta(hours=3),
+    )
     EventSessionFactory(
         event=event,
         title="Hướng dẫn Thông tư 13/2015/TT-BTTTT",

@@ -1,10 +1,9 @@
 """The permission matrix: every events URL × every role → allowed or denied, checked by URL."""
 
 import pytest
-from django.utils import timezone
 
 from accounts.roles import Role
-from events.models import Attendance
+from events.services import attendance_check_in
 from tests.factories import EventPageFactory, RegistrationFactory, UserFactory
 
 ROLES = ("anonymous", "trainee", "owner", "coordinator", "other_organiser", "organiser", "admin")
@@ -74,10 +73,13 @@ def _matrix():
             "check_in_mark",
             "post",
             s + "/check-in/mark/",
-            MANAGERS_ONLY | {"organiser": 302, "admin": 302},
+            MANAGERS_ONLY,
             {"registration": "{ticket}", "status": "excused"},
         ),
-        ("check_in_undo", "post", s + "/check-in/undo/{attendance}/", MANAGERS_ONLY, {}),
+        ("check_in_undo", "post", s + "/check-in/undo/{change}/", MANAGERS_ONLY, {}),
+        ("check_in_roster", "get", s + "/check-in/roster/", MANAGERS_ONLY, None),
+        ("check_in_admit", "post", s + "/check-in/admit/", MANAGERS_ONLY, {"registration": "{ticket}"}),
+        ("check_in_worker", "get", s + "/check-in/worker.js", MANAGERS_ONLY, None),
         ("check_in_counts", "get", s + "/counts/", MANAGERS_ONLY, None),
         ("projector", "get", s + "/projector/", MANAGERS_ONLY, None),
     ]
@@ -95,12 +97,7 @@ def world(event, session, organiser, make_staff, enable_totp, danang):
     owner = UserFactory(org_unit=danang)
     registration = RegistrationFactory(event=event, user=owner, org_unit=danang)
     # Another delegate checked in a moment ago, for the undo URL.
-    attendance = Attendance.objects.create(
-        registration=RegistrationFactory(event=event),
-        session=session,
-        status="present",
-        checked_in_at=timezone.now(),
-    )
+    check_in = attendance_check_in(session=session, recorded_by=None, registration=RegistrationFactory(event=event))
     users = {
         "anonymous": None,
         "trainee": UserFactory(),
@@ -110,7 +107,7 @@ def world(event, session, organiser, make_staff, enable_totp, danang):
         "organiser": organiser,
         "admin": admin,
     }
-    ids = {"event": event.pk, "session": session.pk, "ticket": registration.uuid, "attendance": attendance.pk}
+    ids = {"event": event.pk, "session": session.pk, "ticket": registration.uuid, "change": check_in.change}
     return users, ids
 
 

@@ -159,14 +159,14 @@ def test_only_the_events_organisers_check_in_mark_and_undo(event, session, organ
     result = attendance_check_in(session=session, recorded_by=organiser, registration=registration)
     assert result.outcome == "ok"
     with _refused():
-        attendance_undo(attendance=result.attendance, actor=other_organiser)
+        attendance_undo(change_id=result.change, session=session, actor=other_organiser)
     assert Attendance.objects.filter(pk=result.attendance.pk).exists()
 
 
 def test_undo_is_a_logged_reversal_and_a_mark_keeps_who_changed_what(event, session, organiser, make_staff):
     registration = RegistrationFactory(event=event)
     result = attendance_check_in(session=session, recorded_by=organiser, registration=registration)
-    attendance_undo(attendance=result.attendance, actor=organiser)
+    attendance_undo(change_id=result.change, session=session, actor=organiser)
     assert not Attendance.objects.filter(registration=registration).exists()
     admin = make_staff(Role.ADMIN)
     attendance_mark(registration=registration, session=session, status="absent", recorded_by=organiser)

@@ -22,8 +22,10 @@ from accounts.roles import Role
 from accounts.services import user_assign_role
 from certificates.models import CertificateBatch, CertificateTemplate
 from certificates.services import Achievement, certificate_issue
+from core.audit import audit, snapshot
 from courses.models import ModuleReviewFlag, RefresherNotice
 from events.models import Attendance
+from events.services import ATTENDANCE_AUDIT_FIELDS
 from events.tokens import check_in_pass_token, session_code
 from quizzes import services as quiz_services
 from tests.factories import (
@@ -176,8 +178,11 @@ MATRIX: dict[str, tuple[str, dict[str, int]]] = {
     "events:certificates": ("GET", row(302, 403, 403, 403, 403, 200, 403, 403, 403, 200, 302)),
     "events:check_in": ("GET", row(302, 403, 403, 403, 403, 200, 403, 403, 403, 200, 302)),
     "events:check_in_counts": ("GET", row(302, 403, 403, 403, 403, 200, 403, 403, 403, 200, 302)),
+    # an empty form names no person: refused
+    "events:check_in_admit": ("POST", row(302, 403, 403, 403, 403, 400, 403, 403, 403, 400, 302)),
     # an empty form names no registration
-    "events:check_in_mark": ("POST", row(302, 403, 403, 403, 403, 404, 403, 403, 403, 404, 302)),
+    "events:check_in_mark": ("POST", row(302, 403, 403, 403, 403, 400, 403, 403, 403, 400, 302)),
+    "events:check_in_roster": ("GET", row(302, 403, 403, 403, 403, 200, 403, 403, 403, 200, 302)),
     # an empty scan is refused
     "events:check_in_scan": ("POST", row(302, 403, 403, 403, 403, 400, 403, 403, 403, 400, 302)),
     "events:check_in_search": ("GET", row(302, 403, 403, 403, 403, 200, 403, 403, 403, 200, 302)),
@@ -191,6 +196,7 @@ MATRIX: dict[str, tuple[str, dict[str, int]]] = {
     "events:desk_settings": ("GET", row(302, 403, 403, 403, 403, 200, 403, 403, 403, 200, 302)),
     "events:desk_session": ("GET", row(302, 403, 403, 403, 403, 200, 403, 403, 403, 200, 302)),
     "events:desk_session_delete": ("POST", row(302, 403, 403, 403, 403, 302, 403, 403, 403, 302, 302)),
+    "events:check_in_worker": ("GET", row(302, 403, 403, 403, 403, 200, 403, 403, 403, 200, 302)),
     "events:import": ("GET", row(302, 403, 403, 200, 200, 200, 403, 403, 403, 200, 302)),
     "events:import_confirm": ("POST", row(302, 403, 403, 302, 302, 302, 403, 403, 403, 302, 302)),
     "events:import_template": ("GET", row(302, 403, 403, 200, 200, 200, 403, 403, 403, 200, 302)),
@@ -284,6 +290,16 @@ def world(db, enable_totp) -> World:
         recorded_at=timezone.now(),
         recorded_by=users["organiser"],
     )
+    # The logged change the door's undo names.
+    check_in = audit(
+        registration,
+        "events.attendance.check_in",
+        actor=users["organiser"],
+        after=snapshot(attendance, ATTENDANCE_AUDIT_FIELDS),
+        session=session.pk,
+        attendance=attendance.pk,
+        change="create",
+    )
     certificate = certificate_issue(holder=users["trainee_a"], achievement=Achievement(page=event, earned=True))
     batch = CertificateBatch.objects.create(page=event, title=event.title, started_by=users["organiser"], total=1)
 
@@ -312,7 +328,7 @@ def world(db, enable_totp) -> World:
         "events:check_in_pass": {
             "token": check_in_pass_token(registration_uuid=registration.uuid, user_id=registration.user_id)
         },
-        "events:check_in_undo": {**on_session, "attendance_id": attendance.pk},
+        "events:check_in_undo": {**on_session, "change_id": check_in.pk},
         "certificates:verify": {"code": certificate.code},
         "certificates:pdf": {"code": certificate.code},
         "certificates:credential": {"code": certificate.code},
@@ -351,6 +367,8 @@ def world(db, enable_totp) -> World:
     for name in ("report_xlsx", "sign_in_sheet", "certificates"):
         args[f"events:{name}"] = on_event
     for name in ("check_in", "check_in_search", "check_in_scan", "check_in_mark", "check_in_counts", "projector"):
+        args[f"events:{name}"] = on_session
+    for name in ("check_in_roster", "check_in_admit", "check_in_worker"):
         args[f"events:{name}"] = on_session
     for name in ("report", "report_people", "assign", "pending"):
         args[f"courses:{name}"] = {"course_id": course.pk}
