@@ -181,3 +181,11 @@ def test_pages_of_the_link_take_the_same_queries_as_the_event_grows(
     with django_assert_max_num_queries(len(few.captured_queries)):
         client.get(f"/events/tickets/{delegate.uuid}/")
         client.get(url)
+
+
+def test_a_link_opened_weeks_ahead_is_still_held_on_the_day(client, delegate, event):
+    EventPage.objects.filter(pk=event.pk).update(ends_at=timezone.now() + datetime.timedelta(days=40))
+    event.refresh_from_db()
+    client.get(_link(delegate))
+    assert client.session.get_expiry_date() >= event.ends_at  # past the default fortnight
+    assert client.get(f"/events/tickets/{delegate.uuid}/").status_code == 200
