@@ -75,6 +75,11 @@ def pass_open(request: HttpRequest, token: str, *, now: datetime.datetime | None
         # session's key was already renewed at sign-in.
         request.session.cycle_key()
     request.session[SESSION_KEY] = [token, *held][:MAX_HELD]
+    if not request.user.is_authenticated and registration.event.ends_at > request.session.get_expiry_date():
+        # The link is usually opened when the mail arrives, weeks before the
+        # conference: the phone keeps it until the event's end, not only for
+        # the default fortnight. A sign-in sets its own expiry.
+        request.session.set_expiry(registration.event.ends_at)
     return registration
 
 

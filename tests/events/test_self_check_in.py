@@ -122,3 +122,28 @@ def test_an_unknown_phone_is_told_how_instead_of_being_sent_to_sign_in(client, e
     assert "personal check-in link" in content
     assert f"/accounts/login/?next={url.replace(':', '%3A')}" in content
     assert not Attendance.objects.exists()
+
+
+def test_the_projector_page_shows_only_the_session_the_code_and_the_count(
+    organiser_client, event, django_assert_max_num_queries
+):
+    session = _now_session(event)
+    url = f"/events/manage/{event.pk}/sessions/{session.pk}/projector/"
+    with django_assert_max_num_queries(40) as few:
+        response = organiser_client.get(url)
+    content = response.content.decode()
+    assert response.status_code == 200
+    assert session.title in content
+    assert "site-header" not in content and "Sign out" not in content
+    assert 'class="projector-count' in content and "0<span" in content
+    # The code carries the full quiet zone of 4 modules: the drawing starts 4 modules in.
+    assert re.search(r'<path d="M4,4H5V5H4z', content)
+    for n in range(20):
+        RegistrationFactory(event=event, seat=10 + n)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        organiser_client.get(url)
+    # htmx asks for the code and the count apart: each a fragment, not the page.
+    code = organiser_client.get(url, {"part": "code"}, HTTP_HX_REQUEST="true").content.decode()
+    assert code.startswith('<div class="projector-qr"') and "<svg" in code and "<html" not in code
+    count = organiser_client.get(url, {"part": "count"}, HTTP_HX_REQUEST="true").content.decode()
+    assert 'class="projector-count"' in count and "/20" in count and "<svg" not in count
