@@ -390,12 +390,10 @@ def attempt_review(request: HttpRequest, attempt_id) -> HttpResponse:
                 "case_study": slot.question.case_study if case_id and case_id != previous_case else None,
                 "options": [{"option": o, "chosen": o.pk in chosen, "percent": o.fraction * 100} for o in ordered],
                 "pairs": [
-                    {
-                        "option": o,
-                        "given": slot.match_choices[matches[str(o.pk)]] if str(o.pk) in matches else "",
-                    }
+                    {"option": o, "given": given, "right": bool(given) and given == o.match_text}
                     for o in ordered
                     if o.text
+                    for given in [slot.match_choices[matches[str(o.pk)]] if str(o.pk) in matches else ""]
                 ],
                 "accepted": [
                     {"option": o, "answer": _accepted_text(o), "percent": o.fraction * 100}

@@ -285,6 +285,16 @@
     });
   }
 
+  // Esc closes the open navigator, as it closes the dialog, and leaves the keyboard on its button.
+  if (navigator) {
+    navigator.addEventListener("keydown", function (event) {
+      if (event.key === "Escape" && navigator.open) {
+        navigator.open = false;
+        navigator.querySelector("summary").focus();
+      }
+    });
+  }
+
   form.addEventListener("submit", function (event) {
     if (submitting) { return; }
     event.preventDefault();

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.a11y import assert_accessible
 from tests.browser.conftest import sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
@@ -117,6 +118,7 @@ def test_the_intro_states_the_rules(quiz_data, page):
     expect(facts).to_contain_text("Xem đáp án đúng")
     expect(facts).to_contain_text("Ngay sau khi nộp bài")
     shot(page, "intro", full_page=True)
+    assert_accessible(page, where="quiz intro")
 
 
 def test_pages_next_previous_and_the_navigator(quiz_data, page):
@@ -131,6 +133,7 @@ def test_pages_next_previous_and_the_navigator(quiz_data, page):
         box = options.nth(index).bounding_box()
         assert box["height"] >= 44 and box["width"] >= 280, box
     shot(page, "attempt-top")
+    assert_accessible(page, where="attempt page")
 
     saved(page, lambda: question(page, 1).get_by_label("01/01/2024").check())
     expect(nav(page, 1)).to_have_attribute("data-answered", "1")
@@ -149,6 +152,7 @@ def test_pages_next_previous_and_the_navigator(quiz_data, page):
     # The navigator jumps to a question on another page, just below the sticky bar.
     open_navigator(page)
     shot(page, "navigator")
+    assert_accessible(page, where="attempt page, navigator open")
     nav(page, 5).click()
     expect(page).to_have_url(re.compile(r"page=3#slot-\d+$"))
     expect(pager).to_contain_text("Trang 3/3")
@@ -164,6 +168,11 @@ def test_pages_next_previous_and_the_navigator(quiz_data, page):
     # On the last page "next" is the submit button; the navigator, reachable by keyboard, also jumps within a page.
     expect(pager.get_by_role("button", name="Nộp bài…")).to_be_visible()
     page.locator(".quiz-navigator > summary").focus()
+    page.keyboard.press("Enter")
+    expect(nav(page, 1)).to_be_visible()
+    page.keyboard.press("Escape")
+    expect(nav(page, 1)).to_be_hidden()
+    expect(page.locator(".quiz-navigator > summary")).to_be_focused()
     page.keyboard.press("Enter")
     nav(page, 1).focus()
     page.keyboard.press("Enter")
@@ -207,6 +216,7 @@ def test_the_submit_dialog_warns_of_unanswered_and_flagged_questions(quiz_data, 
         expect(unanswered.get_by_role("button", name=f"Câu {number}", exact=True)).to_be_visible()
     expect(dialog.locator("[data-summary-flagged]")).to_contain_text("Câu 1")
     shot(page, "submit-dialog")
+    assert_accessible(page, where="submit dialog")
 
     # The keyboard stays in the dialog, and Esc closes it.
     for _press in range(8):
@@ -251,6 +261,7 @@ def test_the_review_colours_and_names_each_outcome(quiz_data, page):
     colour = first.evaluate("el => getComputedStyle(el).borderLeftColor")
     assert colour != second.evaluate("el => getComputedStyle(el).borderLeftColor")
     shot(page, "review", full_page=True)
+    assert_accessible(page, where="review")
 
 
 def test_time_up_and_submitted_elsewhere_are_said_on_the_review(quiz_data, page):

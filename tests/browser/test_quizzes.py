@@ -79,12 +79,12 @@ def test_a_trainee_answers_half_reloads_finds_the_answers_and_finishes(quiz_data
     expect(question(page, "short").get_by_role("textbox")).to_have_value("thông tư")
     expect(question(page, "multiple").locator("input:checked")).to_have_count(0)
 
-    # The other half, then submit (the page asks for confirmation).
+    # The other half, then submit (the page asks for confirmation in its own dialog).
     answer_saved(page, lambda: question(page, "multiple").get_by_label("Năm 2005").check())
     answer_saved(page, lambda: question(page, "multiple").get_by_label("Năm 2013").check())
     answer_saved(page, lambda: question(page, "truefalse").get_by_label("Sai").check())
-    page.once("dialog", lambda dialog: dialog.accept())
-    page.locator("[data-submit]").click()
+    page.locator(".quiz-pager [data-open-submit]").click()
+    page.get_by_role("dialog").locator("[data-submit]").click()
 
     expect(page).to_have_url(re.compile(r"/review/$"))
     result = page.locator("[data-result]")

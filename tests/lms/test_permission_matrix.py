@@ -234,6 +234,7 @@ MATRIX: dict[str, tuple[str, dict[str, int]]] = {
     # another person's attempt: as if it did not exist
     "quizzes:attempt": ("GET", row(302, 200, 404, 404, 404, 404, 404, 404, 404, 404, 404)),
     "quizzes:export": ("GET", row(302, 403, 403, 403, 403, 403, 403, 200, 200, 200, 403)),
+    "quizzes:flag": ("POST", row(302, 400, 404, 404, 404, 404, 404, 404, 404, 404, 404)),
     "quizzes:import": ("GET", row(302, 403, 403, 403, 403, 403, 403, 200, 200, 200, 403)),
     "quizzes:quiz": ("GET", row(302, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200)),
     "quizzes:review": ("GET", row(302, 302, 404, 404, 404, 404, 404, 404, 404, 404, 404)),
@@ -340,6 +341,7 @@ def world(db, enable_totp) -> World:
         "quizzes:start": {"pk": quiz.pk},
         "quizzes:attempt": {"attempt_id": attempt.pk},
         "quizzes:answer": {"attempt_id": attempt.pk},
+        "quizzes:flag": {"attempt_id": attempt.pk},
         "quizzes:review": {"attempt_id": attempt.pk},
         "quizzes:export": {"pk": category.pk, "fmt": "xlsx"},
         "quizzes:statistics": {"pk": quiz.pk},
