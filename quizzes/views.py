@@ -317,12 +317,16 @@ def attempt_answer(request: HttpRequest, attempt_id) -> JsonResponse:
         return JsonResponse(
             {
                 "error": "stale",
+                "slot": current.pk,
                 "version": current.version,
                 "message": _("This answer was changed in another tab or device. Reload the page to see it."),
             },
             status=409,
         )
-    return JsonResponse({"saved": True, "version": saved[0].version, "remaining": _remaining(attempt)})
+    # The slot is named so that a client saving several questions at once can match answers to saves.
+    return JsonResponse(
+        {"saved": True, "slot": saved[0].pk, "version": saved[0].version, "remaining": _remaining(attempt)}
+    )
 
 
 @login_required

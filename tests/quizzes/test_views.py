@@ -79,16 +79,16 @@ def test_no_right_answer_reaches_the_browser_before_review(client, trainee, high
     assert values <= {"0", "1", "2"}
     # A case study's scenario is shown once, above the first of its questions.
     assert html.count("Đơn vị A đề nghị khen thưởng") == 1
-    # Answer every question; each save's JSON carries nothing but the new version and the time left.
+    # Answer every question; each save's JSON carries nothing but the slot posted, the new version and the time left.
     for slot in slots:
         response = client.post(reverse("quizzes:answer", args=[attempt.pk]), right_answer(slot))
         assert response.status_code == 200, response.content
         body = response.json()
-        assert set(body) == {"saved", "version", "remaining"}
+        assert set(body) == {"saved", "slot", "version", "remaining"} and body["slot"] == slot.pk
         assert_no_right_answers(response.content.decode(), attempt)
-    # A stale save's refusal names only the current version.
+    # A stale save's refusal names only the slot posted and its current version.
     stale = client.post(reverse("quizzes:answer", args=[attempt.pk]), right_answer(slots[0]))
-    assert stale.status_code == 409 and set(stale.json()) == {"error", "version", "message"}
+    assert stale.status_code == 409 and set(stale.json()) == {"error", "slot", "version", "message"}
     # Reloaded, the page shows the answers given, still without right answers or ids
     # (the short answer typed is the trainee's own text, shown back to them).
     html = client.get(url).content.decode()
