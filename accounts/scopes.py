@@ -101,3 +101,13 @@ def in_subtree(unit: OrgUnit | None, field: str | None = "org_unit") -> Q:
     if unit is None:
         return Q(**{f"{field}__isnull": False}) if field else Q()
     return Q(**{f"{prefix}path__startswith": unit.path})
+
+
+def nearby_units(base: OrgUnit | None, unit: OrgUnit | None = None) -> Q:
+    """``base`` and the units right under it (the top level when None); with ``unit``, also its ancestors
+    and the units right under it: what a unit picker offers on a tree too large to list whole."""
+    near = Q(depth__lte=base.depth + 1, path__startswith=base.path) if base is not None else Q(depth=1)
+    if unit is not None:
+        ancestors = [unit.path[:end] for end in range(OrgUnit.steplen, len(unit.path) + 1, OrgUnit.steplen)]
+        near |= Q(path__in=ancestors) | Q(path__startswith=unit.path, depth=unit.depth + 1)
+    return near

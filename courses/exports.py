@@ -110,7 +110,7 @@ def report_xlsx(*, course, unit_rows, total, people) -> IO[bytes]:
     for values in _people_rows(people):
         people_sheet.append([safe_cell(v) for v in values])
     # On disk, not in memory; deleted when the response closes it.
-    file = tempfile.TemporaryFile()
+    file = tempfile.TemporaryFile()  # noqa: SIM115 - the response closes it
     workbook.save(file)
     file.seek(0)
     return file

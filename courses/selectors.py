@@ -460,6 +460,16 @@ def people_report(*, course: CoursePage, top, bucket: str = ""):
     enrolments = (
         report_enrolments(course, top)
         .select_related("user", "user__org_unit")
+        # What the page and the exports show, not the accounts' every column.
+        .only(
+            "status",
+            "due_date",
+            "completed_at",
+            "final_score",
+            "user__full_name",
+            "user__email",
+            "user__org_unit__name",
+        )
         .annotate(done=Coalesce(Subquery(done), 0))
         .order_by("user__org_unit__path", "user__full_name", "pk")
     )

@@ -15,7 +15,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.decorators import policy_required
-from accounts.scopes import scope_top, units_in_scope, users_in_scope
+from accounts.scopes import nearby_units, scope_top, units_in_scope, users_in_scope
 from core.errors import ServiceError
 from courses import exports, selectors, services
 from courses.forms import AssignForm, ReportFilterForm
@@ -129,13 +129,15 @@ def _report_units(request: HttpRequest):
     """
     scope = units_in_scope(request.user)
     form = ReportFilterForm(request.GET or None, units=scope)
+    unit = None
     if request.GET.get("unit"):
         if not form.is_valid():
             # Another unit's id typed into the address: as if it did not exist.
             raise Http404
         unit = form.cleaned_data["unit"]
-        return form, unit, unit
-    return form, None, scope_top(request.user)
+    base = scope_top(request.user)
+    form.offer(scope.filter(nearby_units(base, unit)).order_by("path"))
+    return form, unit, unit or base
 
 
 @policy_required(can_manage_courses)
