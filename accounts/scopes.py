@@ -5,7 +5,8 @@ a coordinator's reach is defined once: their unit and everything below it.
 """
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import QuerySet
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q, QuerySet
 
 from accounts.models import OrgUnit, User
 from accounts.roles import ROLE_GROUPS, STAFF_ROLES, Role
@@ -79,3 +80,34 @@ def can_manage_user(user: AnyUser, other: User) -> bool:
     if has_role(user, Role.COORDINATOR) and other.org_unit_id is not None:
         return can_manage_unit(user, other.org_unit)
     return False
+
+
+def scope_top(user: AnyUser) -> OrgUnit | None:
+    """The unit whose subtree is the user's reach (a coordinator's unit), or None when it is every unit."""
+    if has_role(user, Role.ADMIN, Role.ORGANISER):
+        return None
+    if has_role(user, Role.COORDINATOR):
+        return user.coordinated_unit
+    raise PermissionDenied
+
+
+def in_subtree(unit: OrgUnit | None, field: str | None = "org_unit") -> Q:
+    """Rows whose unit (``field``; None for units themselves) is ``unit`` or under it; any unit when None.
+
+    A prefix of the materialised path (an index range scan), never a list of
+    the subtree's ids: a national tree of 600 units costs what six do.
+    """
+    prefix = f"{field}__" if field else ""
+    if unit is None:
+        return Q(**{f"{field}__isnull": False}) if field else Q()
+    return Q(**{f"{prefix}path__startswith": unit.path})
+
+
+def nearby_units(base: OrgUnit | None, unit: OrgUnit | None = None) -> Q:
+    """``base`` and the units right under it (the top level when None); with ``unit``, also its ancestors
+    and the units right under it: what a unit picker offers on a tree too large to list whole."""
+    near = Q(depth__lte=base.depth + 1, path__startswith=base.path) if base is not None else Q(depth=1)
+    if unit is not None:
+        ancestors = [unit.path[:end] for end in range(OrgUnit.steplen, len(unit.path) + 1, OrgUnit.steplen)]
+        near |= Q(path__in=ancestors) | Q(path__startswith=unit.path, depth=unit.depth + 1)
+    return near

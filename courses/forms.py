@@ -61,3 +61,8 @@ class ReportFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         if units is not None:
             self.fields["unit"].queryset = units.order_by("path")
+
+    def offer(self, units) -> None:
+        """List only ``units`` (a national tree has hundreds); any unit in scope is still accepted."""
+        field = self.fields["unit"]
+        field.widget.choices = [("", field.empty_label), *((unit.pk, str(unit)) for unit in units)]

@@ -11,12 +11,14 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.db.models import Count, F, Q
-from django.db.models.functions import Length, Substr
+from django.db.models import Count, Exists, F, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce, Length, Substr
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from wagtail.models import Page
 
+from accounts.models import OrgUnit
+from accounts.scopes import in_subtree
 from cms.models import RegulationPage
 from courses.models import CoursePage, Enrolment, ModulePage, ModuleProgress, RefresherNotice
 from quizzes.policies import QuizAccess
@@ -331,9 +333,17 @@ class UnitRow:
             setattr(self, name, getattr(self, name) + getattr(other, name))
 
 
-def _report_enrolments(course: CoursePage, units):
-    """Enrolments counted in a report: not left, of people in ``units``."""
-    return Enrolment.objects.filter(course=course, user__org_unit__in=units).exclude(status=Enrolment.Status.LEFT)
+def report_enrolments(course: CoursePage, top):
+    """Enrolments counted in a report: not left, of people in ``top``'s subtree (any unit when None).
+
+    The subtree is a prefix of the materialised path, never a list of unit
+    ids, so a national tree of 600 units costs the same as one of six.
+    """
+    return (
+        Enrolment.objects.filter(course=course)
+        .filter(in_subtree(top, "user__org_unit"))
+        .exclude(status=Enrolment.Status.LEFT)
+    )
 
 
 def enrolment_bucket(status: str, started: bool, due_date, today) -> tuple[str, bool]:
@@ -343,29 +353,74 @@ def enrolment_bucket(status: str, started: bool, due_date, today) -> tuple[str, 
     return ("in_progress" if started else "not_started"), overdue
 
 
-def unit_report(*, course: CoursePage, units) -> tuple[list[UnitRow], UnitRow]:
-    """Counts per unit (each row its whole subtree within ``units``), in two queries."""
+def _started():
+    return Exists(ModuleProgress.objects.filter(enrolment=OuterRef("pk"), completed_at__isnull=False))
+
+
+def _bucket_counts(enrolments, key, today) -> dict:
+    """{key: UnitRow counts}: enrolments grouped by ``key`` and counted per bucket, in one query."""
+    completed = Q(status=Enrolment.Status.COMPLETED)
+    groups = (
+        enrolments.order_by()
+        .annotate(key=key, started=_started())
+        .values("key")
+        .annotate(
+            enrolled=Count("pk"),
+            completed=Count("pk", filter=completed),
+            in_progress=Count("pk", filter=~completed & Q(started=True)),
+            overdue=Count("pk", filter=~completed & Q(due_date__lt=today)),
+        )
+    )
+    counts = {}
+    for group in groups:
+        row = UnitRow(unit=None, depth=0, enrolled=group["enrolled"], completed=group["completed"])
+        row.in_progress, row.overdue = group["in_progress"], group["overdue"]
+        row.not_started = row.enrolled - row.completed - row.in_progress
+        counts[group["key"]] = row
+    return counts
+
+
+def unit_report(*, course: CoursePage, top) -> tuple[list[UnitRow], UnitRow]:
+    """The unit and the units right under it, each counting its whole subtree (two queries).
+
+    ``top`` None: the top-level units. Deeper units are one click away (each
+    row links to its own report), so the page stays small on a national tree.
+    """
     today = timezone.localdate()
-    units = list(units.order_by("path"))
-    if not units:
-        return [], UnitRow(unit=None, depth=0)
-    top_depth = min(u.depth for u in units)
+    if top is None:
+        units = OrgUnit.get_root_nodes()
+        length, child_depth = OrgUnit.steplen, 1
+    else:
+        units = OrgUnit.objects.filter(path__startswith=top.path, depth__lte=top.depth + 1).order_by("path")
+        length, child_depth = OrgUnit.steplen * (top.depth + 1), top.depth + 1
+    counts = _bucket_counts(report_enrolments(course, top), Substr("user__org_unit__path", 1, length), today)
+    total = UnitRow(unit=top, depth=0)
+    for row in counts.values():
+        total.add(row)
+    rows = []
+    for unit in units:
+        if top is not None and unit.pk == top.pk:
+            rows.append(total)
+            continue
+        row = UnitRow(unit=unit, depth=unit.depth - child_depth + (top is not None))
+        row.add(counts.get(unit.path, UnitRow(unit=None, depth=0)))
+        rows.append(row)
+    return rows, total
+
+
+def unit_tree_report(*, course: CoursePage, top) -> tuple[list[UnitRow], UnitRow]:
+    """Every unit of ``top``'s subtree (of the whole tree when None), each counting its subtree (two queries)."""
+    today = timezone.localdate()
+    units = list(OrgUnit.objects.filter(in_subtree(top, None)).order_by("path"))
+    top_depth = top.depth if top is not None else 1
     rows = {u.path: UnitRow(unit=u, depth=u.depth - top_depth) for u in units}
     unit_paths = {u.pk: u.path for u in units}
-    enrolments = (
-        _report_enrolments(course, units)
-        .annotate(started=Count("progress", filter=Q(progress__completed_at__isnull=False)))
-        .values_list("user__org_unit_id", "status", "started", "due_date")
-    )
-    total = UnitRow(unit=None, depth=0)
-    for unit_id, status, started, due_date in enrolments:
-        bucket, overdue = enrolment_bucket(status, bool(started), due_date, today)
-        own = UnitRow(unit=None, depth=0, enrolled=1, overdue=int(overdue))
-        setattr(own, bucket, 1)
+    total = UnitRow(unit=top, depth=0)
+    for unit_id, own in _bucket_counts(report_enrolments(course, top), F("user__org_unit_id"), today).items():
         total.add(own)
-        path = unit_paths[unit_id]
+        path = unit_paths.get(unit_id, "")
         # Each ancestor within the report counts its subtree.
-        for cut in range(len(path), 0, -units[0].steplen):
+        for cut in range(len(path), 0, -OrgUnit.steplen):
             row = rows.get(path[:cut])
             if row is not None:
                 row.add(own)
@@ -387,26 +442,55 @@ class PersonRow:
         return round(100 * self.completed_modules / self.total_modules) if self.total_modules else 0
 
 
-def people_report(*, course: CoursePage, units, bucket: str = "") -> list[PersonRow]:
-    """Everyone enrolled from ``units`` with their progress, in two queries."""
+def people_report(*, course: CoursePage, top, bucket: str = ""):
+    """Everyone enrolled from ``top``'s subtree, in a bucket if given, with modules done: a queryset to page.
+
+    No GROUP BY: the modules done are counted by a subquery per row, so only
+    the rows of the page shown are counted, and the filter on a bucket is
+    part of the query rather than applied to every row in Python.
+    """
     today = timezone.localdate()
-    total_modules = course.modules().count()
+    done = (
+        ModuleProgress.objects.filter(enrolment=OuterRef("pk"), completed_at__isnull=False)
+        .order_by()
+        .values("enrolment")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
     enrolments = (
-        _report_enrolments(course, units)
+        report_enrolments(course, top)
         .select_related("user", "user__org_unit")
-        .annotate(done=Count("progress", filter=Q(progress__completed_at__isnull=False)))
+        # What the page and the exports show, not the accounts' every column.
+        .only(
+            "status",
+            "due_date",
+            "completed_at",
+            "final_score",
+            "user__full_name",
+            "user__email",
+            "user__org_unit__name",
+        )
+        .annotate(done=Coalesce(Subquery(done), 0))
         .order_by("user__org_unit__path", "user__full_name", "pk")
     )
-    rows = []
+    not_completed = ~Q(status=Enrolment.Status.COMPLETED)
+    if bucket == "completed":
+        enrolments = enrolments.filter(status=Enrolment.Status.COMPLETED)
+    elif bucket == "in_progress":
+        enrolments = enrolments.filter(not_completed, _started())
+    elif bucket == "not_started":
+        enrolments = enrolments.filter(not_completed, ~_started())
+    elif bucket == "overdue":
+        enrolments = enrolments.filter(not_completed, due_date__lt=today)
+    return enrolments
+
+
+def person_rows(enrolments: Iterable[Enrolment], *, total_modules: int) -> Iterable[PersonRow]:
+    """The report's rows for enrolments from ``people_report`` (lazily, for exports that stream)."""
+    today = timezone.localdate()
     for enrolment in enrolments:
         kind, overdue = enrolment_bucket(enrolment.status, bool(enrolment.done), enrolment.due_date, today)
-        row = PersonRow(enrolment, enrolment.done, total_modules, kind, overdue)
-        if bucket == "overdue" and not overdue:
-            continue
-        if bucket and bucket != "overdue" and bucket != kind:
-            continue
-        rows.append(row)
-    return rows
+        yield PersonRow(enrolment, enrolment.done, total_modules, kind, overdue)
 
 
 def pending_enrolments(*, course: CoursePage, users):

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.response import TemplateResponse
 from django.utils import timezone
@@ -14,7 +15,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.decorators import policy_required
-from accounts.scopes import units_in_scope, users_in_scope
+from accounts.scopes import nearby_units, scope_top, units_in_scope, users_in_scope
 from core.errors import ServiceError
 from courses import exports, selectors, services
 from courses.forms import AssignForm, ReportFilterForm
@@ -121,19 +122,22 @@ def _course(course_id: int) -> CoursePage:
 
 
 def _report_units(request: HttpRequest):
-    """The units the report covers: the chosen one's subtree, which must be in the user's scope."""
+    """The unit the report covers (the chosen one, which must be in the user's scope) and the top of its tree.
+
+    ``top`` is the chosen unit, else the coordinator's own unit, else None
+    (every unit, for organisers and administrators).
+    """
     scope = units_in_scope(request.user)
     form = ReportFilterForm(request.GET or None, units=scope)
+    unit = None
     if request.GET.get("unit"):
         if not form.is_valid():
             # Another unit's id typed into the address: as if it did not exist.
             raise Http404
         unit = form.cleaned_data["unit"]
-        units = scope.filter(path__startswith=unit.path)
-    else:
-        unit = None
-        units = scope
-    return form, unit, units
+    base = scope_top(request.user)
+    form.offer(scope.filter(nearby_units(base, unit)).order_by("path"))
+    return form, unit, unit or base
 
 
 @policy_required(can_manage_courses)
@@ -146,9 +150,9 @@ def manage_list(request: HttpRequest) -> HttpResponse:
 @policy_required(can_report_on_course, load=_course)
 @require_GET
 def report(request: HttpRequest, course: CoursePage) -> HttpResponse:
-    form, unit, units = _report_units(request)
-    rows, total = selectors.unit_report(course=course, units=units)
-    chart_rows = [row for row in rows if row.enrolled]
+    form, unit, top = _report_units(request)
+    rows, total = selectors.unit_report(course=course, top=top)
+    chart_rows = [row for row in rows if row.enrolled and row.unit is not None and row.unit != top]
     return render(
         request,
         "courses/report.html",
@@ -166,39 +170,45 @@ def report(request: HttpRequest, course: CoursePage) -> HttpResponse:
 
 
 BUCKETS = ("completed", "in_progress", "not_started", "overdue")
+PEOPLE_PER_PAGE = 50
 
 
 @policy_required(can_report_on_course, load=_course)
 @require_GET
 def report_people(request: HttpRequest, course: CoursePage) -> HttpResponse:
-    form, unit, units = _report_units(request)
+    form, unit, top = _report_units(request)
     bucket = request.GET.get("status", "")
     if bucket and bucket not in BUCKETS:
         bucket = ""
-    people = selectors.people_report(course=course, units=units, bucket=bucket)
+    enrolments = selectors.people_report(course=course, top=top, bucket=bucket)
+    page = Paginator(enrolments, PEOPLE_PER_PAGE).get_page(request.GET.get("page"))
+    total_modules = course.modules().count()
+    people = list(selectors.person_rows(page.object_list, total_modules=total_modules))
     return render(
         request,
         "courses/report_people.html",
-        {"course": course, "form": form, "unit": unit, "people": people, "bucket": bucket},
+        {"course": course, "form": form, "unit": unit, "people": people, "page_obj": page, "bucket": bucket},
     )
 
 
 @policy_required(can_report_on_course, load=_course)
 @require_GET
 def report_export(request: HttpRequest, course: CoursePage, fmt: str) -> HttpResponse:
+    """The whole report as a download, written as it is read: the rows are never all in memory."""
     if fmt not in ("xlsx", "csv"):
         raise Http404
-    _form, _unit, units = _report_units(request)
-    people = selectors.people_report(course=course, units=units)
+    _form, _unit, top = _report_units(request)
+    enrolments = selectors.people_report(course=course, top=top).iterator(chunk_size=2000)
+    people = selectors.person_rows(enrolments, total_modules=course.modules().count())
     name = f"bao-cao-{slugify(course.slug)[:40]}-{timezone.localdate():%Y%m%d}.{fmt}"
     if fmt == "xlsx":
-        rows, total = selectors.unit_report(course=course, units=units)
-        content = exports.report_xlsx(course=course, unit_rows=rows, total=total, people=people)
-        content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        rows, total = selectors.unit_tree_report(course=course, top=top)
+        response = FileResponse(
+            exports.report_xlsx(course=course, unit_rows=rows, total=total, people=people),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
     else:
-        content = exports.report_csv(people=people)
-        content_type = "text/csv; charset=utf-8"
-    response = HttpResponse(content, content_type=content_type)
+        response = StreamingHttpResponse(exports.report_csv(people=people), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
 

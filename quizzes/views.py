@@ -513,7 +513,9 @@ def bank_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
 @require_GET
 def quiz_statistics(request: HttpRequest, pk: int) -> HttpResponse:
     quiz = get_object_or_404(Quiz, pk=pk)
-    stats = selectors.quiz_statistics(quiz)
+    stats = selectors.quiz_statistics_recent(quiz)
     peak = max((n for _label, n in stats.distribution), default=0) or 1
     bars = [(label, n, round(n * 10 / peak)) for label, n in stats.distribution]
-    return render(request, "quizzes/statistics.html", {"quiz": quiz, "stats": stats, "bars": bars})
+    max_age_minutes = int(selectors.STATISTICS_MAX_AGE.total_seconds() // 60)
+    context = {"quiz": quiz, "stats": stats, "bars": bars, "max_age_minutes": max_age_minutes}
+    return render(request, "quizzes/statistics.html", context)

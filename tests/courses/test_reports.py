@@ -85,7 +85,7 @@ def test_the_xlsx_matches_the_database_and_escapes_formulas(client, organiser, c
     response = client.get(reverse("courses:report_export", args=[course.pk, "xlsx"]))
     assert response.status_code == 200
     assert "attachment" in response["Content-Disposition"]
-    workbook = load_workbook(io.BytesIO(response.content))
+    workbook = load_workbook(io.BytesIO(b"".join(response.streaming_content)))
     people = list(workbook["Học viên"].iter_rows(values_only=True))
     names = [row[1] for row in people[1:]]
     assert sorted(names) == sorted(["'=1+2", "Nguyễn Văn An", "Trần Thị Hoa", "Lê Văn Minh"])
@@ -102,7 +102,7 @@ def test_the_csv_escapes_formulas_and_opens_as_utf8(client, organiser, course, c
     enrolment_create(user=UserFactory(full_name="@SUM(A1)", org_unit=danang_dept), course=course)
     client.force_login(organiser)
     response = client.get(reverse("courses:report_export", args=[course.pk, "csv"]))
-    text = response.content.decode("utf-8")
+    text = b"".join(response.streaming_content).decode("utf-8")
     assert text.startswith("\ufeff")
     rows = list(csv.reader(io.StringIO(text[1:])))
     assert "'@SUM(A1)" in [row[1] for row in rows]
@@ -123,10 +123,110 @@ def test_a_coordinator_without_mfa_is_sent_to_set_it_up(client, make_staff, dana
     assert response.status_code == 302
 
 
-def test_deeper_units_roll_up(coordinator_client, course, danang_dept):
+def test_deeper_units_roll_up_and_are_one_click_away(coordinator_client, course, danang_dept):
     ward = OrgUnitFactory(code="DANANG-STTTT-P1", name="Phòng Văn thư", parent=danang_dept)
     enrolment_create(user=UserFactory(org_unit=ward), course=course)
-    response = coordinator_client.get(reverse("courses:report", args=[course.pk]))
+    url = reverse("courses:report", args=[course.pk])
+    response = coordinator_client.get(url)
     rows = {row.unit.code: row for row in response.context["rows"]}
-    assert rows["DANANG"].enrolled == rows["DANANG-STTTT"].enrolled == rows["DANANG-STTTT-P1"].enrolled == 1
-    assert rows["DANANG-STTTT-P1"].depth == 2
+    # The report shows the unit and the units right under it, each counting its whole subtree.
+    assert set(rows) == {"DANANG", "DANANG-STTTT"}
+    assert rows["DANANG"].enrolled == rows["DANANG-STTTT"].enrolled == 1
+    assert (rows["DANANG"].depth, rows["DANANG-STTTT"].depth) == (0, 1)
+    assert f'href="?unit={danang_dept.pk}"' in response.content.decode()
+    rows = {row.unit.code: row for row in coordinator_client.get(url, {"unit": danang_dept.pk}).context["rows"]}
+    assert rows["DANANG-STTTT"].enrolled == rows["DANANG-STTTT-P1"].enrolled == 1
+    assert rows["DANANG-STTTT-P1"].depth == 1
+
+
+def test_the_xlsx_has_the_whole_tree(client, organiser, course, danang, danang_dept):
+    ward = OrgUnitFactory(code="DANANG-STTTT-P1", name="Phòng Văn thư", parent=danang_dept)
+    enrolment_create(user=UserFactory(org_unit=ward), course=course)
+    client.force_login(organiser)
+    response = client.get(reverse("courses:report_export", args=[course.pk, "xlsx"]), {"unit": danang.pk})
+    by_unit = list(load_workbook(io.BytesIO(b"".join(response.streaming_content)))["Theo đơn vị"].iter_rows(values_only=True))
+    assert [row[:2] for row in by_unit[2:]] == [
+        ("Thành phố Đà Nẵng", 1),
+        ("  " + danang_dept.name, 1),
+        ("    Phòng Văn thư", 1),
+        ("Total", 1),
+    ]
+
+
+def test_the_people_list_is_paged(coordinator_client, course, danang_dept, monkeypatch):
+    from courses import views
+
+    monkeypatch.setattr(views, "PEOPLE_PER_PAGE", 2)
+    for number in range(5):
+        enrolment_create(user=UserFactory(full_name=f"Học viên {number}", org_unit=danang_dept), course=course)
+    url = reverse("courses:report_people", args=[course.pk])
+    first = coordinator_client.get(url)
+    assert [row.enrolment.user.full_name for row in first.context["people"]] == ["Học viên 0", "Học viên 1"]
+    assert first.context["page_obj"].paginator.count == 5
+    last = coordinator_client.get(url, {"page": 3})
+    assert [row.enrolment.user.full_name for row in last.context["people"]] == ["Học viên 4"]
+    assert 'rel="prev"' in last.content.decode()
+
+
+def test_the_people_buckets_are_filtered_in_the_database(coordinator_client, course, cohort):
+    url = reverse("courses:report_people", args=[course.pk])
+    names = {}
+    for bucket in ("completed", "in_progress", "not_started", "overdue"):
+        response = coordinator_client.get(url, {"status": bucket})
+        names[bucket] = [row.enrolment.user.full_name for row in response.context["people"]]
+        assert response.context["page_obj"].paginator.count == len(names[bucket])
+    assert names == {
+        "completed": ["Trần Thị Hoa"],
+        "in_progress": ["Nguyễn Văn An"],
+        "not_started": [],
+        "overdue": ["Nguyễn Văn An"],
+    }
+
+
+def grow(course, parent, units, people_per_unit):
+    """``units`` more units under ``parent`` (and one under each), with enrolled people and some progress."""
+    for number in range(units):
+        unit = OrgUnitFactory(code=f"{parent.code}-G{parent.numchild}-{number}", name=f"Đơn vị {number}", parent=parent)
+        parent.refresh_from_db()
+        below = OrgUnitFactory(code=f"{unit.code}-P", name=f"Phòng {number}", parent=unit)
+        for person in range(people_per_unit):
+            user = UserFactory(org_unit=below if person % 2 else unit)
+            enrolment_create(user=user, course=course)
+
+
+def report_queries(client, url) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.get(url)
+    with CaptureQueriesContext(connection) as context:
+        response = client.get(url)
+        if getattr(response, "streaming", False):
+            b"".join(response.streaming_content)
+    assert response.status_code == 200
+    return len(context.captured_queries)
+
+
+def test_the_reports_do_not_grow_with_units_or_people(coordinator_client, course, modules, danang):
+    urls = [
+        reverse("courses:report", args=[course.pk]),
+        reverse("courses:report_people", args=[course.pk]),
+        reverse("courses:report_people", args=[course.pk]) + "?status=in_progress",
+        reverse("courses:report_export", args=[course.pk, "xlsx"]),
+        reverse("courses:report_export", args=[course.pk, "csv"]),
+    ]
+    grow(course, danang, units=2, people_per_unit=2)
+    module_complete(user=Enrolment.objects.filter(course=course).first().user, module=modules[0])
+    small = [report_queries(coordinator_client, url) for url in urls]
+    grow(course, danang, units=12, people_per_unit=6)
+    for enrolment in Enrolment.objects.filter(course=course)[:20]:
+        module_complete(user=enrolment.user, module=modules[0])
+    large = [report_queries(coordinator_client, url) for url in urls]
+    assert small == large
+    # No unit ids listed in the SQL: the subtree is a path prefix.
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as context:
+        coordinator_client.get(urls[0])
+    assert not any(" IN (" in query["sql"] and "org_unit_id" in query["sql"] for query in context.captured_queries)

@@ -117,3 +117,12 @@ def test_facility_counts_partial_credit():
     assert row.question == question
     assert row.facility == pytest.approx(0.75)
     assert [n for _o, n in row.option_counts] == [2, 1, 0]
+
+
+def test_the_answers_are_added_up_by_the_database(known_quiz, django_assert_num_queries):
+    quiz, _questions = known_quiz
+    # The attempts' summary, the answers' sums per question, the questions and their options:
+    # no query lists attempt ids, however many attempts there are.
+    with django_assert_num_queries(4) as context:
+        selectors.quiz_statistics(quiz)
+    assert not any("IN (" in query["sql"] and "attempt_id" in query["sql"] for query in context.captured_queries)
