@@ -369,6 +369,12 @@ class Certificate(models.Model):
         return f"{self.serial} – {self.holder_name}"
 
     @property
+    def issuer_name(self) -> str:
+        """Who issued it, as printed ("Bộ Tài nguyên và Môi trường – Hội đồng Thi đua – Khen thưởng")."""
+        source = self if self.issuing_body else self.template
+        return " – ".join(part for part in (source.issuing_body_parent, source.issuing_body) if part)
+
+    @property
     def revocation_reason_clause(self) -> str:
         """The reason as it reads inside a sentence ("… because <reason>."): without its own final stop."""
         return (self.revocation_reason or "").strip().rstrip(".").rstrip()

@@ -81,7 +81,7 @@ def test_the_da_lat_certificate_prints_its_ministry_its_place_its_day_and_the_re
     assert certificate.template.name == "Mẫu Bộ TN&MT"
 
 
-def test_the_event_names_its_own_issuer_and_template(dalat, organiser, django_capture_on_commit_callbacks):
+def test_the_event_names_its_own_issuer_and_template(dalat, organiser, client, django_capture_on_commit_callbacks):
     own = CertificateTemplateFactory(name="Mẫu riêng của hội nghị", issuing_body="VỤ TỔ CHỨC CÁN BỘ")
     EventPage.objects.filter(pk=dalat.pk).update(
         certificate_template=own,
@@ -97,6 +97,9 @@ def test_the_event_names_its_own_issuer_and_template(dalat, organiser, django_ca
     assert certificate.template == own
     assert "BAN TỔ CHỨC HỘI NGHỊ" in text and "VỤ TỔ CHỨC CÁN BỘ" not in text
     assert "THỨ TRƯỞNG" in text and "Lê Văn Minh" in text
+    # The verification page names the issuer the certificate printed, not its template's.
+    html = client.get(f"/certificates/verify/{certificate.code}/").content.decode()
+    assert "Bộ Tài nguyên và Môi trường – Ban Tổ chức Hội nghị" in html
 
 
 def test_an_unpublished_template_cannot_be_chosen_for_an_event_or_a_course(dalat):
