@@ -203,7 +203,7 @@ def desk(request: HttpRequest, event: EventPage) -> HttpResponse:
         "manager": can_manage_event(request.user, event),
         "may_add": can_nominate_into(request.user, event),
         "query": query.urlencode(),
-        "free_seats": services.SeatMap(event).free,
+        "free_seats": services.free_seats(event),
         "started": event.starts_at <= timezone.now(),
     }
     return render(request, "events/desk.html", context)
@@ -515,7 +515,7 @@ def add(request: HttpRequest, event: EventPage) -> HttpResponse:
         "people": _people(request, event, query) if query else None,
         "new_person_form": new_person_form,
         "quotas": quota_rows(event, request.user),
-        "free_seats": services.SeatMap(event).free,
+        "free_seats": services.free_seats(event),
     }
     return render(request, "events/desk_add.html", context)
 
@@ -669,7 +669,7 @@ def settings_page(request: HttpRequest, event: EventPage) -> HttpResponse:
         "organisers": User.objects.filter(organised_events=event).order_by("full_name"),
         "query": query,
         "people": _people(request, event, query, organisers=True) if query else None,
-        "free_seats": services.SeatMap(event).free,
+        "free_seats": services.free_seats(event),
     }
     return render(request, "events/manage_settings.html", context)
 

@@ -32,7 +32,12 @@ def ticket_email_send(*, registration: Registration, promoted: bool = False) -> 
 
 def waitlist_email_send(*, registration: Registration, place: int) -> None:
     with translation.override("vi"):
-        context = {"registration": registration, "event": registration.event, "place": place}
+        context = {
+            "registration": registration,
+            "event": registration.event,
+            "place": place,
+            "ticket_url": absolute_url(reverse("events:ticket", kwargs={"registration_uuid": registration.uuid})),
+        }
         subject = _("Waiting list: %(event)s") % {"event": registration.event.title}
         body = render_to_string("events/email/waitlisted.txt", context)
     EmailMultiAlternatives(subject=subject, body=body, to=[registration.user.email]).send()

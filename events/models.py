@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalManyToManyField
 from wagtail.admin.forms import WagtailAdminPageForm
-from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, HelpPanel, MultiFieldPanel
 from wagtail.fields import RichTextField
 from wagtail.images import get_image_model_string
 from wagtail.models import Orderable, Page
@@ -185,6 +185,7 @@ class EventPage(Page):
 
     content_panels = [
         *Page.content_panels,
+        HelpPanel(template="events/admin_operational_help.html", heading=_("Sessions and registration")),
         FieldPanel("description"),
         MultiFieldPanel(
             [

@@ -501,6 +501,12 @@ def waitlist_promote(
     return promoted
 
 
+def free_seats(event: EventPage) -> int:
+    """Seats nobody holds, in one count (the same rule as ``SeatMap.free``)."""
+    confirmed = Registration.objects.filter(event=event, status=Registration.Status.CONFIRMED).count()
+    return max(0, event.capacity - confirmed)
+
+
 def waitlist_places(event: EventPage) -> dict[int, int]:
     """Each waiting registration's place in the queue (1 = next), in one query."""
     waiting = (

@@ -285,6 +285,13 @@ def _page_form(event, **overrides):
         "min_attendance_percent": 80,
         "post_test": "",
         "hours": "0",
+        "certificate_template": "",
+        "place": "",
+        "issuing_body_parent": "",
+        "issuing_body": "",
+        "signatory_title": "",
+        "signatory_name": "",
+        "signature_image": "",
         "comments": {"TOTAL_FORMS": 0, "INITIAL_FORMS": 0, "MIN_NUM_FORMS": 0, "MAX_NUM_FORMS": 1000},
     }
     fields.update(overrides)
