@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from django.core.cache import cache
 from django.db.models import Count, Q, QuerySet
+from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -138,7 +139,11 @@ def registrations_matching(event: EventPage, query: str, *, limit: int = 20) -> 
         .exclude(status=Registration.Status.CANCELLED)
         .filter(condition)
         .select_related("org_unit")
-        .order_by("full_name_folded", "pk")[:limit]
+        # Lower() of the folded (already lower-case) name sorts the same, but
+        # no index has that order: PostgreSQL then finds the matches through
+        # the trigram index and sorts the few it finds, instead of walking
+        # the whole name index in order until 20 rows happen to match.
+        .order_by(Lower("full_name_folded"), "pk")[:limit]
     )
 
 

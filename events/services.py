@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from wagtail.models import ModelLogEntry
@@ -801,11 +802,18 @@ def _earlier_answer(nonce: str) -> CheckInResult | None:
     return _replayed(seen) if seen is not None else None
 
 
-def _ticket_holder(token: str) -> Registration | None:
+def _ticket_holder(token: str, session: EventSession) -> Registration | None:
+    """The registration a ticket names, with the id of its attendance in ``session`` (None if none), in one query."""
     found = ticket_uuid(token)
     if found is None:
         return None
-    return Registration.objects.select_related("org_unit").filter(uuid=found).first()
+    in_session = Attendance.objects.filter(registration=OuterRef("pk"), session=session).values("pk")[:1]
+    return (
+        Registration.objects.select_related("org_unit")
+        .annotate(door_attendance=Subquery(in_session))
+        .filter(uuid=found)
+        .first()
+    )
 
 
 def _refusal(registration: Registration, session: EventSession) -> CheckInResult | None:
@@ -846,8 +854,11 @@ def _record_attendance(scan: _Scan) -> CheckInResult:
     person or the same nonce fails on a unique constraint; the whole
     transaction then rolls back and the answer comes from what won.
     """
-    existing = Attendance.objects.filter(registration=scan.registration, session=scan.session).first()
-    if existing is None:
+    if hasattr(scan.registration, "door_attendance"):  # read with the ticket's registration
+        recorded = scan.registration.door_attendance is not None
+    else:
+        recorded = Attendance.objects.filter(registration=scan.registration, session=scan.session).exists()
+    if not recorded:
         try:
             with transaction.atomic():
                 attendance = Attendance.objects.create(
@@ -880,6 +891,9 @@ def _record_attendance(scan: _Scan) -> CheckInResult:
             return CheckInResult(
                 "ok", _("Checked in"), registration=scan.registration, attendance=attendance, change=entry.pk
             )
+    # A scan sent again from the offline queue gets the answer it got first.
+    if scan.nonce and (earlier := _earlier_answer(scan.nonce)) is not None:
+        return earlier
     with transaction.atomic():
         existing = _locked_attendance(scan.registration, scan.session)
         result = _over_existing(scan, existing)
@@ -977,17 +991,17 @@ def attendance_check_in(
 
     A replay of a scan already answered (same ``nonce``) returns the first
     answer without writing: queued offline scans are sent until acknowledged,
-    so the same scan may arrive more than once. Everything is read before
+    so the same scan may arrive more than once. (The nonce is looked up only
+    when the person is already recorded or the insert collides: a first scan
+    reads the registration, with its attendance, and nothing else.) Everything is read before
     the one short transaction that writes. A scan outside the session's
     door window, or over a recorded "absent" or "excused", writes nothing
     and asks; the usher's tap sends it again with ``confirm``.
     """
     now = now or timezone.now()
     nonce = nonce.strip()[:64]
-    if nonce and (earlier := _earlier_answer(nonce)) is not None:
-        return earlier
     if registration is None:
-        registration = _ticket_holder(token)
+        registration = _ticket_holder(token, session)
         if registration is None:
             return CheckInResult("unknown", _("Unknown ticket: this QR code is not one of our tickets."))
     if recorded_by is not None and not (

@@ -230,7 +230,9 @@
         nonce: item.nonce,
         scanned_at: item.scanned_at,
         token: item.token,
-        registration: item.registration,
+        // A scanned ticket goes as the ticket, so that its signature is checked;
+        // the registration the roster matched is only for this phone's display.
+        registration: item.token ? "" : item.registration,
         device: item.device,
         confirm: item.confirm ? "1" : "",
       };
@@ -260,7 +262,9 @@
     var shown = Object.assign({}, result);
     if (result.confirm) {
       shown.confirmWith = function () {
-        checkIn({ token: item.token, registration: result.registration || item.registration, confirm: true });
+        // A ticket is sent again as the ticket (the server checks its signature); a search by its registration.
+        var registration = item.token ? "" : result.registration || item.registration;
+        checkIn({ token: item.token, registration: registration, confirm: true });
       };
     }
     show(shown);
