@@ -159,6 +159,15 @@ def test_a_passwordless_delegate_checks_in_from_the_projector_code_in_one_tap(co
     assert attendance.method == Attendance.Method.SELF
     # The projector's live count follows.
     expect(projector.locator(".projector-count")).to_contain_text("1/1", timeout=10_000)
+    # The venue's network drops: the screen says its code is no longer renewed, and recovers.
+    stale = projector.locator("#projector-stale")
+    expect(stale).to_be_hidden()
+    projector.context.set_offline(True)
+    expect(stale).to_be_visible(timeout=10_000)
+    expect(stale).to_contain_text("Mất kết nối")
+    projector.screenshot(path=str(SCREENSHOTS / "projector-1024x768-offline.png"))
+    projector.context.set_offline(False)
+    expect(stale).to_be_hidden(timeout=10_000)
     projector.context.close()
     # Still nobody signed in on the phone: the account's pages ask for it.
     page.goto("/events/mine/")
