@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import math
+from decimal import Decimal
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -15,6 +16,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -352,6 +354,14 @@ def _accepted_text(option: Option) -> str:
     return text
 
 
+def _marks(value: Decimal | None) -> str:
+    """Marks as people write them, in the active language: 0,5 and 1, not 0,50 and 1,00."""
+    value = (value or Decimal(0)).normalize()
+    if value.as_tuple().exponent > 0:  # 1E+1 after normalize(): back to 10
+        value = value.quantize(Decimal(1))
+    return number_format(value)
+
+
 def _outcome(slot: QuestionSlot) -> str:
     """How a graded question went, for the review's colour, icon and word."""
     if slot.response is None:
@@ -408,6 +418,8 @@ def attempt_review(request: HttpRequest, attempt_id) -> HttpResponse:
                 "matched": matched,
                 "fraction": (slot.score or 0) / slot.marks if slot.marks else 0,
                 "outcome": _outcome(slot),
+                "score_text": _marks(slot.score),
+                "marks_text": _marks(slot.marks),
             }
         )
         previous_case = case_id

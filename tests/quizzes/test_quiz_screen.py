@@ -211,3 +211,22 @@ def test_the_intro_states_attempts_pass_mark_time_and_when_answers_are_shown(cli
     quiz.save()
     html = client.get(reverse("quizzes:quiz", args=[quiz.pk])).content.decode()
     assert "Never: you see your score only" in html and "Unlimited" in html
+
+
+def test_a_partly_right_answer_is_named_so_with_its_share_of_the_marks(client, trainee, category):
+    from tests.factories import QuestionFactory
+
+    QuestionFactory(
+        category=category,
+        qtype="multiple",
+        partial_credit=True,
+        options=[("Năm 2005", True), ("Năm 2009", False), ("Năm 2013", True)],
+    )
+    quiz = QuizFactory(rules=[(category, 1)], shuffle_options=False)
+    client.force_login(trainee)
+    attempt = start(client, quiz)
+    slot = attempt.slots.get()
+    client.post(reverse("quizzes:answer", args=[attempt.pk]), {"slot": slot.pk, f"v{slot.pk}": 0, f"q{slot.pk}": "0"})
+    client.post(reverse("quizzes:attempt", args=[attempt.pk]), {"action": "submit"})
+    html = client.get(reverse("quizzes:review", args=[attempt.pk])).content.decode()
+    assert "quiz-outcome-partial" in html and "Partly right" in html and "0.5/1 marks" in html
