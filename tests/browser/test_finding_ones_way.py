@@ -130,28 +130,35 @@ def answer_right_and_submit(page) -> None:
         expect(page).to_have_url(re.compile(r"/review/"))
 
 
-def test_a_trainee_goes_from_the_home_page_to_a_verified_certificate_by_clicking_only(journey_data, page):
-    page.set_viewport_size(PHONE)
+@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["360px", "desktop"])
+def test_a_trainee_goes_from_the_home_page_to_a_verified_certificate_by_clicking_only(journey_data, page, viewport):
+    page.set_viewport_size(viewport)
+    wide = viewport is DESKTOP
+
+    def snap(name: str, **kwargs) -> None:
+        shot(page, name + ("-desktop" if wide else ""), **kwargs)
+
     page.goto("/")  # the only address given: the home page
-    shot(page, "01-header-closed")
-    assert_accessible(page, where="home, 360 px")
+    snap("01-header-closed")
+    assert_accessible(page, where=f"home, {viewport['width']} px")
     open_menu(page)
     expect(page.get_by_role("link", name="Khóa học", exact=True)).to_be_visible()
     expect(page.get_by_role("link", name="Hội nghị", exact=True)).to_be_visible()
-    shot(page, "02-header-open-signed-out")
-    page.locator("summary.site-menu-toggle").click()  # closes it again
+    snap("02-header-open-signed-out")
+    if not wide:
+        page.locator("summary.site-menu-toggle").click()  # closes it again
 
     sign_in_by_clicking(page, journey_data["email"])
     open_menu(page)
     nav = page.get_by_role("navigation", name=re.compile("Điều hướng chính"))
     nav.locator("summary", has_text="Học tập của tôi").click()
-    shot(page, "03-header-open-my-learning")
+    snap("03-header-open-my-learning")
     nav.get_by_role("link", name="Khóa học của tôi", exact=True).click()
 
     # A new trainee's courses: an empty state that leads to the catalogue.
     empty = page.get_by_test_id("empty-courses")
     expect(empty).to_contain_text("Hiện bạn chưa tham gia khóa học nào")
-    shot(page, "04-my-courses-empty")
+    snap("04-my-courses-empty")
     empty.get_by_role("link", name="Xem danh sách khóa học").click()
     page.get_by_role("link", name=COURSE).click()
     page.get_by_test_id("enrol").click()
@@ -162,12 +169,12 @@ def test_a_trainee_goes_from_the_home_page_to_a_verified_certificate_by_clicking
     expect(final).to_contain_text("đã xong 0/2 bài")
     expect(final.get_by_role("link")).to_have_count(0)
     final.scroll_into_view_if_needed()
-    shot(page, "05-outline-final-test-locked")
-    assert_accessible(page, where="course, 360 px")
+    snap("05-outline-final-test-locked")
+    assert_accessible(page, where=f"course, {viewport['width']} px")
 
     page.get_by_test_id("resume").click()
     expect(page.locator("h1")).to_have_text("Bài 1")
-    assert_accessible(page, where="module, 360 px")
+    assert_accessible(page, where=f"module, {viewport['width']} px")
     page.get_by_test_id("complete").click()
     expect(page.locator("h1")).to_have_text("Bài 2")
     page.get_by_test_id("complete").click()
@@ -177,10 +184,10 @@ def test_a_trainee_goes_from_the_home_page_to_a_verified_certificate_by_clicking
     page.get_by_test_id("final-test-start").click()
     page.locator("form[action$='/start/'] button[type='submit']").click()
     expect(page).to_have_url(re.compile(r"/quizzes/attempts/[0-9a-f-]+/(\?next=.*)?$"))
-    assert_accessible(page, where="quiz attempt, 360 px")
+    assert_accessible(page, where=f"quiz attempt, {viewport['width']} px")
     answer_right_and_submit(page)
-    shot(page, "05b-review", full_page=True)
-    assert_accessible(page, where="quiz review, 360 px")
+    snap("05b-review", full_page=True)
+    assert_accessible(page, where=f"quiz review, {viewport['width']} px")
 
     # The review leads back to the course, which says it is complete, with the certificate.
     page.locator("main").get_by_role("link", name=re.compile("Quay lại")).first.click()
@@ -188,13 +195,13 @@ def test_a_trainee_goes_from_the_home_page_to_a_verified_certificate_by_clicking
     expect(completion).to_contain_text("Bạn đã hoàn thành khóa học này")
     expect(page.get_by_test_id("final-test")).to_contain_text("Đạt")
     completion.scroll_into_view_if_needed()
-    shot(page, "06-completion-panel")
+    snap("06-completion-panel")
     completion.get_by_test_id("certificate-link").click()
 
     expect(page.locator("main")).to_contain_text(COURSE)
     expect(page.locator(".cert-status-valid")).to_be_visible()
-    shot(page, "07-certificate-verified")
-    assert_accessible(page, where="verify, 360 px")
+    snap("07-certificate-verified")
+    assert_accessible(page, where=f"verify, {viewport['width']} px")
 
     # The certificate mail names "Giấy chứng nhận của tôi": the header reaches it.
     my_learning(page, "Giấy chứng nhận của tôi")
@@ -288,3 +295,18 @@ def test_the_header_menu_works_without_javascript_and_as_a_bar_on_a_desktop(jour
         expect(nojs.get_by_role("link", name=COURSE)).to_be_visible()
     finally:
         context.close()
+
+
+@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["360px", "desktop"])
+def test_sign_in_and_sign_up_pass_axe(page, viewport):
+    page.set_viewport_size(viewport)
+    page.goto("/")
+    menu_link(page, "Đăng nhập").click()
+    assert_accessible(page, where=f"sign-in, {viewport['width']} px")
+    # A failed sign-in shows its errors: they too must be read out.
+    page.locator("form[action$='/accounts/login/'] button[type='submit']").click()
+    assert_accessible(page, where=f"sign-in with errors, {viewport['width']} px")
+    menu_link(page, "Đăng ký").click()
+    assert_accessible(page, where=f"sign-up, {viewport['width']} px")
+    page.locator("form[action$='/accounts/signup/'] button[type='submit']").click()
+    assert_accessible(page, where=f"sign-up with errors, {viewport['width']} px")
