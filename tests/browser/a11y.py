@@ -23,10 +23,13 @@ def axe_violations(page, *, exclude: tuple[str, ...] = ()) -> list[dict]:
     context = {"exclude": [[selector] for selector in exclude]} if exclude else None
     return page.evaluate(
         """async ([context, tags]) => {
-            const results = await axe.run(context || document, {runOnly: {type: "tag", values: tags}, resultTypes: ["violations"]});
+            const options = {runOnly: {type: "tag", values: tags}, resultTypes: ["violations"]};
+            const results = await axe.run(context || document, options);
             return results.violations.map(v => ({
                 id: v.id, impact: v.impact, help: v.help,
-                nodes: v.nodes.slice(0, 5).map(n => n.target.join(" ") + " :: " + (n.failureSummary || "").split("\\n").slice(0, 3).join(" ")),
+                nodes: v.nodes.slice(0, 5).map(
+                    n => n.target.join(" ") + " :: " + (n.failureSummary || "").split("\\n").slice(0, 3).join(" ")
+                ),
             }));
         }""",
         [context, TAGS],

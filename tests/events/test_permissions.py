@@ -34,7 +34,7 @@ def _matrix():
         ("mine", "get", "/events/mine/", ANY_SIGNED_IN, None),
         ("register", "get", "/events/{event}/register/", ANY_SIGNED_IN | {"owner": 302}, None),
         ("ticket", "get", "/events/tickets/{ticket}/", OWN_TICKET, None),
-        ("cancel", "post", "/events/tickets/{ticket}/cancel/", OWNER_ONLY_POST, {}),
+        ("cancel", "post", "/events/tickets/{ticket}/cancel/", OWNER_ONLY_POST, {"confirm": "cancel"}),
         ("ticket_certificate", "post", "/events/tickets/{ticket}/certificate/", OWNER_ONLY_POST, {}),
         ("manage_list", "get", "/events/manage/", NOMINATORS | {"other_organiser": 200}, None),
         ("manage_detail", "get", m + "/", MANAGERS_ONLY, None),

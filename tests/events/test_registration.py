@@ -81,7 +81,14 @@ def test_self_registration_view_and_ticket(client, event, trainee, django_captur
     page = client.get(response.url).content.decode()
     assert "<svg" in page and "Nguyễn Thị Hoa" in page
     assert 'style="' not in page
-    client.post(f"/events/tickets/{registration.uuid}/cancel/")
+    # Cancelling asks first: the page, then a POST without the confirmation, change nothing.
+    cancel_url = f"/events/tickets/{registration.uuid}/cancel/"
+    assert cancel_url in page
+    assert client.get(cancel_url).status_code == 200
+    assert client.post(cancel_url).status_code == 200
+    registration.refresh_from_db()
+    assert registration.status == "confirmed"
+    client.post(cancel_url, {"confirm": "cancel"})
     registration.refresh_from_db()
     assert registration.status == "cancelled"
 

@@ -174,7 +174,7 @@ MATRIX: dict[str, tuple[str, dict[str, int]]] = {
     "certificates:verify": ("GET", row(200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200)),
     "certificates:verify_lookup": ("GET", row(200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200)),
     # events
-    "events:cancel": ("POST", row(302, 302, 404, 404, 404, 404, 404, 404, 404, 404, 404)),
+    "events:cancel": ("GET", row(302, 200, 404, 404, 404, 404, 404, 404, 404, 404, 404)),
     "events:certificates": ("GET", row(302, 403, 403, 403, 403, 200, 403, 403, 403, 200, 302)),
     "events:check_in": ("GET", row(302, 403, 403, 403, 403, 200, 403, 403, 403, 200, 302)),
     "events:check_in_counts": ("GET", row(302, 403, 403, 403, 403, 200, 403, 403, 403, 200, 302)),
@@ -220,7 +220,7 @@ MATRIX: dict[str, tuple[str, dict[str, int]]] = {
     # courses
     "courses:assign": ("GET", row(302, 403, 403, 200, 200, 200, 200, 403, 403, 200, 302)),
     "courses:enrol": ("POST", row(302, 302, 302, 302, 302, 302, 302, 302, 302, 302, 302)),
-    "courses:leave": ("POST", row(302, 302, 404, 404, 404, 404, 404, 404, 404, 404, 404)),
+    "courses:leave": ("GET", row(302, 200, 404, 404, 404, 404, 404, 404, 404, 404, 404)),
     "courses:manage_list": ("GET", row(302, 403, 403, 200, 200, 200, 200, 403, 403, 200, 302)),
     "courses:mine": ("GET", row(302, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200)),
     "courses:module_complete": ("POST", row(302, 302, 302, 302, 302, 302, 302, 302, 302, 302, 302)),

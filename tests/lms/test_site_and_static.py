@@ -12,7 +12,8 @@ from tests.lms.test_settings import run
 ADDRESS_PROBE = """
 import json
 from django.conf import settings
-print(json.dumps({"site": settings.WAGTAILADMIN_BASE_URL, "gzip": "django.middleware.gzip.GZipMiddleware" in settings.MIDDLEWARE}))
+gzip = "django.middleware.gzip.GZipMiddleware" in settings.MIDDLEWARE
+print(json.dumps({"site": settings.WAGTAILADMIN_BASE_URL, "gzip": gzip}))
 """
 
 
