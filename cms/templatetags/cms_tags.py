@@ -4,6 +4,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail.models import TaskState, WorkflowState
 
+from cms import caching
 from cms.home import collect_panels
 from cms.selectors import nav_urls
 
@@ -34,10 +35,16 @@ def home_panels(context, page) -> list[str]:
     each is the (already escaped) output of the panel's own template.
     """
     request = context.get("request")
-    return [
-        render_to_string(panel.template_name, {**panel.context, "page": page}, request=request)
-        for panel in collect_panels(request, page)
-    ]
+
+    def render() -> list[str]:
+        return [
+            render_to_string(panel.template_name, {**panel.context, "page": page}, request=request)
+            for panel in collect_panels(request, page)
+        ]
+
+    # The same for every reader until content changes (panels show published pages only);
+    # a panel may link to "My courses" for signed-in readers, so those get their own copy.
+    return caching.fragment(f"home-panels:{page.pk}", render, request=request, per_sign_in=True)
 
 
 @register.simple_tag
