@@ -274,9 +274,11 @@ def dashboard(*, user) -> Dashboard:
     """ "Khóa học của tôi" in six queries, however many courses and modules."""
     from certificates.models import Certificate
 
+    # The pages' bodies are the bulk of their rows and the dashboard shows none of them.
     enrolments = list(
         Enrolment.objects.filter(user=user)
         .select_related("course", "last_module")
+        .defer("last_module__body")
         .order_by("-last_visited_at", "-created_at")
     )
     courses = [e.course for e in enrolments]
@@ -293,6 +295,7 @@ def dashboard(*, user) -> Dashboard:
     notices = list(
         RefresherNotice.objects.filter(user=user, dismissed_at__isnull=True)
         .select_related("flag__module", "flag__regulation", "flag__superseded", "course")
+        .defer("flag__module__body", "flag__regulation__what_is_new", "flag__superseded__what_is_new")
         .order_by("-created_at")
     )
     notices_by_course = defaultdict(list)

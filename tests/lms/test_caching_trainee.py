@@ -3,10 +3,11 @@
 The route cache (cms.caching.cached_route) is shared by every reader, so a
 module page found through it must still show each trainee their own state;
 reopening a module writes nothing for a while (courses.services.module_visit);
-the answer autosave reads nothing before its locked write.
+a module's body is rendered once per published revision.
 """
 
 import datetime
+import json
 
 import pytest
 import time_machine
@@ -15,7 +16,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from courses.models import Enrolment, ModuleProgress
+from courses.models import Enrolment, ModulePage, ModuleProgress
 from courses.services import enrolment_create, module_complete
 from tests.factories import CoursePageFactory, ModulePageFactory, UserFactory
 
@@ -79,3 +80,24 @@ def test_reopening_a_module_writes_nothing_until_the_interval_passes(course):
     assert enrolment.last_visited_at == start + datetime.timedelta(minutes=6)
     assert ModuleProgress.objects.get(enrolment=enrolment, module=second).last_visited_at == enrolment.last_visited_at
     assert Enrolment.objects.filter(pk=enrolment.pk, last_module=second).exists()
+
+
+@pytest.mark.django_db
+def test_a_module_body_is_cached_per_published_revision_and_never_for_a_preview(course):
+    first = course.modules().first()
+    first.body = json.dumps([{"type": "paragraph", "value": "<p>Nội dung bản thứ nhất</p>"}])
+    first.save_revision().publish()
+    trainee = UserFactory()
+    enrolment_create(user=trainee, course=course)
+    client = _signed_in(trainee)
+    assert "Nội dung bản thứ nhất" in client.get(first.url).content.decode()
+    page = ModulePage.objects.get(pk=first.pk)
+    page.body = json.dumps([{"type": "paragraph", "value": "<p>Nội dung bản thứ hai</p>"}])
+    revision = page.save_revision()
+    # A draft is not what trainees read; its preview shows it, and does not fill the cache.
+    preview = page.make_preview_request()
+    assert "Nội dung bản thứ hai" in preview.content.decode()
+    assert "Nội dung bản thứ nhất" in client.get(first.url).content.decode()
+    revision.publish()
+    html = client.get(first.url).content.decode()
+    assert "Nội dung bản thứ hai" in html and "Nội dung bản thứ nhất" not in html
