@@ -154,12 +154,12 @@ def _may_use_cache(request: HttpRequest) -> bool:
     """A plain GET of a Wagtail page by someone with no session and no pending message."""
     return (
         request.method == "GET"
-        and _serves_pages(request)
         and not request.META.get("QUERY_STRING")
         and settings.SESSION_COOKIE_NAME not in request.COOKIES
         and "messages" not in request.COOKIES
         and "HTTP_HX_REQUEST" not in request.META
         and not getattr(request, "is_preview", False)
+        and _serves_pages(request)  # last: the only check that costs anything
     )
 
 
