@@ -204,7 +204,39 @@ def _profile(folder: Path, key: str, call, call_args: tuple, requests: int) -> N
         call(*call_args)
     profiler.stop()
     (folder / f"{key}.txt").write_text(profiler.output_text(unicode=True, show_all=False), encoding="utf-8")
+    buckets = dict.fromkeys(BUCKETS, 0.0)
+    _sum_buckets(profiler.last_session.root_frame(), buckets, set())
+    per_request = {name: round(seconds / requests * 1000, 2) for name, seconds in buckets.items()}
+    per_request["cpu_ms"] = round(profiler.last_session.cpu_time / requests * 1000, 2)
+    per_request["wall_ms"] = round(profiler.last_session.duration / requests * 1000, 2)
+    (folder / f"{key}.json").write_text(json.dumps(per_request), encoding="utf-8")
     (folder / f"{key}.html").write_text(profiler.output_html(), encoding="utf-8")
+
+
+# Where the time goes, by the outermost frame of each kind (so a bucket never counts itself twice;
+# buckets overlap: SQL compiled inside a template counts under both).
+BUCKETS = {
+    "routing": lambda f: f.function in {"route_for_request", "find_for_request"},
+    "view": lambda f: (
+        f.function in {"serve", "get_context"}
+        or (f.file_path_short.startswith(("courses/", "quizzes/", "cms/", "events/")) and f.function not in {"render"})
+    ),
+    "templates": lambda f: f.function == "render" and "django/template" in (f.file_path or ""),
+    "sql_compile": lambda f: f.function == "as_sql" and "compiler" in (f.file_path or ""),
+    "sql_execute": lambda f: f.function in {"execute", "executemany"} and "backends" in (f.file_path or ""),
+    "cache_session_auth": lambda f: any(
+        part in (f.file_path or "")
+        for part in ("core/cache", "contrib/sessions", "contrib/auth/middleware", "middleware/csrf")
+    ),
+}
+
+
+def _sum_buckets(frame, buckets: dict, inside: set) -> None:
+    entered = {name for name, match in BUCKETS.items() if name not in inside and match(frame)}
+    for name in entered:
+        buckets[name] += frame.time
+    for child in frame.children:
+        _sum_buckets(child, buckets, inside | entered)
 
 
 # --- wrk ---------------------------------------------------------------------------------------

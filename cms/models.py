@@ -37,6 +37,7 @@ from wagtail.models import Orderable, Page, PageManager, Revision
 from wagtail.query import PageQuerySet
 from wagtail.search import index
 
+from cms import caching
 from cms.blocks import RICH_TEXT_FEATURES, BodyStreamBlock, WhatIsNewStreamBlock
 from core.fields import NFCCharField, NFCTextField
 from core.text import collapse_spaces, nfc
@@ -129,6 +130,15 @@ class HomePage(AsciiSlugMixin, Page):
     """The site root: an introduction, the latest regulation updates, and the
     panels other apps register (see ``cms.home``)."""
 
+    # The same for every anonymous visitor: served whole from the cache (cms.caching).
+    cache_anonymous = True
+
+    def route(self, request, path_components):
+        # The site root routes every page of the site: remember where each path leads (cms.caching).
+        if not path_components:
+            return super().route(request, path_components)
+        return caching.cached_route(self, request, path_components, super().route)
+
     intro = RichTextField(_("introduction"), blank=True, features=RICH_TEXT_FEATURES)
 
     content_panels = [*Page.content_panels, FieldPanel("intro")]
@@ -158,6 +168,9 @@ class HomePage(AsciiSlugMixin, Page):
 class StandardPage(AsciiSlugMixin, Page):
     """A free-form page: about, contacts, guidance."""
 
+    # The same for every anonymous visitor: served whole from the cache (cms.caching).
+    cache_anonymous = True
+
     intro = NFCTextField(_("introduction"), blank=True, help_text=_("One or two sentences shown under the title."))
     body = StreamField(BodyStreamBlock(), verbose_name=_("body"), blank=True)
 
@@ -178,6 +191,9 @@ def paginate(request, queryset, per_page: int = LISTING_PAGE_SIZE):
 
 class RegulationIndexPage(AsciiSlugMixin, Page):
     """The list of legal documents, filtered by type, year, issuer and status."""
+
+    # The same for every anonymous visitor: served whole from the cache (cms.caching).
+    cache_anonymous = True
 
     intro = RichTextField(_("introduction"), blank=True, features=RICH_TEXT_FEATURES)
 
@@ -204,6 +220,9 @@ class RegulationIndexPage(AsciiSlugMixin, Page):
 
 class CampaignIndexPage(AsciiSlugMixin, Page):
     """The list of emulation campaigns (phong trào thi đua), filtered by year."""
+
+    # The same for every anonymous visitor: served whole from the cache (cms.caching).
+    cache_anonymous = True
 
     intro = RichTextField(_("introduction"), blank=True, features=RICH_TEXT_FEATURES)
 
@@ -301,6 +320,9 @@ class RegulationPageForm(WagtailAdminPageForm):
 
 class RegulationPage(AsciiSlugMixin, Page):
     """A legal document (văn bản quy phạm pháp luật) and what it changes."""
+
+    # The same for every anonymous visitor: served whole from the cache (cms.caching).
+    cache_anonymous = True
 
     class DocumentType(models.TextChoices):
         LAW = "law", _("Law")
@@ -579,6 +601,9 @@ class CampaignPage(AsciiSlugMixin, Page):
     """An emulation movement (phong trào thi đua): who launched it, when, its
     goals and criteria, and the advanced examples it brought forward."""
 
+    # The same for every anonymous visitor: served whole from the cache (cms.caching).
+    cache_anonymous = True
+
     LISTING_ORDER = (
         F("start_year").desc(nulls_last=True),
         F("launch_date").desc(nulls_last=True),
@@ -786,3 +811,21 @@ class SearchEntry(models.Model):
     @property
     def kind(self) -> str:
         return self.page.specific_class._meta.verbose_name if self.page.specific_class else ""
+
+
+class ContentGeneration(models.Model):
+    """One row whose number changes whenever published content changes (``cms.caching``).
+
+    Cached pages and fragments are keyed by it, so a publish, unpublish, move
+    or delete makes every worker miss at once, whatever the cache backend (a
+    local-memory cache is per process; this row is shared by all of them).
+    """
+
+    value = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("content generation")
+        verbose_name_plural = _("content generations")
+
+    def __str__(self) -> str:
+        return str(self.value)

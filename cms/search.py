@@ -28,6 +28,7 @@ index holds the published text.
 from __future__ import annotations
 
 import datetime
+import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -271,9 +272,21 @@ def kinds(query: ParsedQuery) -> list[Kind]:
     return sorted(found, key=lambda kind: (-kind.count, kind.label))
 
 
+@functools.lru_cache(maxsize=4096)
+def _fold_character(char: str) -> str:
+    return (fold(char) or " ")[0]
+
+
 def _fold_by_character(text: str) -> str:
-    """fold() one character at a time, so positions in the result are positions in ``text``."""
-    return "".join((fold(char) or " ")[0] for char in text)
+    """fold() one character at a time, so positions in the result are positions in ``text``.
+
+    Each distinct character is folded once (a page of results repeats a few
+    hundred characters thousands of times; folding each anew was most of the
+    search page's time).
+    """
+    if text.isascii():
+        return text.lower()
+    return "".join(map(_fold_character, text))
 
 
 def excerpt(text: str, tokens: Iterable[str], length: int = EXCERPT_LENGTH) -> str:

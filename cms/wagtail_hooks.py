@@ -15,6 +15,7 @@ from wagtail.admin.views.home import WhatsNewInWagtailVersionPanel
 from wagtail.admin.widgets import AdminDateInput, AdminDateTimeInput
 from wagtail.models import WorkflowState
 
+from cms import caching
 from cms.admin_views import editors_guide
 from cms.models import RegulationPage
 from cms.widgets import DayFirstDateField, DayFirstDateTimeField, slug_input
@@ -117,3 +118,9 @@ def only_vietnamese_help(request, menu_items):
 def no_english_release_notes(request, panels):
     # The dashboard's "what's new" panel links to the same English guide.
     panels[:] = [panel for panel in panels if not isinstance(panel, WhatsNewInWagtailVersionPanel)]
+
+
+@hooks.register("before_serve_page")
+def anonymous_page_cache(page, request, serve_args, serve_kwargs):
+    """Let ``cms.caching.ContentCacheMiddleware`` keep this page for every anonymous visitor."""
+    caching.mark_cacheable(page, request)

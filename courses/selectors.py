@@ -19,6 +19,7 @@ from wagtail.models import Page
 
 from accounts.models import OrgUnit
 from accounts.scopes import in_subtree
+from cms import caching
 from cms.models import RegulationPage
 from courses.models import CoursePage, Enrolment, ModulePage, ModuleProgress, RefresherNotice
 from quizzes.policies import QuizAccess
@@ -32,8 +33,8 @@ def _parent_path(page: Page) -> str:
 
 
 def course_of(module: ModulePage) -> CoursePage | None:
-    """The course a module sits in (its parent page), or None."""
-    return CoursePage.objects.parent_of(module).first()
+    """The course a module sits in (its parent page), or None; cached until content changes."""
+    return caching.fragment(f"course-of:{module.pk}", lambda: CoursePage.objects.parent_of(module).first())
 
 
 def courses_of(modules: Iterable[ModulePage]) -> dict[int, CoursePage]:
@@ -48,6 +49,12 @@ def modules_by_course(course_ids: Iterable[int] | None = None, *, courses: Itera
     courses = list(courses)
     if not courses:
         return {}
+    # The same for every reader until content changes (cms.caching).
+    ids = ",".join(str(course.pk) for course in courses)
+    return caching.fragment(f"modules-by-course:{ids}", lambda: _modules_by_course(courses))
+
+
+def _modules_by_course(courses: list[CoursePage]) -> dict[int, list[ModulePage]]:
     by_path = {course.path: course.pk for course in courses}
     modules = (
         ModulePage.objects.live()
@@ -155,7 +162,8 @@ def progress_map(enrolment: Enrolment | None) -> dict[int, ModuleProgress]:
 
 def course_outline(*, course: CoursePage, user, enrolment: Enrolment | None = None) -> Outline:
     """The course page's data: 3 queries (modules, enrolment, progress) plus prerequisites."""
-    modules = list(course.modules()) if course.pk else []
+    # The same for every reader until content changes (cms.caching); progress is read fresh below.
+    modules = caching.fragment(f"course-modules:{course.pk}", lambda: list(course.modules())) if course.pk else []
     if enrolment is None:
         enrolment = enrolment_for(user, course) if course.pk else None
     items = build_items(modules, progress_map(enrolment), sequential=course.sequential)
@@ -266,9 +274,11 @@ def dashboard(*, user) -> Dashboard:
     """ "Khóa học của tôi" in six queries, however many courses and modules."""
     from certificates.models import Certificate
 
+    # The pages' bodies are the bulk of their rows and the dashboard shows none of them.
     enrolments = list(
         Enrolment.objects.filter(user=user)
         .select_related("course", "last_module")
+        .defer("last_module__body")
         .order_by("-last_visited_at", "-created_at")
     )
     courses = [e.course for e in enrolments]
@@ -285,6 +295,7 @@ def dashboard(*, user) -> Dashboard:
     notices = list(
         RefresherNotice.objects.filter(user=user, dismissed_at__isnull=True)
         .select_related("flag__module", "flag__regulation", "flag__superseded", "course")
+        .defer("flag__module__body", "flag__regulation__what_is_new", "flag__superseded__what_is_new")
         .order_by("-created_at")
     )
     notices_by_course = defaultdict(list)
@@ -515,6 +526,11 @@ def superseded_citations(*, modules: list[ModulePage]) -> list[SupersededCitatio
     """The regulations these modules cite that a live regulation supersedes, in module order (1 query)."""
     if not modules:
         return []
+    ids = ",".join(str(m.pk) for m in modules)
+    return caching.fragment(f"superseded:{ids}", lambda: _superseded_citations(modules))
+
+
+def _superseded_citations(modules: list[ModulePage]) -> list[SupersededCitation]:
     newer = (
         RegulationPage.objects.live()
         .filter(supersedes__cited_by_modules__in=[m.pk for m in modules])

@@ -200,9 +200,26 @@ def _course_of(module: ModulePage) -> CoursePage:
     return course
 
 
-def module_visit(*, enrolment: Enrolment, module: ModulePage) -> None:
-    """Remember that the trainee opened the module, to resume there on any device."""
+# A module opened again within this time, and still the last one opened, writes nothing.
+VISIT_WRITE_INTERVAL = datetime.timedelta(minutes=5)
+
+
+def module_visit(*, enrolment: Enrolment, module: ModulePage, visited: bool = False) -> None:
+    """Remember that the trainee opened the module, to resume there on any device.
+
+    ``visited``: the module's progress row exists (the caller's outline says so). Reading the
+    same module again writes only when the "last visited" time is more than
+    VISIT_WRITE_INTERVAL old, so a page reload costs no transaction; opening another
+    module always records it at once, as "resume here" needs.
+    """
     now = timezone.now()
+    if (
+        visited
+        and enrolment.last_module_id == module.pk
+        and enrolment.last_visited_at
+        and now - enrolment.last_visited_at < VISIT_WRITE_INTERVAL
+    ):
+        return
     with transaction.atomic():
         updated = ModuleProgress.objects.filter(enrolment=enrolment, module=module).update(last_visited_at=now)
         if not updated:

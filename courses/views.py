@@ -37,7 +37,7 @@ def module_serve(request: HttpRequest, module: ModulePage, serve, *args, **kwarg
     if not state.can_study:
         context = {"page": module, "self": module, **state.as_context()}
         return TemplateResponse(request, "courses/module_locked.html", context, status=403)
-    services.module_visit(enrolment=state.enrolment, module=module)
+    services.module_visit(enrolment=state.enrolment, module=module, visited=state.item.visited)
     return serve(request, *args, **kwargs)
 
 

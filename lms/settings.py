@@ -99,6 +99,8 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "accounts.middleware.StaffMFARequiredMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    # Last: serves cached pages to anonymous visitors after sign-in, CSRF and messages had their say.
+    "cms.caching.ContentCacheMiddleware",
 ]
 if DEBUG:
     # The demo (runserver) compresses pages and static files itself. In production

@@ -578,6 +578,8 @@ def _apply(attempt: Attempt, answers: Sequence[AnswerInput], now: datetime) -> t
         )
     }
     saved, stale = [], []
+    for slot in slots.values():
+        slot.attempt = attempt  # the locked attempt: callers read its deadline without another query
     for answer in answers:
         slot = slots.get(answer.slot_id)
         if slot is None:

@@ -298,20 +298,25 @@ def attempt_page(request: HttpRequest, attempt_id) -> HttpResponse:
 
 
 def _json_refusal(error: ServiceError) -> JsonResponse:
-    status = {"deadline_passed": 409, "attempt_finished": 409}.get(error.code, 400)
+    # not_found: another person's attempt is indistinguishable from one that does not exist.
+    status = {"deadline_passed": 409, "attempt_finished": 409, "not_found": 404}.get(error.code, 400)
     return JsonResponse({"error": error.code, "message": error.message}, status=status)
 
 
 @login_required
 @require_POST
 def attempt_answer(request: HttpRequest, attempt_id) -> JsonResponse:
-    """Autosave of one question's answer; JSON for static/quizzes/attempt.js."""
-    attempt = _own_attempt(request, attempt_id)
+    """Autosave of one question's answer; JSON for static/quizzes/attempt.js.
+
+    Lean on purpose (it runs every few seconds per trainee in a full room): the
+    service's locked read of the attempt is also the ownership check, so nothing
+    is read before it.
+    """
     answers = _answers_from_post(request)
     if len(answers) != 1:
         return JsonResponse({"error": "bad_request", "message": _("One answer at a time.")}, status=400)
     try:
-        saved, stale = services.answers_save(attempt_id=attempt.pk, user=request.user, answers=answers)
+        saved, stale = services.answers_save(attempt_id=attempt_id, user=request.user, answers=answers)
     except ServiceError as error:
         return _json_refusal(error)
     if stale:
@@ -327,7 +332,7 @@ def attempt_answer(request: HttpRequest, attempt_id) -> JsonResponse:
         )
     # The slot is named so that a client saving several questions at once can match answers to saves.
     return JsonResponse(
-        {"saved": True, "slot": saved[0].pk, "version": saved[0].version, "remaining": _remaining(attempt)}
+        {"saved": True, "slot": saved[0].pk, "version": saved[0].version, "remaining": _remaining(saved[0].attempt)}
     )
 
 

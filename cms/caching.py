@@ -1,0 +1,245 @@
+"""Caches of what every reader sees alike, and their invalidation.
+
+Everything cached here is keyed by the *content generation*: one number in
+the database (``ContentGeneration``) that Wagtail's publish, unpublish, move
+and delete signals (and any full save of a page or a site) move on, inside
+the same transaction as the change. A reader who sees the change sees the
+new number, so no worker ever serves a page from before a publish, even with
+a per-process local-memory cache; entries of older generations are never
+read again and expire. Reading the number is one indexed primary-key query.
+
+What is cached:
+
+- **Whole pages for anonymous visitors** (``ContentCacheMiddleware``):
+  page types that opt in (``cache_anonymous = True``) are stored once per
+  generation, host, language and path. The CSP nonce and the CSRF token of
+  the request that rendered the page are swapped for placeholders before
+  storing and filled in with the current request's own on the way out, so a
+  cached page carries a fresh nonce and a token matching the visitor's
+  cookie. Time-dependent parts (a regulation coming into force, an event
+  passing) are bounded by ``PAGE_SECONDS``.
+- **Routes** (``cached_route``): path → page id, so a page is found in one
+  query instead of two per level of the page tree.
+- **Fragments** (``fragment``): menus and home panels, per generation,
+  language and signed-in state; never anything that belongs to one person.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import hashlib
+import re
+from collections.abc import Callable
+
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.core.cache import cache
+from django.db import connection
+from django.db.models import F
+from django.http import HttpRequest, HttpResponse
+from django.middleware.csrf import _unmask_cipher_token, get_token
+from django.urls import Resolver404, resolve
+from django.utils import translation
+from wagtail.models import Page
+from wagtail.url_routing import RouteResult
+from wagtail.views import serve as wagtail_serve
+
+# How long a cached page or fragment may live: the bound on parts that change
+# with time rather than with a publish (a regulation's "in force" status).
+PAGE_SECONDS = 60
+FRAGMENT_SECONDS = 300
+ROUTE_SECONDS = 3600
+
+NONCE_PLACEHOLDER = "\x00csp-nonce\x00"
+CSRF_PLACEHOLDER = "\x00csrf-token\x00"
+# A masked CSRF token as Django writes it into a form: 64 letters and digits.
+MASKED_TOKEN = re.compile(r"(?<![A-Za-z0-9])[A-Za-z0-9]{64}(?![A-Za-z0-9])")
+REQUEST_FLAG = "_cms_cache_anonymous"
+
+
+# --- the generation ----------------------------------------------------------------------------
+
+
+# The generation read for the request in progress (set up by ContentCacheMiddleware), so that a
+# page asking several caches reads it once; outside a request every call reads the database.
+_request_memo: contextvars.ContextVar[dict | None] = contextvars.ContextVar("cms_generation_memo", default=None)
+
+
+def generation() -> int:
+    """The current content generation (read once per request)."""
+    memo = _request_memo.get()
+    if memo is not None and memo.get("value") is not None:
+        return memo["value"]
+    from cms.models import ContentGeneration
+
+    # Plain SQL: the ORM would spend longer compiling this than the database running it.
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT value FROM {ContentGeneration._meta.db_table} WHERE id = 1")  # noqa: S608
+        row = cursor.fetchone()
+    value = row[0] if row else 0
+    if memo is not None:
+        memo["value"] = value
+    return value
+
+
+def bump() -> None:
+    """Move the generation on, in the caller's transaction: every cached page and fragment is stale."""
+    from cms.models import ContentGeneration
+
+    if not ContentGeneration.objects.filter(pk=1).update(value=F("value") + 1):
+        ContentGeneration.objects.get_or_create(pk=1, defaults={"value": 1})
+    memo = _request_memo.get()
+    if memo is not None:
+        memo["value"] = None  # this request reads the new number from now on
+
+
+def _key(kind: str, *parts: str) -> str:
+    digest = hashlib.blake2b("\x1f".join(parts).encode(), digest_size=16).hexdigest()
+    return f"cms:{kind}:{generation()}:{translation.get_language()}:{digest}"
+
+
+# --- fragments ---------------------------------------------------------------------------------
+
+
+def fragment(name: str, build: Callable[[], object], *, request: HttpRequest | None = None, per_sign_in: bool = False):
+    """``build()``'s value, shared by every reader of this generation and language.
+
+    ``per_sign_in`` (with ``request``) keeps signed-in and anonymous readers
+    apart, for fragments that show a link only to the one or the other. A
+    fragment must never hold anything that belongs to one person.
+    """
+    signed_in = "1" if per_sign_in and request is not None and request.user.is_authenticated else "0"
+    key = _key("fragment", name, signed_in)
+    value = cache.get(key)
+    if value is None:
+        value = build()
+        cache.set(key, value, FRAGMENT_SECONDS)
+    return value
+
+
+# --- routes ------------------------------------------------------------------------------------
+
+
+def cached_route(root: Page, request: HttpRequest, path_components: list[str], route: Callable) -> RouteResult:
+    """Route through ``route`` once per path and generation; later, load the page by id (one query).
+
+    Only plain routes are remembered: a page that routes further itself
+    (RoutablePageMixin, extra path components) goes through the tree each time.
+    """
+    key = _key("route", str(root.pk), "/".join(path_components))
+    hit = cache.get(key)
+    if hit is not None:
+        content_type_id, page_id = hit
+        model = ContentType.objects.get_for_id(content_type_id).model_class()
+        page = model.objects.live().filter(pk=page_id).first() if model else None
+        if page is not None:
+            return RouteResult(page)
+    result = route(request, path_components)
+    page, args, kwargs = result
+    if not args and not kwargs and type(page).route is Page.route and page.live:
+        cache.set(key, (page.content_type_id, page.pk), ROUTE_SECONDS)
+    return result
+
+
+# --- whole pages for anonymous visitors ------------------------------------------------------------
+
+
+def mark_cacheable(page: Page, request: HttpRequest) -> None:
+    """Called before a page is served: this response may be stored for every anonymous visitor."""
+    if getattr(page, "cache_anonymous", False) and not request.user.is_authenticated:
+        setattr(request, REQUEST_FLAG, True)
+
+
+def _may_use_cache(request: HttpRequest) -> bool:
+    """A plain GET of a Wagtail page by someone with no session and no pending message."""
+    return (
+        request.method == "GET"
+        and not request.META.get("QUERY_STRING")
+        and settings.SESSION_COOKIE_NAME not in request.COOKIES
+        and "messages" not in request.COOKIES
+        and "HTTP_HX_REQUEST" not in request.META
+        and not getattr(request, "is_preview", False)
+        and _serves_pages(request)  # last: the only check that costs anything
+    )
+
+
+def _serves_pages(request: HttpRequest) -> bool:
+    # Only Wagtail's page view: never the health check, the sign-in page or any other view.
+    try:
+        return resolve(request.path_info).func is wagtail_serve
+    except Resolver404:
+        return False
+
+
+def _page_key(request: HttpRequest) -> str:
+    return _key("page", request.scheme, request.get_host(), request.path)
+
+
+def _storable_body(request: HttpRequest, response: HttpResponse) -> str | None:
+    """The body with this request's nonce and CSRF tokens replaced by placeholders, or None."""
+    if (
+        response.status_code != 200
+        or response.streaming
+        or not response.get("Content-Type", "").startswith("text/html")
+        or set(response.cookies) - {settings.CSRF_COOKIE_NAME}
+        or "private" in response.get("Cache-Control", "")
+    ):
+        return None
+    body = response.content.decode(response.charset)
+    nonce = getattr(request, "csp_nonce", None)
+    if nonce:
+        body = body.replace(nonce, NONCE_PLACEHOLDER)
+    secret = request.META.get("CSRF_COOKIE")
+    if secret:
+        if secret in body:
+            return None  # the bare secret on a page: never share it
+
+        def placeholder(match: re.Match) -> str:
+            return CSRF_PLACEHOLDER if _unmask_cipher_token(match.group()) == secret else match.group()
+
+        body = MASKED_TOKEN.sub(placeholder, body)
+    return body
+
+
+def _from_cache(request: HttpRequest, stored: tuple[str, str]) -> HttpResponse:
+    content_type, body = stored
+    if CSRF_PLACEHOLDER in body:
+        body = body.replace(CSRF_PLACEHOLDER, get_token(request))
+    body = body.replace(NONCE_PLACEHOLDER, getattr(request, "csp_nonce", ""))
+    response = HttpResponse(body, content_type=content_type)
+    response["X-Page-Cache"] = "hit"
+    return response
+
+
+class ContentCacheMiddleware:
+    """Reads the content generation once per request, and serves opted-in pages to
+    anonymous visitors from the cache (see the module docstring).
+
+    It sits after the authentication, CSRF and message middleware and inside
+    the CSP and language middleware, which set their headers on a cached
+    answer as on any other.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        token = _request_memo.set({})
+        try:
+            return self._respond(request)
+        finally:
+            _request_memo.reset(token)
+
+    def _respond(self, request: HttpRequest) -> HttpResponse:
+        if not _may_use_cache(request):
+            return self.get_response(request)
+        key = _page_key(request)
+        stored = cache.get(key)
+        if stored is not None:
+            return _from_cache(request, stored)
+        response = self.get_response(request)
+        if getattr(request, REQUEST_FLAG, False):
+            body = _storable_body(request, response)
+            if body is not None:
+                cache.set(key, (response["Content-Type"], body), PAGE_SECONDS)
+        return response
