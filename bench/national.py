@@ -387,6 +387,7 @@ def build_quiz(rng, people, attempts: int, answers_per_attempt: int = 10):
                             0,
                             None,
                             None,
+                            False,
                         ]
                     )
                     continue
@@ -402,6 +403,7 @@ def build_quiz(rng, people, attempts: int, answers_per_attempt: int = 10):
                         1,
                         answered,
                         None if in_progress else earned,
+                        False,
                     ]
                 )
                 score += earned
@@ -443,7 +445,7 @@ def build_quiz(rng, people, attempts: int, answers_per_attempt: int = 10):
     columns += ["score", "max_score", "percent", "passed"]
     made = copy_rows("quizzes_attempt", columns, attempt_rows())
     slot_columns = ["attempt_id", "question_id", "position", "marks", "option_order", "match_choices", "response"]
-    slot_columns += ["version", "answered_at", "score"]
+    slot_columns += ["version", "answered_at", "score", "flagged"]
     answers = copy_rows("quizzes_questionslot", slot_columns, iter(slots))
     reset_sequences(["quizzes_questionslot"])
     return quiz, made, answers

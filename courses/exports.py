@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import csv
-import tempfile
+import itertools
+import re
+import zipfile
 from collections.abc import Iterator
-from typing import IO
+from xml.sax.saxutils import escape
 
 from django.utils.translation import gettext as _
 
@@ -52,48 +54,151 @@ def _people_rows(people) -> Iterator[list]:
         ]
 
 
-def report_xlsx(*, course, unit_rows, total, people) -> IO[bytes]:
-    """The workbook in openpyxl's write-only mode (rows go to disk as they come), as a file to send.
+MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+RELS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+PACKAGE_RELS = "http://schemas.openxmlformats.org/package/2006/relationships"
+SHEET_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
+XML_HEAD = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+STYLES = (
+    f'{XML_HEAD}<styleSheet xmlns="{MAIN}"><fonts count="2"><font><sz val="11"/><name val="Calibri"/></font>'
+    '<font><b/><sz val="11"/><name val="Calibri"/></font></fonts><fills count="2"><fill><patternFill '
+    'patternType="none"/></fill><fill><patternFill patternType="gray125"/></fill></fills><borders count="1">'
+    '<border><left/><right/><top/><bottom/><diagonal/></border></borders><cellStyleXfs count="1"><xf numFmtId="0" '
+    'fontId="0" fillId="0" borderId="0"/></cellStyleXfs><cellXfs count="2"><xf numFmtId="0" fontId="0" fillId="0" '
+    'borderId="0" xfId="0"/><xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1"/></cellXfs>'
+    '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles></styleSheet>'
+)
+# Characters XML 1.0 cannot carry (control characters, lone surrogates, U+FFFE/U+FFFF).
+NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+FLUSH_EVERY = 500  # rows between chunks handed to the response
 
-    A national course has tens of thousands of people: the normal mode keeps
-    every cell as an object and takes about twice as long to save.
+
+class _Sink:
+    """What zipfile writes into, handed on in chunks; no seek, so zipfile streams (data descriptors)."""
+
+    def __init__(self) -> None:
+        self.chunks: list[bytes] = []
+
+    def write(self, data) -> int:
+        self.chunks.append(bytes(data))
+        return len(data)
+
+    def flush(self) -> None:
+        pass
+
+    def take(self) -> bytes:
+        data, self.chunks = b"".join(self.chunks), []
+        return data
+
+
+def _column(index: int) -> str:
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+def _row_xml(number: int, values, *, bold: bool = False) -> str:
+    cells = []
+    style = ' s="1"' if bold else ""
+    for index, value in enumerate(values):
+        if value is None or value == "":
+            continue
+        ref = f"{_column(index)}{number}"
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            cells.append(f'<c r="{ref}"{style}><v>{value}</v></c>')
+        else:
+            text = escape(NOT_XML.sub("", str(safe_cell(value))))
+            cells.append(f'<c r="{ref}"{style} t="inlineStr"><is><t xml:space="preserve">{text}</t></is></c>')
+    return f'<row r="{number}">{"".join(cells)}</row>'
+
+
+def stream_xlsx(sheets) -> Iterator[bytes]:
+    """An XLSX workbook written as its rows come, in chunks: the download starts at once, memory stays flat.
+
+    ``sheets``: (name, column widths, rows, numbers of the rows in bold) each;
+    every text goes through ``safe_cell``. Inline strings and no shared
+    string table, so nothing has to be held until the end. openpyxl's
+    write-only mode still builds the whole file before the first byte and,
+    without lxml, spends about 0.2 ms a row of eleven cells.
     """
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font
+    sheets = list(sheets)
+    sink = _Sink()
+    with zipfile.ZipFile(sink, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        overrides = "".join(
+            f'<Override PartName="/xl/worksheets/sheet{n}.xml" ContentType="{SHEET_TYPE}"/>'
+            for n in range(1, len(sheets) + 1)
+        )
+        archive.writestr(
+            "[Content_Types].xml",
+            f'{XML_HEAD}<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+            '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+            '<Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" '
+            'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+            '<Override PartName="/xl/styles.xml" '
+            f'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>{overrides}</Types>',
+        )
+        archive.writestr(
+            "_rels/.rels",
+            f'{XML_HEAD}<Relationships xmlns="{PACKAGE_RELS}"><Relationship Id="rId1" '
+            f'Type="{RELS}/officeDocument" Target="xl/workbook.xml"/></Relationships>',
+        )
+        names = "".join(
+            f'<sheet name="{escape(name)}" sheetId="{n}" r:id="rId{n}"/>'
+            for n, (name, *_rest) in enumerate(sheets, start=1)
+        )
+        archive.writestr(
+            "xl/workbook.xml",
+            f'{XML_HEAD}<workbook xmlns="{MAIN}" xmlns:r="{RELS}"><sheets>{names}</sheets></workbook>',
+        )
+        links = "".join(
+            f'<Relationship Id="rId{n}" Type="{RELS}/worksheet" Target="worksheets/sheet{n}.xml"/>'
+            for n in range(1, len(sheets) + 1)
+        )
+        archive.writestr(
+            "xl/_rels/workbook.xml.rels",
+            f'{XML_HEAD}<Relationships xmlns="{PACKAGE_RELS}">{links}<Relationship Id="rId{len(sheets) + 1}" '
+            f'Type="{RELS}/styles" Target="styles.xml"/></Relationships>',
+        )
+        archive.writestr("xl/styles.xml", STYLES)
+        yield sink.take()
+        for n, (_name, widths, rows, bold) in enumerate(sheets, start=1):
+            with archive.open(f"xl/worksheets/sheet{n}.xml", "w") as out:
+                cols = "".join(
+                    f'<col min="{i}" max="{i}" width="{w}" customWidth="1"/>' for i, w in enumerate(widths, start=1)
+                )
+                out.write(f'{XML_HEAD}<worksheet xmlns="{MAIN}"><cols>{cols}</cols><sheetData>'.encode())
+                for number, values in enumerate(rows, start=1):
+                    out.write(_row_xml(number, values, bold=number in bold).encode())
+                    if number % FLUSH_EVERY == 0:
+                        yield sink.take()
+                out.write(b"</sheetData></worksheet>")
+            yield sink.take()
+    yield sink.take()
 
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("Theo đơn vị")
-    sheet.column_dimensions["A"].width = 48
-    bold = Font(bold=True)
 
-    def header(target, values):
-        cells = []
-        for value in values:
-            cell = WriteOnlyCell(target, value=value)
-            cell.font = bold
-            cells.append(cell)
-        target.append(cells)
+def report_xlsx(*, course, unit_rows, total, people) -> Iterator[bytes]:
+    """By unit (the whole tree, indented), then everyone, as a stream for a StreamingHttpResponse."""
+    unit_header = [
+        _("Unit"),
+        _("Enrolled"),
+        _("Not started"),
+        _("In progress"),
+        _("Completed"),
+        _("Overdue"),
+        _("Completed (%)"),
+    ]
 
-    sheet.append([safe_cell(course.title)])
-    header(
-        sheet,
-        [
-            _("Unit"),
-            _("Enrolled"),
-            _("Not started"),
-            _("In progress"),
-            _("Completed"),
-            _("Overdue"),
-            _("Completed (%)"),
-        ],
-    )
-    for row in unit_rows:
-        name = ("  " * row.depth) + row.unit.name
-        values = [name, row.enrolled, row.not_started, row.in_progress, row.completed, row.overdue]
-        sheet.append([safe_cell(v) for v in [*values, row.percent_completed]])
-    sheet.append(
-        [
+    def by_unit():
+        yield [course.title]
+        yield unit_header
+        for row in unit_rows:
+            name = ("  " * row.depth) + row.unit.name
+            counts = [row.enrolled, row.not_started, row.in_progress, row.completed, row.overdue]
+            yield [name, *counts, row.percent_completed]
+        yield [
             _("Total"),
             total.enrolled,
             total.not_started,
@@ -102,18 +207,13 @@ def report_xlsx(*, course, unit_rows, total, people) -> IO[bytes]:
             total.overdue,
             total.percent_completed,
         ]
+
+    return stream_xlsx(
+        [
+            ("Theo đơn vị", (48,), by_unit(), {2}),
+            ("Học viên", (6, 28, 30, 40, 14), itertools.chain([_people_header()], _people_rows(people)), {1}),
+        ]
     )
-    people_sheet = workbook.create_sheet("Học viên")
-    for letter, width in zip("ABCDE", (6, 28, 30, 40, 14), strict=True):
-        people_sheet.column_dimensions[letter].width = width
-    header(people_sheet, _people_header())
-    for values in _people_rows(people):
-        people_sheet.append([safe_cell(v) for v in values])
-    # On disk, not in memory; deleted when the response closes it.
-    file = tempfile.TemporaryFile()  # noqa: SIM115 - the response closes it
-    workbook.save(file)
-    file.seek(0)
-    return file
 
 
 class _Line:

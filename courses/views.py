@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.response import TemplateResponse
 from django.utils import timezone
@@ -203,7 +203,7 @@ def report_export(request: HttpRequest, course: CoursePage, fmt: str) -> HttpRes
     name = f"bao-cao-{slugify(course.slug)[:40]}-{timezone.localdate():%Y%m%d}.{fmt}"
     if fmt == "xlsx":
         rows, total = selectors.unit_tree_report(course=course, top=top)
-        response = FileResponse(
+        response = StreamingHttpResponse(
             exports.report_xlsx(course=course, unit_rows=rows, total=total, people=people),
             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         )

@@ -230,3 +230,25 @@ def test_the_reports_do_not_grow_with_units_or_people(coordinator_client, course
     with CaptureQueriesContext(connection) as context:
         coordinator_client.get(urls[0])
     assert not any(" IN (" in query["sql"] and "org_unit_id" in query["sql"] for query in context.captured_queries)
+
+
+def test_the_xlsx_streams_as_its_rows_come():
+    from courses.exports import stream_xlsx
+
+    consumed = []
+
+    def rows():
+        for number in range(1200):
+            consumed.append(number)
+            yield [number, f"=HYPERLINK(x{number})\x07", ""]
+
+    stream = stream_xlsx([("Danh sách", (10, 20), rows(), {1})])
+    first = next(stream)
+    # The package's parts go out before a single row has been read.
+    assert first.startswith(b"PK") and consumed == []
+    chunks = [first, *stream]
+    assert len(chunks) > 3  # handed on every few hundred rows, not at the end
+    sheet = load_workbook(io.BytesIO(b"".join(chunks)))["Danh sách"]
+    assert [cell.value for cell in sheet[2]] == [1, "'=HYPERLINK(x1)"]
+    assert sheet[1][0].font.b and not sheet[2][0].font.b
+    assert sheet.max_row == 1200
