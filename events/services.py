@@ -258,7 +258,9 @@ def _queue_status_email(registration: Registration, *, promoted: bool = False) -
 
 def _locked_registration(registration: Registration) -> tuple[EventPage, Registration]:
     event = _lock_event(registration.event_id)
-    locked = Registration.objects.select_for_update().select_related("event", "org_unit", "user")
+    # Lock the registration's row only: PostgreSQL refuses FOR UPDATE on the
+    # nullable side of the outer join to its unit.
+    locked = Registration.objects.select_for_update(of=("self",)).select_related("event", "org_unit", "user")
     return event, locked.get(pk=registration.pk)
 
 
@@ -1175,7 +1177,9 @@ def attendance_undo(
 def _seat_at_door(registration: Registration, actor: User) -> Registration:
     """Confirm a waitlisted delegate the organiser lets in: a free seat, or one past the capacity."""
     event = _lock_event(registration.event_id)
-    registration = Registration.objects.select_for_update().select_related("org_unit").get(pk=registration.pk)
+    registration = (
+        Registration.objects.select_for_update(of=("self",)).select_related("org_unit").get(pk=registration.pk)
+    )
     if registration.status == Registration.Status.CONFIRMED:
         return registration
     before = snapshot(registration, REGISTRATION_AUDIT_FIELDS)
