@@ -148,7 +148,13 @@ class CoursePage(Page):
 
         return SearchDocument(
             title=self.title,
-            text=[self.summary, rich_text(self.learning_outcomes), self.audience],
+            # The final test is found through its course (where it is taken), not as a page of its own.
+            text=[
+                self.summary,
+                rich_text(self.learning_outcomes),
+                self.audience,
+                self.final_quiz.title if self.final_quiz_id else "",
+            ],
             date=self.first_published_at.date() if self.first_published_at else None,
             year=self.first_published_at.year if self.first_published_at else None,
         )

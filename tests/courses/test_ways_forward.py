@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db
 def final_course():
     category = QuestionCategoryFactory()
     QuestionFactory(category=category)
-    course = make_course(2, final_quiz=QuizFactory(rules=[(category, 1)]))
+    course = make_course(2, final_quiz=QuizFactory(title="Bài kiểm tra cuối khóa", rules=[(category, 1)]))
     return course
 
 
@@ -78,3 +78,8 @@ def test_a_new_trainees_dashboard_leads_to_the_catalogue(trainee_client, final_c
     page = trainee_client.get(reverse("courses:mine")).content.decode()
     assert 'data-testid="empty-courses"' in page
     assert f'href="{final_course.get_parent().url}"' in page
+
+
+def test_searching_for_the_final_test_finds_its_course(client, final_course):
+    response = client.get(reverse("cms:search"), {"q": "bai kiem tra cuoi khoa"})
+    assert final_course.title in response.content.decode()
