@@ -40,7 +40,8 @@ def _stored_pdf_text(certificate) -> str:
 def _form(template: CertificateTemplate, **changes) -> dict[str, str]:
     """The edit form as the admin shows it filled for ``template``, with ``changes``."""
     values = {name: getattr(template, name) or "" for name in ("name", *CertificateTemplate.PRINTED_FIELDS)}
-    values.update({"logo": "", "signature_image": "", "background": ""})
+    values.update({"logo": "", "signature_image": "", "background": "", "org_unit": ""})
+    values["date_printed"] = template.date_printed
     if template.is_default:
         values["is_default"] = "on"
     values.update(changes)

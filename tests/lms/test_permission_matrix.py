@@ -246,6 +246,15 @@ MATRIX: dict[str, tuple[str, dict[str, int]]] = {
         "POST",
         row(302, 403, 403, 403, 403, 404, 404, 404, 404, 404, 302),
     ),
+    # the template chooser of course and event pages (published templates only)
+    "wagtailsnippetchoosers_certificates_certificatetemplate:choose": (
+        "GET",
+        row(302, 403, 403, 403, 403, 200, 200, 200, 200, 200, 302),
+    ),
+    "wagtailsnippetchoosers_certificates_certificatetemplate:choose_results": (
+        "GET",
+        row(302, 403, 403, 403, 403, 200, 200, 200, 200, 200, 302),
+    ),
 }
 
 
