@@ -1288,6 +1288,10 @@ def attendance_self_check_in(*, session_id: int, user: User, now: datetime.datet
         registration=registration,
         scanned_at=now,
         method=Attendance.Method.SELF,
+        # Scanning the code on the room's screen is the delegate's presence:
+        # it overrides an "absent" marked before they arrived, and the door
+        # window was checked above.
+        confirm=True,
         now=now,
     )
 

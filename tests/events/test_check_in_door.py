@@ -315,3 +315,13 @@ def test_every_copy_of_a_ticket_has_the_same_fingerprint_and_another_ticket_anot
     shown_later = ticket_token(registration.uuid)
     assert mailed != shown_later  # signed with a timestamp
     assert ticket_fingerprint(mailed) == ticket_fingerprint(shown_later) != ticket_fingerprint(ticket_token(other.uuid))
+
+
+def test_a_delegate_marked_absent_who_scans_the_room_code_is_present(event, session, organiser):
+    from events.services import attendance_self_check_in
+
+    registration = RegistrationFactory(event=event)
+    attendance_mark(registration=registration, session=session, status="absent", recorded_by=organiser)
+    result = attendance_self_check_in(session_id=session.pk, user=registration.user)
+    assert (result.outcome, result.state.attended) == ("ok", True)
+    assert _actions(registration)[-1] == "events.attendance.check_in"
