@@ -252,3 +252,17 @@ def test_the_xlsx_streams_as_its_rows_come():
     assert [cell.value for cell in sheet[2]] == [1, "'=HYPERLINK(x1)"]
     assert sheet[1][0].font.b and not sheet[2][0].font.b
     assert sheet.max_row == 1200
+
+
+def test_the_unit_picker_offers_the_units_near_the_one_shown(coordinator_client, course, danang, danang_dept):
+    ward = OrgUnitFactory(code="DANANG-STTTT-P1", name="Phòng Văn thư", parent=danang_dept)
+    url = reverse("courses:report", args=[course.pk])
+
+    def offered(response):
+        return {label for _value, label in response.context["form"].fields["unit"].widget.choices if _value}
+
+    assert offered(coordinator_client.get(url)) == {danang.name, danang_dept.name}
+    assert offered(coordinator_client.get(url, {"unit": danang_dept.pk})) == {danang.name, danang_dept.name, ward.name}
+    # A unit deeper down, not listed at first, is still accepted (links from the rows lead there).
+    response = coordinator_client.get(url, {"unit": ward.pk})
+    assert response.status_code == 200 and response.context["unit"] == ward
