@@ -3,6 +3,7 @@
 import csv
 import datetime
 import io
+import re
 
 import pytest
 from django.urls import reverse
@@ -144,7 +145,8 @@ def test_the_xlsx_has_the_whole_tree(client, organiser, course, danang, danang_d
     enrolment_create(user=UserFactory(org_unit=ward), course=course)
     client.force_login(organiser)
     response = client.get(reverse("courses:report_export", args=[course.pk, "xlsx"]), {"unit": danang.pk})
-    by_unit = list(load_workbook(io.BytesIO(b"".join(response.streaming_content)))["Theo đơn vị"].iter_rows(values_only=True))
+    workbook = load_workbook(io.BytesIO(b"".join(response.streaming_content)))
+    by_unit = list(workbook["Theo đơn vị"].iter_rows(values_only=True))
     assert [row[:2] for row in by_unit[2:]] == [
         ("Thành phố Đà Nẵng", 1),
         ("  " + danang_dept.name, 1),
@@ -229,7 +231,7 @@ def test_the_reports_do_not_grow_with_units_or_people(coordinator_client, course
 
     with CaptureQueriesContext(connection) as context:
         coordinator_client.get(urls[0])
-    assert not any(" IN (" in query["sql"] and "org_unit_id" in query["sql"] for query in context.captured_queries)
+    assert not any(re.search(r'org_unit_id"? IN \(', query["sql"]) for query in context.captured_queries)
 
 
 def test_the_xlsx_streams_as_its_rows_come():
