@@ -54,7 +54,71 @@ EDITOR = "bientap@demo.tdkt.vn"
 QUIZ_TITLE = "Kiểm tra kiến thức Luật Thi đua, khen thưởng năm 2022 (toàn quốc)"
 EVENT_SLUG = "hoi-nghi-tap-huan-toan-quoc"
 REPORT_COURSE_SLUG = "nhap-mon-cho-can-bo-kiem-nhiem"  # the demo course the people report is measured on
-PROVINCES = ["Thành phố Hà Nội", "Thành phố Hồ Chí Minh", "Thành phố Hải Phòng", "Thành phố Đà Nẵng", "Thành phố Cần Thơ", "Tỉnh An Giang", "Tỉnh Bà Rịa – Vũng Tàu", "Tỉnh Bắc Giang", "Tỉnh Bắc Kạn", "Tỉnh Bạc Liêu", "Tỉnh Bắc Ninh", "Tỉnh Bến Tre", "Tỉnh Bình Định", "Tỉnh Bình Dương", "Tỉnh Bình Phước", "Tỉnh Bình Thuận", "Tỉnh Cà Mau", "Tỉnh Cao Bằng", "Tỉnh Đắk Lắk", "Tỉnh Đắk Nông", "Tỉnh Điện Biên", "Tỉnh Đồng Nai", "Tỉnh Đồng Tháp", "Tỉnh Gia Lai", "Tỉnh Hà Giang", "Tỉnh Hà Nam", "Tỉnh Hà Tĩnh", "Tỉnh Hải Dương", "Tỉnh Hậu Giang", "Tỉnh Hòa Bình", "Tỉnh Hưng Yên", "Tỉnh Khánh Hòa", "Tỉnh Kiên Giang", "Tỉnh Kon Tum", "Tỉnh Lai Châu", "Tỉnh Lâm Đồng", "Tỉnh Lạng Sơn", "Tỉnh Lào Cai", "Tỉnh Long An", "Tỉnh Nam Định", "Tỉnh Nghệ An", "Tỉnh Ninh Bình", "Tỉnh Ninh Thuận", "Tỉnh Phú Thọ", "Tỉnh Phú Yên", "Tỉnh Quảng Bình", "Tỉnh Quảng Nam", "Tỉnh Quảng Ngãi", "Tỉnh Quảng Ninh", "Tỉnh Quảng Trị", "Tỉnh Sóc Trăng", "Tỉnh Sơn La", "Tỉnh Tây Ninh", "Tỉnh Thái Bình", "Tỉnh Thái Nguyên", "Tỉnh Thanh Hóa", "Tỉnh Thừa Thiên Huế", "Tỉnh Tiền Giang", "Tỉnh Trà Vinh", "Tỉnh Tuyên Quang", "Tỉnh Vĩnh Long", "Tỉnh Vĩnh Phúc", "Tỉnh Yên Bái"]
+PROVINCES = [
+    "Thành phố Hà Nội",
+    "Thành phố Hồ Chí Minh",
+    "Thành phố Hải Phòng",
+    "Thành phố Đà Nẵng",
+    "Thành phố Cần Thơ",
+    "Tỉnh An Giang",
+    "Tỉnh Bà Rịa – Vũng Tàu",
+    "Tỉnh Bắc Giang",
+    "Tỉnh Bắc Kạn",
+    "Tỉnh Bạc Liêu",
+    "Tỉnh Bắc Ninh",
+    "Tỉnh Bến Tre",
+    "Tỉnh Bình Định",
+    "Tỉnh Bình Dương",
+    "Tỉnh Bình Phước",
+    "Tỉnh Bình Thuận",
+    "Tỉnh Cà Mau",
+    "Tỉnh Cao Bằng",
+    "Tỉnh Đắk Lắk",
+    "Tỉnh Đắk Nông",
+    "Tỉnh Điện Biên",
+    "Tỉnh Đồng Nai",
+    "Tỉnh Đồng Tháp",
+    "Tỉnh Gia Lai",
+    "Tỉnh Hà Giang",
+    "Tỉnh Hà Nam",
+    "Tỉnh Hà Tĩnh",
+    "Tỉnh Hải Dương",
+    "Tỉnh Hậu Giang",
+    "Tỉnh Hòa Bình",
+    "Tỉnh Hưng Yên",
+    "Tỉnh Khánh Hòa",
+    "Tỉnh Kiên Giang",
+    "Tỉnh Kon Tum",
+    "Tỉnh Lai Châu",
+    "Tỉnh Lâm Đồng",
+    "Tỉnh Lạng Sơn",
+    "Tỉnh Lào Cai",
+    "Tỉnh Long An",
+    "Tỉnh Nam Định",
+    "Tỉnh Nghệ An",
+    "Tỉnh Ninh Bình",
+    "Tỉnh Ninh Thuận",
+    "Tỉnh Phú Thọ",
+    "Tỉnh Phú Yên",
+    "Tỉnh Quảng Bình",
+    "Tỉnh Quảng Nam",
+    "Tỉnh Quảng Ngãi",
+    "Tỉnh Quảng Ninh",
+    "Tỉnh Quảng Trị",
+    "Tỉnh Sóc Trăng",
+    "Tỉnh Sơn La",
+    "Tỉnh Tây Ninh",
+    "Tỉnh Thái Bình",
+    "Tỉnh Thái Nguyên",
+    "Tỉnh Thanh Hóa",
+    "Tỉnh Thừa Thiên Huế",
+    "Tỉnh Tiền Giang",
+    "Tỉnh Trà Vinh",
+    "Tỉnh Tuyên Quang",
+    "Tỉnh Vĩnh Long",
+    "Tỉnh Vĩnh Phúc",
+    "Tỉnh Yên Bái",
+]
 DEPARTMENTS = [
     ("SNV", "Sở Nội vụ"),
     ("STC", "Sở Tài chính"),
@@ -116,7 +180,8 @@ def recreate(database_url: str) -> None:
     env = django_env(database_url, production=False)
     for step in (["migrate", "-v0"], ["seed_demo"]):
         say(f"manage.py {' '.join(step)}")
-        subprocess.run([sys.executable, str(ROOT / "manage.py"), *step], env=env, check=True, stdout=subprocess.DEVNULL)
+        command = [sys.executable, str(ROOT / "manage.py"), *step]
+        subprocess.run(command, env=env, check=True, stdout=subprocess.DEVNULL)  # noqa: S603 - our own manage.py
 
 
 # --- COPY --------------------------------------------------------------------------------------------
@@ -602,9 +667,10 @@ def build(args) -> None:
     event, registrations, checked = step("conference", build_event, rng, people, round(20_000 * s), round(60_000 * s))
     certificates = step("certificates", build_certificates, rng, completed, people, courses, round(50_000 * s))
     with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
+        cursor.execute("VACUUM ANALYZE")  # statistics and the visibility map, as autovacuum would leave them
     say(
-        f"Built in {time.monotonic() - started:.0f} s: {len(units)} units, {len(people)} people, {len(courses)} courses, "
+        f"Built in {time.monotonic() - started:.0f} s: {len(units)} units, {len(people)} people, "
+        f"{len(courses)} courses, "
         f"{enrolments} enrolments, {attempts} attempts with {answers} answers (quiz {quiz.pk}), "
         f"{registrations} registrations and {checked} check-ins (event {event.pk}), {certificates} certificates."
     )
