@@ -50,8 +50,9 @@ def test_an_app_adds_a_link_through_the_hook(client, trainee):
     client.force_login(trainee)
     with hooks.register_temporarily(PROFILE_LINKS_HOOK, quizzes_link):
         html = client.get("/profile/").content.decode()
+    main = html.split("<main", 1)[1]  # the header's menu links the same pages
     assert (
-        html.index('href="/courses/mine/"') < html.index('href="/quizzes/mine/"') < html.index('href="/events/mine/"')
+        main.index('href="/courses/mine/"') < main.index('href="/quizzes/mine/"') < main.index('href="/events/mine/"')
     )
     assert "Bài kiểm tra của tôi" in html
 
@@ -74,5 +75,8 @@ def test_profile_queries_do_not_grow_with_courses_events_and_certificates(
             holder=organiser,
             achievement=Achievement(page=page, earned=True, completed_on=datetime.date(2026, 1, 5)),
         )
-    with django_assert_num_queries(len(before)):
+    client.get("/profile/")  # publishing emptied the menu's cache (cms.caching): refilled once
+    with CaptureQueriesContext(connection) as after:
         client.get("/profile/")
+    assert len(before) > 0
+    assert [query["sql"] for query in after] == [query["sql"] for query in before]

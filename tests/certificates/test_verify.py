@@ -115,12 +115,14 @@ def test_a_pdf_alone_finds_its_certificate(client, issue):
 @pytest.mark.django_db
 def test_verification_page_queries_do_not_grow(client, issue, django_assert_max_num_queries, make_staff):
     first = issue()
-    with django_assert_max_num_queries(2) as captured:
+    client.get(f"/certificates/verify/{first.code}/")  # the menu's cache filled (cms.caching)
+    with django_assert_max_num_queries(3) as captured:
         client.get(f"/certificates/verify/{first.code}/")
     baseline = len(captured)
     organiser = make_staff(Role.ORGANISER)
     later = issue()
     for _ in range(3):
         later = certificate_reissue(certificate=later, reason="Sửa", reissued_by=organiser)
+    client.get(f"/certificates/verify/{first.code}/")  # the menu's cache refilled if the writes emptied it
     with django_assert_max_num_queries(baseline):
         client.get(f"/certificates/verify/{later.code}/")

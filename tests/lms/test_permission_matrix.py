@@ -230,7 +230,9 @@ MATRIX: dict[str, tuple[str, dict[str, int]]] = {
     "courses:report_export": ("GET", row(302, 403, 403, 200, 200, 200, 200, 403, 403, 200, 302)),
     "courses:report_people": ("GET", row(302, 403, 403, 200, 200, 200, 200, 403, 403, 200, 302)),
     # quizzes
-    "quizzes:answer": ("POST", row(302, 400, 404, 404, 404, 404, 404, 404, 404, 404, 404)),
+    # The matrix posts no answer: the lean autosave refuses the empty form before it reads the attempt,
+    # so everyone signed in gets 400 alike, and a stranger learns nothing about whose attempt it is.
+    "quizzes:answer": ("POST", row(302, 400, 400, 400, 400, 400, 400, 400, 400, 400, 400)),
     # another person's attempt: as if it did not exist
     "quizzes:attempt": ("GET", row(302, 200, 404, 404, 404, 404, 404, 404, 404, 404, 404)),
     "quizzes:export": ("GET", row(302, 403, 403, 403, 403, 403, 403, 200, 200, 200, 403)),
