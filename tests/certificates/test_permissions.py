@@ -105,7 +105,9 @@ def test_my_certificates_lists_only_mine_with_download_and_share_link(client, is
     assert f'value="https://daotao.example.vn/certificates/verify/{mine.code}/"' in html
     with django_assert_max_num_queries(20) as few:
         client.get("/certificates/mine/")
+    few = len(few)  # now: the captured list is a view of the log, which the next request empties
     for _ in range(4):
         issue(holder=me)
-    with django_assert_max_num_queries(len(few)):
+    client.get("/certificates/mine/")  # the pages issue() creates emptied the menu's cache (cms.caching)
+    with django_assert_max_num_queries(few):
         client.get("/certificates/mine/")
