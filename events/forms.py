@@ -136,8 +136,9 @@ class CancelForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), max_length=300, required=False)
 
 
-class RegistrationEditForm(forms.Form):
-    full_name = forms.CharField(label=_("Name as printed"), max_length=150)
+class _PersonForm(forms.Form):
+    """A person's unit, position and phone, the unit chosen among ``units`` (the coordinator's, or all)."""
+
     org_unit = UnitField(label=_("Unit"))
     position = forms.CharField(label=_("Position"), max_length=150, required=False)
     phone = forms.RegexField(
@@ -154,25 +155,17 @@ class RegistrationEditForm(forms.Form):
             self.fields["org_unit"].units = units
 
 
-class NewPersonForm(forms.Form):
+class RegistrationEditForm(_PersonForm):
+    full_name = forms.CharField(label=_("Name as printed"), max_length=150)
+    field_order = ["full_name", "org_unit", "position", "phone"]
+
+
+class NewPersonForm(_PersonForm):
     """A person who has no account yet, created on the spot (as the import creates them)."""
 
     full_name = forms.CharField(label=_("Full name"), max_length=150)
     email = forms.EmailField(label=_("Email"), max_length=254)
-    org_unit = UnitField(label=_("Unit"))
-    position = forms.CharField(label=_("Position"), max_length=150, required=False)
-    phone = forms.RegexField(
-        label=_("Phone"),
-        regex=PHONE_REGEX,
-        max_length=20,
-        required=False,
-        error_messages={"invalid": _("Enter a valid phone number.")},
-    )
-
-    def __init__(self, *args, units=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        if units is not None:
-            self.fields["org_unit"].units = units
+    field_order = ["full_name", "email", "org_unit", "position", "phone"]
 
     def clean_email(self):
         email = User.objects.normalize_email(self.cleaned_data["email"].strip())
