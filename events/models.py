@@ -388,8 +388,8 @@ class Registration(models.Model):
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.CONFIRMED)
     # Seat numbers 1..capacity: the unique constraint below is the guard that
     # two people racing for the last seat cannot both get it.
-    seat = models.PositiveIntegerField(null=True, blank=True, editable=False)
-    source = models.CharField(max_length=20, choices=Source.choices, default=Source.SELF)
+    seat = models.PositiveIntegerField(_("seat"), null=True, blank=True, editable=False)
+    source = models.CharField(_("registered through"), max_length=20, choices=Source.choices, default=Source.SELF)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
