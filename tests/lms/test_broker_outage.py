@@ -102,7 +102,11 @@ def conference(make_staff, enable_totp):
 
 
 def _delegates(event, sessions, count: int) -> list[Registration]:
-    registrations = [RegistrationFactory(event=event, full_name=f"Đại biểu {n}") for n in range(count)]
+    # The account's name is the registration's: a differing one waits for the organiser's choice before issue.
+    registrations = [
+        RegistrationFactory(event=event, user=UserFactory(full_name=f"Đại biểu {n}"), full_name=f"Đại biểu {n}")
+        for n in range(count)
+    ]
     Attendance.objects.bulk_create(
         Attendance(registration=r, session=s, status="present", checked_in_at=s.starts_at)
         for r in registrations
