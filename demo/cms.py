@@ -404,9 +404,11 @@ def seed(out) -> None:
 
     for spec in CAMPAIGNS:
         spec = dict(spec)
+        # sort_order is set only by the admin's formset: without it the
+        # examples tie, and PostgreSQL may return them in another order.
         examples = [
-            AdvancedExample(name=name, unit=unit, achievement=achievement)
-            for name, unit, achievement in spec.pop("examples")
+            AdvancedExample(sort_order=i, name=name, unit=unit, achievement=achievement)
+            for i, (name, unit, achievement) in enumerate(spec.pop("examples"))
         ]
         count(
             _upsert(

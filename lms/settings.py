@@ -288,6 +288,10 @@ ALLAUTH_TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
 MFA_ADAPTER = "accounts.adapters.MFAAdapter"
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "TĐKT Đào tạo"
+# A code typed in its last seconds on a phone with a slow connection reaches
+# us in the next period: accept one period either side, as RFC 6238 §5.2
+# advises (allauth still refuses a code used once).
+MFA_TOTP_TOLERANCE = 1
 
 # --- Internationalisation -------------------------------------------------
 LANGUAGE_CODE = "vi"
