@@ -1,3 +1,4 @@
+import time
 from urllib.parse import urlsplit
 
 import pytest
@@ -111,3 +112,26 @@ def test_policy_required_checks_the_policy_then_mfa(staff, trainee, enable_totp)
 
     enable_totp(organiser)
     assert view(request).content == b"ok"
+
+
+@pytest.mark.django_db
+def test_a_totp_code_is_taken_one_period_late_once_and_never_two_periods_late(client, staff, password):
+    """RFC 6238 §5.2: one time step of delay for the network, and a code used once is spent."""
+    from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, generate_totp_secret, hotp_value
+
+    user = staff(Role.EDITOR)
+    secret = generate_totp_secret()
+    TOTP.activate(user, secret)
+    if 30 - time.time() % 30 < 10:  # the three sign-ins below happen within one period
+        time.sleep(30 - time.time() % 30 + 0.1)
+    period = int(time.time()) // 30
+
+    def sign_in(counter: int) -> str:
+        client.logout()
+        client.post(reverse("account_login"), {"login": user.email, "password": password})
+        response = client.post(reverse("mfa_authenticate"), {"code": format_hotp_value(hotp_value(secret, counter))})
+        return urlsplit(response.get("Location", "")).path if response.status_code == 302 else "refused"
+
+    assert sign_in(period - 2) == "refused"
+    assert sign_in(period - 1) not in ("refused", reverse("mfa_authenticate"))
+    assert sign_in(period - 1) == "refused"  # the same code a second time
