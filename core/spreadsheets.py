@@ -1,4 +1,4 @@
-"""Reading uploaded spreadsheets (XLSX or CSV) into rows keyed by a column spec.
+"""Reading uploaded spreadsheets (XLSX or CSV) into rows keyed by a column spec; writing exports as a stream.
 
 App-agnostic: org units, event registrations and question banks all declare
 their columns with :class:`Column` and call :func:`read_spreadsheet`; what a
@@ -24,13 +24,18 @@ import codecs
 import csv
 import datetime as dt
 import io
+import math
 import re
+import zipfile
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import PurePath
 from typing import BinaryIO
+from xml.sax.saxutils import escape
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.errors import ServiceError
@@ -590,3 +595,291 @@ def _data_rows(
             raise too_many_rows(max_rows)
         rows.append(Row(number=number, values=values))
     return rows
+
+
+# --- writing: a workbook streamed as its rows come ---------------------------------
+#
+# Exports of national size (15,000 people in a course report, 20,000 delegates
+# at a conference) are written row by row into a deflated ZIP and handed to a
+# StreamingHttpResponse in chunks: the download starts at once and memory stays
+# flat. openpyxl's write-only mode builds the whole file before the first byte
+# and, without lxml, spends about 0.2 ms on a row of eleven cells; this writer
+# needs a tenth of that. Only what exports use is written (SpreadsheetML,
+# ECMA-376 Part 1 §18): inline strings (no shared string table to hold until
+# the end), a bold header, frozen panes, an autofilter, column widths, and
+# numbers, booleans, dates and times as real cells with a display format.
+
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+_RELS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+_PACKAGE_RELS = "http://schemas.openxmlformats.org/package/2006/relationships"
+_XML_HEAD = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+# Characters XML 1.0 cannot carry (control characters, lone surrogates, U+FFFE/U+FFFF).
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_SHEET_NAME_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
+MAX_CELL_TEXT = 32767  # Excel's limit; a longer text makes it "repair" the file
+FLUSH_EVERY = 500  # rows between chunks handed to the response
+_EPOCH = dt.datetime(1899, 12, 30)  # day 0 of the 1900 date system, past Excel's 1900 leap-year bug
+
+# Cell formats, one per kind of value; each also in bold (the header). Custom
+# number formats start at id 164 (ECMA-376 §18.8.30 reserves the ones below).
+DATE_FORMAT = "dd/mm/yyyy"
+DATETIME_FORMAT = "dd/mm/yyyy hh:mm"
+TIME_FORMAT = "hh:mm"
+_KINDS = ("general", "text", "date", "datetime", "time")
+_NUMBER_FORMATS = {"date": (164, DATE_FORMAT), "datetime": (165, DATETIME_FORMAT), "time": (166, TIME_FORMAT)}
+
+
+def _styles_xml() -> str:
+    formats = "".join(f'<numFmt numFmtId="{i}" formatCode="{code}"/>' for i, code in _NUMBER_FORMATS.values())
+    xfs = []
+    for bold in (0, 1):
+        for kind in _KINDS:
+            number = _NUMBER_FORMATS[kind][0] if kind in _NUMBER_FORMATS else 0
+            attributes = f'numFmtId="{number}" fontId="{bold}" fillId="0" borderId="0" xfId="0"'
+            attributes += ' applyNumberFormat="1"' if number else ""
+            attributes += ' applyFont="1"' if bold else ""
+            # quotePrefix: Excel shows the text as typed and keeps it text when the cell is edited (§18.8.45).
+            attributes += ' quotePrefix="1"' if kind == "text" else ""
+            xfs.append(f"<xf {attributes}/>")
+    return (
+        f'{_XML_HEAD}<styleSheet xmlns="{_MAIN}"><numFmts count="{len(_NUMBER_FORMATS)}">{formats}</numFmts>'
+        '<fonts count="2"><font><sz val="11"/><name val="Calibri"/></font><font><b/><sz val="11"/>'
+        '<name val="Calibri"/></font></fonts><fills count="2"><fill><patternFill patternType="none"/></fill><fill>'
+        '<patternFill patternType="gray125"/></fill></fills><borders count="1"><border><left/><right/><top/><bottom/>'
+        '<diagonal/></border></borders><cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/>'
+        f'</cellStyleXfs><cellXfs count="{len(xfs)}">{"".join(xfs)}</cellXfs><cellStyles count="1">'
+        '<cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles></styleSheet>'
+    )
+
+
+def _style(bold: bool, kind: str) -> str:
+    index = _KINDS.index(kind) + (len(_KINDS) if bold else 0)
+    return f' s="{index}"' if index else ""
+
+
+@dataclass
+class SheetSpec:
+    """One sheet to write: its rows (lists of plain values) and how it looks.
+
+    ``header_row`` (1-based; None for none) is bold, the rows above it too
+    (titles), and the autofilter spans from it to the last row over as many
+    columns as it has. ``freeze`` is the top-left cell that stays scrolling
+    ("A2" keeps the header in view, "C2" the first two columns as well);
+    by default the row under the header. ``widths`` are in characters, from
+    column A. Values: str (always a text cell: a text starting with "=" is
+    shown as typed, never run), int, float, Decimal, bool, date, datetime
+    (aware ones in the current time zone, since a cell has none), time,
+    None or "" for an empty cell.
+    """
+
+    name: str
+    rows: Iterable[Sequence[object]]
+    widths: Sequence[float] = ()
+    header_row: int | None = 1
+    freeze: str | None = None
+    autofilter: bool = True
+    bold_rows: Iterable[int] = ()
+
+    def __post_init__(self) -> None:
+        if self.freeze is None and self.header_row:
+            self.freeze = f"A{self.header_row + 1}"
+
+
+def column_letter(index: int) -> str:
+    """0 -> "A", 25 -> "Z", 26 -> "AA"."""
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+def _cell_ref(ref: str) -> tuple[int, int]:
+    """ "C2" -> (column index 2, row 2)."""
+    match = re.fullmatch(r"([A-Z]{1,3})([1-9][0-9]*)", ref)
+    if not match:
+        raise ValueError(f"not a cell reference: {ref!r}")
+    column = 0
+    for letter in match.group(1):
+        column = column * 26 + ord(letter) - 64
+    return column - 1, int(match.group(2))
+
+
+def _text(value: str) -> str:
+    return escape(_NOT_XML.sub("", value[:MAX_CELL_TEXT]))
+
+
+def _cell_xml(ref: str, value: object, bold: bool) -> str | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, str):
+        # An inline string is text whatever it starts with: a formula is only ever an <f> element. Text a
+        # spreadsheet would take for a formula when retyped is marked with quotePrefix as well.
+        kind = "text" if value.startswith(FORMULA_START) else "general"
+        return f'<c r="{ref}"{_style(bold, kind)} t="inlineStr"><is><t xml:space="preserve">{_text(value)}</t></is></c>'
+    if isinstance(value, bool):
+        return f'<c r="{ref}"{_style(bold, "general")} t="b"><v>{int(value)}</v></c>'
+    if isinstance(value, int | float | Decimal):
+        if isinstance(value, float | Decimal) and not math.isfinite(value):  # NaN and infinity are no numbers
+            return _cell_xml(ref, str(value), bold)
+        return f'<c r="{ref}"{_style(bold, "general")}><v>{value}</v></c>'
+    if isinstance(value, dt.datetime):
+        if timezone.is_aware(value):
+            value = timezone.localtime(value).replace(tzinfo=None)
+        serial = (value - _EPOCH) / dt.timedelta(days=1)
+        return f'<c r="{ref}"{_style(bold, "datetime")}><v>{round(serial, 8)}</v></c>'
+    if isinstance(value, dt.date):
+        return f'<c r="{ref}"{_style(bold, "date")}><v>{(value - _EPOCH.date()).days}</v></c>'
+    if isinstance(value, dt.time):
+        seconds = value.hour * 3600 + value.minute * 60 + value.second + value.microsecond / 1e6
+        return f'<c r="{ref}"{_style(bold, "time")}><v>{round(seconds / 86400, 8)}</v></c>'
+    return _cell_xml(ref, str(value), bold)
+
+
+def _row_xml(number: int, values: Sequence[object], *, bold: bool) -> str:
+    cells = (_cell_xml(f"{column_letter(index)}{number}", value, bold) for index, value in enumerate(values))
+    return f'<row r="{number}">{"".join(cell for cell in cells if cell)}</row>'
+
+
+def _sheet_name(name: str, taken: set[str]) -> str:
+    """Excel's rules: at most 31 characters, none of []:*?/\\, unique whatever the case."""
+    base = _SHEET_NAME_FORBIDDEN.sub(" ", _NOT_XML.sub("", name)).strip().strip("'")[:31] or "Sheet"
+    candidate, number = base, 1
+    while candidate.casefold() in taken:
+        number += 1
+        suffix = f" ({number})"
+        candidate = base[: 31 - len(suffix)] + suffix
+    taken.add(candidate.casefold())
+    return candidate
+
+
+def _sheet_view(freeze: str | None) -> str:
+    if not freeze or freeze == "A1":
+        return '<sheetViews><sheetView workbookViewId="0"/></sheetViews>'
+    column, row = _cell_ref(freeze)
+    split = (f' xSplit="{column}"' if column else "") + (f' ySplit="{row - 1}"' if row > 1 else "")
+    pane = "bottomRight" if column and row > 1 else "bottomLeft" if row > 1 else "topRight"
+    return (
+        f'<sheetViews><sheetView workbookViewId="0"><pane{split} topLeftCell="{freeze}" activePane="{pane}" '
+        f'state="frozen"/><selection pane="{pane}" activeCell="{freeze}" sqref="{freeze}"/></sheetView></sheetViews>'
+    )
+
+
+class _Sink:
+    """What zipfile writes into, handed on in chunks; no seek, so zipfile streams (data descriptors)."""
+
+    def __init__(self) -> None:
+        self.chunks: list[bytes] = []
+
+    def write(self, data) -> int:
+        self.chunks.append(bytes(data))
+        return len(data)
+
+    def flush(self) -> None:
+        pass
+
+    def take(self) -> bytes:
+        data, self.chunks = b"".join(self.chunks), []
+        return data
+
+
+def stream_xlsx(sheets: Iterable[SheetSpec]) -> Iterator[bytes]:
+    """An XLSX workbook written as its rows come, in chunks, for a StreamingHttpResponse.
+
+    Each sheet's rows are read once, lazily, while the previous chunk is on
+    its way: a queryset's ``.iterator()`` keeps the database's side flat too.
+    The workbook part (sheet names, the filters' defined names) goes last,
+    when the row counts are known; readers find parts through the ZIP's
+    central directory, so the order does not matter to them.
+    """
+    sheets = list(sheets)
+    taken: set[str] = set()
+    names = [_sheet_name(sheet.name, taken) for sheet in sheets]
+    sink = _Sink()
+    with zipfile.ZipFile(sink, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        overrides = "".join(
+            f'<Override PartName="/xl/worksheets/sheet{n}.xml" ContentType="application/vnd.openxmlformats-'
+            'officedocument.spreadsheetml.worksheet+xml"/>'
+            for n in range(1, len(sheets) + 1)
+        )
+        archive.writestr(
+            "[Content_Types].xml",
+            f'{_XML_HEAD}<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+            '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+            '<Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" '
+            'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+            '<Override PartName="/xl/styles.xml" '
+            f'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>{overrides}</Types>',
+        )
+        archive.writestr(
+            "_rels/.rels",
+            f'{_XML_HEAD}<Relationships xmlns="{_PACKAGE_RELS}"><Relationship Id="rId1" '
+            f'Type="{_RELS}/officeDocument" Target="xl/workbook.xml"/></Relationships>',
+        )
+        links = "".join(
+            f'<Relationship Id="rId{n}" Type="{_RELS}/worksheet" Target="worksheets/sheet{n}.xml"/>'
+            for n in range(1, len(sheets) + 1)
+        )
+        archive.writestr(
+            "xl/_rels/workbook.xml.rels",
+            f'{_XML_HEAD}<Relationships xmlns="{_PACKAGE_RELS}">{links}<Relationship Id="rId{len(sheets) + 1}" '
+            f'Type="{_RELS}/styles" Target="styles.xml"/></Relationships>',
+        )
+        archive.writestr("xl/styles.xml", _styles_xml())
+        yield sink.take()
+        filters: list[tuple[int, str]] = []  # (sheet index, range) for the workbook's defined names
+        for n, sheet in enumerate(sheets, start=1):
+            bold_rows = set(sheet.bold_rows)
+            header = sheet.header_row or 0
+            columns = 0
+            last = 0
+            with archive.open(f"xl/worksheets/sheet{n}.xml", "w") as out:
+                cols = "".join(
+                    f'<col min="{i}" max="{i}" width="{w}" customWidth="1"/>'
+                    for i, w in enumerate(sheet.widths, start=1)
+                )
+                out.write(
+                    f'{_XML_HEAD}<worksheet xmlns="{_MAIN}" xmlns:r="{_RELS}">{_sheet_view(sheet.freeze)}'
+                    f"{f'<cols>{cols}</cols>' if cols else ''}<sheetData>".encode()
+                )
+                for number, values in enumerate(sheet.rows, start=1):
+                    if number == header:
+                        columns = len(values)
+                    out.write(_row_xml(number, values, bold=number <= header or number in bold_rows).encode())
+                    last = number
+                    if number % FLUSH_EVERY == 0:
+                        yield sink.take()
+                out.write(b"</sheetData>")
+                if sheet.autofilter and header and columns and last >= header:
+                    ref = f"A{header}:{column_letter(columns - 1)}{last}"
+                    out.write(f'<autoFilter ref="{ref}"/>'.encode())
+                    filters.append((n - 1, ref))
+                out.write(b"</worksheet>")
+            yield sink.take()
+        sheet_list = "".join(
+            f'<sheet name="{escape(name, {chr(34): "&quot;"})}" sheetId="{n}" r:id="rId{n}"/>'
+            for n, name in enumerate(names, start=1)
+        )
+        # Excel's own name for a sheet's filter range (§18.2.6); it keeps the filter when the file is resaved.
+        defined = "".join(
+            f'<definedName name="_xlnm._FilterDatabase" localSheetId="{index}" hidden="1">'
+            f"{_quoted_sheet(names[index])}!{_absolute(ref)}</definedName>"
+            for index, ref in filters
+        )
+        archive.writestr(
+            "xl/workbook.xml",
+            f'{_XML_HEAD}<workbook xmlns="{_MAIN}" xmlns:r="{_RELS}"><sheets>{sheet_list}</sheets>'
+            f"{f'<definedNames>{defined}</definedNames>' if defined else ''}</workbook>",
+        )
+    yield sink.take()
+
+
+def _quoted_sheet(name: str) -> str:
+    return escape("'" + name.replace("'", "''") + "'")
+
+
+def _absolute(ref: str) -> str:
+    """ "A1:K20" -> "$A$1:$K$20"."""
+    return ":".join(re.sub(r"([A-Z]+)([0-9]+)", r"$\1$\2", part) for part in ref.split(":"))

@@ -3,6 +3,7 @@ import datetime as dt
 import io
 import unicodedata
 import zipfile
+from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -336,3 +337,125 @@ def test_template_has_bold_headers_widths_and_an_example_that_reads_back():
 def test_template_with_several_example_rows():
     data = build_template(COLUMNS, example_rows=[{"code": "A", "name": "Một"}, {"code": "B", "name": "Hai"}])
     assert [row["code"] for row in read(data, filename="mau.xlsx").rows] == ["A", "B"]
+
+
+# --- writing: stream_xlsx -----------------------------------------------------------
+
+
+def _written(sheets) -> bytes:
+    from core.spreadsheets import stream_xlsx
+
+    return b"".join(stream_xlsx(sheets))
+
+
+def test_the_streamed_workbook_has_typed_cells_a_frozen_header_and_a_filter(settings):
+    from django.utils import timezone
+
+    from core.spreadsheets import SheetSpec
+
+    settings.TIME_ZONE = "Asia/Ho_Chi_Minh"
+    aware = dt.datetime(2025, 3, 4, 1, 30, tzinfo=dt.UTC)  # 08:30 in Hà Nội
+    with timezone.override("Asia/Ho_Chi_Minh"):
+        data = _written(
+            [
+                SheetSpec(
+                    "Điểm danh",
+                    iter(
+                        [
+                            ["STT", "Họ và tên", "Ngày", "Lúc", "Giờ", "Điểm", "Đạt"],
+                            [1, "Nguyễn Văn An", dt.date(2025, 3, 4), aware, dt.time(7, 45), 8.5, True],
+                            [2, "=1+2", None, None, None, Decimal("9.25"), False],
+                            [3, "@SUM(A1)", "", "", "", 10, None],
+                        ]
+                    ),
+                    widths=(6, 30),
+                    freeze="C2",
+                )
+            ]
+        )
+    workbook = load_workbook(io.BytesIO(data))
+    sheet = workbook["Điểm danh"]
+    assert [cell.value for cell in sheet[1]] == ["STT", "Họ và tên", "Ngày", "Lúc", "Giờ", "Điểm", "Đạt"]
+    assert all(cell.font.b for cell in sheet[1]) and not sheet["B2"].font.b
+    assert sheet["A2"].value == 1 and sheet["A2"].data_type == "n"
+    assert sheet["F2"].value == 8.5 and sheet["F3"].value == 9.25
+    assert sheet["G2"].value is True and sheet["G3"].value is False and sheet["G2"].data_type == "b"
+    # Dates and times are real cells with a display format, local time for an aware datetime.
+    assert sheet["C2"].value == dt.datetime(2025, 3, 4) and sheet["C2"].is_date
+    assert sheet["C2"].number_format == "dd/mm/yyyy"
+    assert sheet["D2"].value == dt.datetime(2025, 3, 4, 8, 30) and sheet["D2"].number_format == "dd/mm/yyyy hh:mm"
+    assert sheet["E2"].value == dt.time(7, 45) and sheet["E2"].number_format == "hh:mm"
+    # A text that looks like a formula is a text cell, shown as typed, never a formula.
+    assert sheet["B3"].value == "=1+2" and sheet["B3"].data_type == "s"
+    assert sheet["B4"].value == "@SUM(A1)" and sheet["B4"].data_type == "s"
+    assert sheet["B3"].quotePrefix and not sheet["B2"].quotePrefix
+    # Empty values leave no cell.
+    assert sheet["C3"].value is None and sheet["C4"].value is None
+    assert sheet.freeze_panes == "C2"
+    assert sheet.auto_filter.ref == "A1:G4"
+    assert sheet.column_dimensions["A"].width == 6 and sheet.column_dimensions["B"].width == 30
+    # openpyxl would load a formula as data_type "f": no cell anywhere is one.
+    assert not any(cell.data_type == "f" for row in sheet.iter_rows() for cell in row)
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        assert b"<f>" not in archive.read("xl/worksheets/sheet1.xml")
+        assert b"_xlnm._FilterDatabase" in archive.read("xl/workbook.xml")
+
+
+def test_the_header_row_can_sit_under_a_title_and_the_filter_can_be_left_off():
+    from core.spreadsheets import SheetSpec
+
+    data = _written(
+        [
+            SheetSpec(
+                "Theo đơn vị", [["Khoá học"], ["Đơn vị", "Ghi danh"], ["Hà Nội", 3]], header_row=2, autofilter=False
+            ),
+            SheetSpec("Trống", [], header_row=None),
+        ]
+    )
+    workbook = load_workbook(io.BytesIO(data))
+    sheet = workbook["Theo đơn vị"]
+    assert sheet["A1"].font.b and sheet["B2"].font.b and not sheet["A3"].font.b
+    assert sheet.freeze_panes == "A3"
+    assert sheet.auto_filter.ref is None
+    assert workbook["Trống"].max_row == 1 and workbook["Trống"]["A1"].value is None
+    assert workbook["Trống"].freeze_panes is None
+
+
+def test_sheet_names_follow_excels_rules():
+    from core.spreadsheets import SheetSpec
+
+    long = "Danh sách học viên đã hoàn thành khoá bồi dưỡng"
+    data = _written([SheetSpec("Báo cáo [2025]/quý: I?", [["a"]]), SheetSpec(long, [["b"]]), SheetSpec(long, [["c"]])])
+    names = load_workbook(io.BytesIO(data)).sheetnames
+    assert names[0] == "Báo cáo  2025  quý  I"
+    assert len(names[1]) == len(names[2]) == 31 and names[1] != names[2] and names[2].endswith("(2)")
+
+
+def test_control_characters_and_markup_in_text_are_written_safely():
+    from core.spreadsheets import SheetSpec
+
+    data = _written([SheetSpec("Tên", [["Tên"], ['A & B <Sở>\x07 "Hà Nội"']])])
+    assert load_workbook(io.BytesIO(data))["Tên"]["A2"].value == 'A & B <Sở> "Hà Nội"'
+
+
+def test_the_workbook_streams_as_its_rows_come():
+    from core.spreadsheets import FLUSH_EVERY, SheetSpec, stream_xlsx
+
+    consumed = []
+
+    def rows():
+        yield ["Số", "Công thức"]
+        for number in range(1, 1200):
+            consumed.append(number)
+            yield [number, f"=HYPERLINK(x{number})"]
+
+    stream = stream_xlsx([SheetSpec("Danh sách", rows())])
+    first = next(stream)
+    # The package's parts go out before a single row has been read.
+    assert first.startswith(b"PK") and consumed == []
+    second = next(stream)
+    assert second and len(consumed) < FLUSH_EVERY + 1  # handed on after the first few hundred rows
+    chunks = [first, second, *stream]
+    assert len(chunks) > 3
+    sheet = load_workbook(io.BytesIO(b"".join(chunks)))["Danh sách"]
+    assert sheet.max_row == 1200 and sheet["B2"].value == "=HYPERLINK(x1)" and sheet["B2"].data_type == "s"
