@@ -22,7 +22,7 @@ through ``django.test.Client`` under production settings (DEBUG off, the
 HTTPS header, the real middleware), warm, 20 times, printing the query count
 and the median time as a Markdown table. It leaves the database as it found
 it (the scans it makes are removed again), so it can be run any number of
-times. ``--explain`` also prints EXPLAIN ANALYZE of the heavy queries.
+times. ``--explain N`` also prints EXPLAIN ANALYZE of each page's N slowest queries.
 """
 
 from __future__ import annotations
@@ -520,7 +520,7 @@ def build_event(rng, people, registrations: int, attendance: int):
     """A copy of the demo's four-session conference with ``registrations`` delegates and ``attendance`` check-ins."""
     from accounts.models import User
     from core.text import fold
-    from events.models import EventIndexPage, EventPage
+    from events.models import EventIndexPage, EventPage, EventSession
 
     index = EventIndexPage.objects.get()
     original = EventPage.objects.get(slug="tap-huan-thi-dua-khen-thuong-da-nang-2015")
@@ -534,6 +534,20 @@ def build_event(rng, people, registrations: int, attendance: int):
         keep_live=True,
         log_action=None,
     ).specific
+    # Sessions are plain rows run from the management pages: a page copy leaves them (its organisers come along).
+    EventSession.objects.bulk_create(
+        EventSession(
+            event=event,
+            sort_order=s.sort_order,
+            title=s.title,
+            speaker=s.speaker,
+            room=s.room,
+            starts_at=s.starts_at,
+            ends_at=s.ends_at,
+            required=s.required,
+        )
+        for s in original.sessions.order_by("starts_at", "pk")
+    )
     sessions = list(event.sessions.order_by("starts_at"))
     organiser = User.objects.get(email=ORGANISER)
     first = next_id("events_registration")
@@ -560,10 +574,11 @@ def build_event(rng, people, registrations: int, attendance: int):
                 organiser.pk,
                 created,
                 None,
+                "",
             ]
 
     columns = ["id", "uuid", "event_id", "user_id", "full_name", "full_name_folded", "org_unit_id", "position", "phone"]
-    columns += ["notes", "status", "seat", "source", "created_by_id", "created_at", "cancelled_at"]
+    columns += ["notes", "status", "seat", "source", "created_by_id", "created_at", "cancelled_at", "cancel_reason"]
     made = copy_rows("events_registration", columns, rows())
     pairs = rng.sample(range(registrations * len(sessions)), min(attendance, registrations * len(sessions)))
 
@@ -575,9 +590,10 @@ def build_event(rng, people, registrations: int, attendance: int):
             at = session.starts_at + datetime.timedelta(
                 minutes=rng.randrange(20, 60) if late else -rng.randrange(1, 30)
             )
-            yield [registration_id, session.pk, "late" if late else "present", "scan", at, at, organiser.pk]
+            yield [registration_id, session.pk, "late" if late else "present", "scan", at, at, organiser.pk, ""]
 
     columns = ["registration_id", "session_id", "status", "method", "checked_in_at", "recorded_at", "recorded_by_id"]
+    columns += ["device"]
     checked = copy_rows("events_attendance", columns, attendance_rows())
     reset_sequences(["events_registration", "events_attendance"])
     return event, made, checked
@@ -621,11 +637,16 @@ def build_certificates(rng, completed, people, courses, count: int) -> int:
                 "",
                 "",
                 "{}",
+                *issuer,
             ]
 
+    # The issuer as printed, snapshotted from the template as certificate_issue does.
+    issuer_columns = ["issuing_body_parent", "issuing_body", "place", "signatory_title", "signatory_name"]
+    issuer_columns += ["signature_image_id"]
+    issuer = [getattr(template, column) for column in issuer_columns]
     columns = ["code", "serial", "holder_id", "page_id", "page_type_id", "template_id", "status", "holder_name"]
     columns += ["holder_unit", "achievement_title", "achievement_url", "criteria", "hours", "completed_on"]
-    columns += ["issued_at", "revocation_reason", "pdf", "pdf_sha256", "credential"]
+    columns += ["issued_at", "revocation_reason", "pdf", "pdf_sha256", "credential", *issuer_columns]
     made = copy_rows("certificates_certificate", columns, rows())
     reset_sequences(["certificates_certificate"])
     return made
@@ -666,13 +687,18 @@ def build(args) -> None:
     quiz, attempts, answers = step("quiz attempts and answers", build_quiz, rng, people, round(100_000 * s))
     event, registrations, checked = step("conference", build_event, rng, people, round(20_000 * s), round(60_000 * s))
     certificates = step("certificates", build_certificates, rng, completed, people, courses, round(50_000 * s))
+    # The enrolments went in by COPY, past the services that keep the report's tallies: count them once.
+    from courses.tallies import tally_recount
+
+    tallies = step("course tallies", lambda: tally_recount())
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE")  # statistics and the visibility map, as autovacuum would leave them
     say(
         f"Built in {time.monotonic() - started:.0f} s: {len(units)} units, {len(people)} people, "
         f"{len(courses)} courses, "
         f"{enrolments} enrolments, {attempts} attempts with {answers} answers (quiz {quiz.pk}), "
-        f"{registrations} registrations and {checked} check-ins (event {event.pk}), {certificates} certificates."
+        f"{registrations} registrations and {checked} check-ins (event {event.pk}), {certificates} certificates, "
+        f"{tallies} course tallies."
     )
 
 
@@ -816,12 +842,30 @@ def measure(args) -> None:
                     {"case": name, "queries": max(queries), "median_ms": statistics.median(times), "bytes": size}
                 )
                 say(f"{name}: {max(queries)} queries, median {statistics.median(times):.1f} ms, {size:,} bytes")
+                if args.explain and method == "get":
+                    explain(client, url, args.explain)
         finally:
             # The scans were first check-ins made by this run: remove them so the next run finds the same data.
             Attendance.objects.filter(session=session, method="scan", recorded_at__gte=_run_started).delete()
             assert Attendance.objects.filter(session=session).count() == started_scans
     if args.json:
         Path(args.json).write_text(json.dumps({"database": args.database_url, "results": results}, indent=1))
+
+
+def explain(client, url: str, count: int) -> None:
+    """EXPLAIN ANALYZE of the ``count`` slowest queries of one more request to ``url``."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as context:
+        _body_size(client.get(url, secure=True))
+    slowest = sorted(context.captured_queries, key=lambda q: float(q["time"]), reverse=True)[:count]
+    for query in slowest:
+        say(f"\n  -- {float(query['time']) * 1000:.1f} ms: {query['sql'][:300]}")
+        with connection.cursor() as cursor:
+            cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + query["sql"])
+            for (line,) in cursor.fetchall():
+                say("  " + line)
 
 
 _run_started = datetime.datetime.now(datetime.UTC)
@@ -840,6 +884,7 @@ def main() -> None:
     m.add_argument("--warmup", type=int, default=3)
     m.add_argument("--cases", type=lambda v: set(v.split(",")), default=set())
     m.add_argument("--json")
+    m.add_argument("--explain", type=int, default=0, metavar="N", help="EXPLAIN ANALYZE the N slowest queries")
     args = parser.parse_args()
     build(args) if args.command == "build" else measure(args)
 

@@ -342,6 +342,62 @@ class ModuleProgress(models.Model):
         return f"{self.enrolment_id}/{self.module_id}"
 
 
+class CourseUnitTally(models.Model):
+    """How many of one unit's own people (not its subtree's) are on a course, and how far they are.
+
+    Kept as enrolments, progress and people's units change (courses.tallies,
+    in the same transaction as the change), so a unit report adds up one row
+    per unit instead of every enrolment of the subtree. Counts enrolments
+    that are not "left", of people with a unit; "overdue" depends on the day
+    and is counted from the enrolments when asked (selectors.unit_report).
+    """
+
+    course = models.ForeignKey(CoursePage, verbose_name=_("course"), on_delete=models.CASCADE, related_name="+")
+    org_unit = models.ForeignKey("accounts.OrgUnit", verbose_name=_("unit"), on_delete=models.CASCADE, related_name="+")
+    enrolled = models.PositiveIntegerField(_("enrolled"), default=0)
+    # Not completed, with at least one module completed.
+    in_progress = models.PositiveIntegerField(_("in progress"), default=0)
+    completed = models.PositiveIntegerField(_("completed"), default=0)
+
+    class Meta:
+        verbose_name = _("course tally of a unit")
+        verbose_name_plural = _("course tallies of units")
+        constraints = [
+            models.UniqueConstraint(fields=["course", "org_unit"], name="courses_tally_once_per_unit"),
+            models.CheckConstraint(
+                condition=Q(enrolled__gte=F("in_progress") + F("completed")), name="courses_tally_adds_up"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.course_id}/{self.org_unit_id}: {self.enrolled}"
+
+
+class CourseUnitDue(models.Model):
+    """How many of one unit's people on a course are due on a day and not done yet (pending or active).
+
+    Kept with ``CourseUnitTally`` (courses.tallies): "overdue" depends on
+    the day, so it is not stored; it is the sum of these rows before today,
+    which are few (a coordinator assigns a unit's people one due date).
+    """
+
+    course = models.ForeignKey(CoursePage, verbose_name=_("course"), on_delete=models.CASCADE, related_name="+")
+    org_unit = models.ForeignKey("accounts.OrgUnit", verbose_name=_("unit"), on_delete=models.CASCADE, related_name="+")
+    due_date = models.DateField(_("due date"))
+    open = models.PositiveIntegerField(_("not completed"))
+
+    class Meta:
+        verbose_name = _("due dates of a unit on a course")
+        verbose_name_plural = _("due dates of units on courses")
+        constraints = [
+            models.UniqueConstraint(fields=["course", "org_unit", "due_date"], name="courses_due_once_per_day"),
+        ]
+        indexes = [models.Index(fields=["course", "due_date"], name="courses_due_course_date")]
+
+    def __str__(self) -> str:
+        return f"{self.course_id}/{self.org_unit_id} {self.due_date}: {self.open}"
+
+
 class ModuleReviewFlag(models.Model):
     """A module citing a regulation that a newer one has superseded: editors review it."""
 

@@ -11,7 +11,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Exists, F, OuterRef, Q, Subquery
+from django.db.models import Count, Exists, F, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce, Length, Substr
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -21,7 +21,15 @@ from accounts.models import OrgUnit
 from accounts.scopes import in_subtree
 from cms import caching
 from cms.models import RegulationPage
-from courses.models import CoursePage, Enrolment, ModulePage, ModuleProgress, RefresherNotice
+from courses.models import (
+    CoursePage,
+    CourseUnitDue,
+    CourseUnitTally,
+    Enrolment,
+    ModulePage,
+    ModuleProgress,
+    RefresherNotice,
+)
 from quizzes.policies import QuizAccess
 from quizzes.selectors import counting_attempts
 
@@ -368,31 +376,41 @@ def _started():
     return Exists(ModuleProgress.objects.filter(enrolment=OuterRef("pk"), completed_at__isnull=False))
 
 
-def _bucket_counts(enrolments, key, today) -> dict:
-    """{key: UnitRow counts}: enrolments grouped by ``key`` and counted per bucket, in one query."""
-    completed = Q(status=Enrolment.Status.COMPLETED)
-    groups = (
-        enrolments.order_by()
-        .annotate(key=key, started=_started())
-        .values("key")
-        .annotate(
-            enrolled=Count("pk"),
-            completed=Count("pk", filter=completed),
-            in_progress=Count("pk", filter=~completed & Q(started=True)),
-            overdue=Count("pk", filter=~completed & Q(due_date__lt=today)),
-        )
-    )
+def _overdue(course: CoursePage, top, today):
+    """The kept counts of open enrolments by unit and due date, before ``today``: their sum is "overdue"."""
+    return CourseUnitDue.objects.filter(course=course, due_date__lt=today).filter(in_subtree(top, "org_unit"))
+
+
+def _bucket_counts(course: CoursePage, top, *, by_path: int | None, today) -> dict:
+    """{key: UnitRow counts} for ``top``'s subtree, grouped by unit (``by_path`` None) or by the first
+    ``by_path`` characters of the unit's path (its ancestor at that depth), in two queries.
+
+    Counted from what courses.tallies keeps as enrolments change: one row
+    per unit with people on the course, and the open ones by due date, of
+    which those before today are overdue; never from the enrolments.
+    """
+    tallies = CourseUnitTally.objects.filter(course=course).filter(in_subtree(top, "org_unit"))
+    overdue = _overdue(course, top, today)
+    if by_path is None:
+        tallies, overdue = tallies.annotate(key=F("org_unit_id")), overdue.annotate(key=F("org_unit_id"))
+    else:
+        tallies = tallies.annotate(key=Substr("org_unit__path", 1, by_path))
+        overdue = overdue.annotate(key=Substr("org_unit__path", 1, by_path))
     counts = {}
+    groups = (
+        tallies.order_by().values("key").annotate(n=Sum("enrolled"), going=Sum("in_progress"), done=Sum("completed"))
+    )
     for group in groups:
-        row = UnitRow(unit=None, depth=0, enrolled=group["enrolled"], completed=group["completed"])
-        row.in_progress, row.overdue = group["in_progress"], group["overdue"]
+        row = UnitRow(unit=None, depth=0, enrolled=group["n"], in_progress=group["going"], completed=group["done"])
         row.not_started = row.enrolled - row.completed - row.in_progress
         counts[group["key"]] = row
+    for key, late in overdue.order_by().values("key").annotate(n=Sum("open")).values_list("key", "n"):
+        counts.setdefault(key, UnitRow(unit=None, depth=0)).overdue = late
     return counts
 
 
 def unit_report(*, course: CoursePage, top) -> tuple[list[UnitRow], UnitRow]:
-    """The unit and the units right under it, each counting its whole subtree (two queries).
+    """The unit and the units right under it, each counting its whole subtree (three queries).
 
     ``top`` None: the top-level units. Deeper units are one click away (each
     row links to its own report), so the page stays small on a national tree.
@@ -404,7 +422,7 @@ def unit_report(*, course: CoursePage, top) -> tuple[list[UnitRow], UnitRow]:
     else:
         units = OrgUnit.objects.filter(path__startswith=top.path, depth__lte=top.depth + 1).order_by("path")
         length, child_depth = OrgUnit.steplen * (top.depth + 1), top.depth + 1
-    counts = _bucket_counts(report_enrolments(course, top), Substr("user__org_unit__path", 1, length), today)
+    counts = _bucket_counts(course, top, by_path=length, today=today)
     total = UnitRow(unit=top, depth=0)
     for row in counts.values():
         total.add(row)
@@ -420,14 +438,14 @@ def unit_report(*, course: CoursePage, top) -> tuple[list[UnitRow], UnitRow]:
 
 
 def unit_tree_report(*, course: CoursePage, top) -> tuple[list[UnitRow], UnitRow]:
-    """Every unit of ``top``'s subtree (of the whole tree when None), each counting its subtree (two queries)."""
+    """Every unit of ``top``'s subtree (of the whole tree when None), each counting its subtree (three queries)."""
     today = timezone.localdate()
     units = list(OrgUnit.objects.filter(in_subtree(top, None)).order_by("path"))
     top_depth = top.depth if top is not None else 1
     rows = {u.path: UnitRow(unit=u, depth=u.depth - top_depth) for u in units}
     unit_paths = {u.pk: u.path for u in units}
     total = UnitRow(unit=top, depth=0)
-    for unit_id, own in _bucket_counts(report_enrolments(course, top), F("user__org_unit_id"), today).items():
+    for unit_id, own in _bucket_counts(course, top, by_path=None, today=today).items():
         total.add(own)
         path = unit_paths.get(unit_id, "")
         # Each ancestor within the report counts its subtree.
@@ -494,6 +512,26 @@ def people_report(*, course: CoursePage, top, bucket: str = ""):
     elif bucket == "overdue":
         enrolments = enrolments.filter(not_completed, due_date__lt=today)
     return enrolments
+
+
+def people_count(*, course: CoursePage, top, bucket: str = "") -> int:
+    """How many rows ``people_report`` has, from the tallies, in one query: the pages' paginator need not
+    count 15,000 enrolments to say "Trang 1/301"."""
+    if bucket == "overdue":
+        return _overdue(course, top, timezone.localdate()).aggregate(n=Sum("open"))["n"] or 0
+    sums = (
+        CourseUnitTally.objects.filter(course=course)
+        .filter(in_subtree(top, "org_unit"))
+        .aggregate(enrolled=Sum("enrolled"), in_progress=Sum("in_progress"), completed=Sum("completed"))
+    )
+    enrolled, in_progress, completed = (sums[name] or 0 for name in ("enrolled", "in_progress", "completed"))
+    if bucket == "completed":
+        return completed
+    if bucket == "in_progress":
+        return in_progress
+    if bucket == "not_started":
+        return enrolled - in_progress - completed
+    return enrolled
 
 
 def person_rows(enrolments: Iterable[Enrolment], *, total_modules: int) -> Iterable[PersonRow]:

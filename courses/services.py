@@ -29,6 +29,7 @@ from core.errors import ServiceError
 from core.outbox import outbox_enqueue
 from courses import policies, selectors
 from courses.models import CoursePage, Enrolment, ModulePage, ModuleProgress, ModuleReviewFlag, RefresherNotice
+from courses.tallies import tally_refresh_enrolments
 
 logger = logging.getLogger(__name__)
 
@@ -75,6 +76,7 @@ def enrolment_create(*, user: User, course: CoursePage) -> Enrolment:
         before = snapshot(existing, ENROLMENT_AUDIT_FIELDS)
         existing.status, existing.left_at = status, None
         existing.save(update_fields=["status", "left_at"])
+        tally_refresh_enrolments([existing])
         audit(existing, "courses.enrolment.rejoin", actor=user, before=before, after=snapshot(existing, ("status",)))
         return existing
     try:
@@ -83,6 +85,7 @@ def enrolment_create(*, user: User, course: CoursePage) -> Enrolment:
     except IntegrityError:
         # A second tab got there first.
         raise ServiceError("already_enrolled", _("You are already enrolled in this course.")) from None
+    tally_refresh_enrolments([enrolment])
     audit(enrolment, "courses.enrolment.create", actor=user, after=snapshot(enrolment, ("status",)))
     return enrolment
 
@@ -97,6 +100,7 @@ def enrolment_approve(*, enrolment: Enrolment, approved_by: User) -> Enrolment:
     before = snapshot(enrolment, ENROLMENT_AUDIT_FIELDS)
     enrolment.status, enrolment.approved_by = Status.ACTIVE, approved_by
     enrolment.save(update_fields=["status", "approved_by"])
+    # No tally changes: a request waiting for approval is counted as enrolled, not started, already.
     audit(
         enrolment,
         "courses.enrolment.approve",
@@ -118,6 +122,7 @@ def enrolment_leave(*, enrolment: Enrolment, user: User) -> Enrolment:
     before = snapshot(enrolment, ENROLMENT_AUDIT_FIELDS)
     enrolment.status, enrolment.left_at = Status.LEFT, timezone.now()
     enrolment.save(update_fields=["status", "left_at"])
+    tally_refresh_enrolments([enrolment])
     audit(
         enrolment,
         "courses.enrolment.leave",
@@ -179,6 +184,7 @@ def enrolment_assign_bulk(
             to_update.append(enrolment)
     Enrolment.objects.bulk_create(to_create)
     Enrolment.objects.bulk_update(to_update, ["status", "left_at", "due_date", "assigned_by"])
+    tally_refresh_enrolments([*to_create, *to_update])
     for enrolment in [*to_create, *to_update]:
         audit(
             enrolment,
@@ -257,7 +263,11 @@ def module_complete(*, user: User, module: ModulePage) -> ModuleProgress:
     # Conditional update: whichever request comes second finds it done.
     if ModuleProgress.objects.filter(pk=progress.pk, completed_at__isnull=True).update(completed_at=now):
         progress.completed_at = now
-        course_completion_check(enrolment=enrolment)
+        completed = course_completion_check(enrolment=enrolment)  # recounts the tally when it completes
+        others = ModuleProgress.objects.filter(enrolment=enrolment, completed_at__isnull=False).exclude(pk=progress.pk)
+        if not completed and not others.exists():
+            # The first module completed makes the enrolment "in progress" (its due date counts the same).
+            tally_refresh_enrolments([enrolment], due=False)
     else:
         progress.refresh_from_db()
     return progress
@@ -293,6 +303,7 @@ def course_completion_check(*, enrolment: Enrolment) -> bool:
     before = snapshot(enrolment, ENROLMENT_AUDIT_FIELDS)
     enrolment.status, enrolment.completed_at, enrolment.final_score = Status.COMPLETED, timezone.now(), score
     enrolment.save(update_fields=["status", "completed_at", "final_score"])
+    tally_refresh_enrolments([enrolment])
     audit(enrolment, "courses.enrolment.complete", before=before, after=snapshot(enrolment, ENROLMENT_AUDIT_FIELDS))
     enrolment_id = enrolment.pk
     outbox_enqueue(

@@ -29,8 +29,11 @@ def quiz_passed(sender, attempt, **kwargs) -> None:
 
 
 def connect() -> None:
+    from courses import tallies
     from quizzes.models import Quiz
     from quizzes.signals import quiz_passed as quiz_passed_signal
+
+    tallies.connect()
 
     page_published.connect(regulation_published, sender=RegulationPage, dispatch_uid="courses.regulation_published")
     quiz_passed_signal.connect(quiz_passed, sender=Quiz, dispatch_uid="courses.quiz_passed")

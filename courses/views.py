@@ -181,7 +181,10 @@ def report_people(request: HttpRequest, course: CoursePage) -> HttpResponse:
     if bucket and bucket not in BUCKETS:
         bucket = ""
     enrolments = selectors.people_report(course=course, top=top, bucket=bucket)
-    page = Paginator(enrolments, PEOPLE_PER_PAGE).get_page(request.GET.get("page"))
+    paginator = Paginator(enrolments, PEOPLE_PER_PAGE)
+    # Counted from the report's tallies rather than by counting every enrolment of the subtree.
+    paginator.count = selectors.people_count(course=course, top=top, bucket=bucket)
+    page = paginator.get_page(request.GET.get("page"))
     total_modules = course.modules().count()
     people = list(selectors.person_rows(page.object_list, total_modules=total_modules))
     return render(
