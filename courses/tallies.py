@@ -82,7 +82,13 @@ def _due_rows(groups) -> list[CourseUnitDue]:
 
 
 def _pair_filter(pairs: Iterable[Pair], course: str, unit: str) -> Q:
-    return functools.reduce(operator.or_, (Q(**{course: c, unit: u}) for c, u in pairs))
+    """Rows of any of ``pairs``: one term per course (an assignment covers one course, hundreds of units)."""
+    units: dict[int, set[int]] = {}
+    for c, u in pairs:
+        units.setdefault(c, set()).add(u)
+    return functools.reduce(
+        operator.or_, (Q(**{course: c, f"{unit}__in": sorted(us)}) for c, us in sorted(units.items()))
+    )
 
 
 def tally_refresh(pairs: Iterable[Pair], *, due: bool = True) -> None:
