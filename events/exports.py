@@ -8,9 +8,11 @@ import tempfile
 from dataclasses import dataclass
 from typing import IO
 
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.models import OrgUnit
 from core.spreadsheets import FORMULA_START
 from events.models import Attendance, EventPage, Registration
 from events.selectors import SessionState, SignInSheet, session_state
@@ -30,7 +32,9 @@ def _letter(index: int) -> str:
     return get_column_letter(index)
 
 
-def attendance_xlsx(event: EventPage, *, now: datetime.datetime | None = None) -> IO[bytes]:
+def attendance_xlsx(
+    event: EventPage, *, units: QuerySet[OrgUnit] | None = None, now: datetime.datetime | None = None
+) -> IO[bytes]:
     """Every delegate with their status and check-in time per session, as an open temporary file.
 
     openpyxl's write-only mode streams rows to disk instead of building the
@@ -51,7 +55,7 @@ def attendance_xlsx(event: EventPage, *, now: datetime.datetime | None = None) -
     attendance = {
         (registration_id, session_id): (status, checked_in_at)
         for registration_id, session_id, status, checked_in_at in Attendance.objects.filter(
-            session__event=event
+            session__event=event, **({} if units is None else {"registration__org_unit__in": units})
         ).values_list("registration_id", "session_id", "status", "checked_in_at")
     }
     labels = {key: str(label) for key, label in Attendance.Status.choices}
@@ -98,6 +102,7 @@ def attendance_xlsx(event: EventPage, *, now: datetime.datetime | None = None) -
     rows = 1
     registrations = (
         Registration.objects.filter(event=event)
+        .filter(**({} if units is None else {"org_unit__in": units}))
         .exclude(status=Registration.Status.CANCELLED)
         .order_by("org_unit__name", "full_name_folded", "pk")
         .values_list("pk", "full_name", "org_unit__name", "position", "user__email", "phone", "status")

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from accounts.models import OrgUnit, User
 from accounts.roles import Role
-from accounts.scopes import AnyUser, can_manage_unit, has_role, units_in_scope
+from accounts.scopes import AnyUser, can_manage_unit, has_role, subtree, units_in_scope
 from events.models import EventPage, EventSession, Registration
 
 
@@ -96,7 +96,35 @@ def desk_units(user: AnyUser, event: EventPage) -> QuerySet[OrgUnit] | None:
     """The units whose registrations ``user`` sees at the desk; None for every unit."""
     if can_manage_event(user, event):
         return None
-    return units_in_scope(user) if has_role(user, Role.COORDINATOR) else OrgUnit.objects.none()
+    # Their own subtree, not ``units_in_scope``: that is every unit for an
+    # organiser, and an organiser of other events who also coordinates a unit
+    # sees only that unit's people here.
+    return subtree(user.coordinated_unit) if has_role(user, Role.COORDINATOR) else OrgUnit.objects.none()
+
+
+def can_follow_event(user: AnyUser, event: EventPage) -> bool:
+    """The event's overview, attendance report, its workbook and certificate standing.
+
+    The event's organisers see everyone; a unit coordinator sees the same
+    pages for a published event, filtered to their unit subtree
+    (:func:`event_units`), as pretix's and Indico's reviewers see a filtered
+    view rather than a refusal.
+    """
+    return can_open_desk(user, event)
+
+
+def event_units(user: AnyUser, event: EventPage) -> QuerySet[OrgUnit] | None:
+    """The units whose people ``user`` follows in ``event``'s pages; None for every unit."""
+    return desk_units(user, event)
+
+
+def can_issue_event_certificates(user: AnyUser, event: EventPage) -> bool:
+    """Issuing stays with the event's organisers: a certificate speaks for the issuing body, not a unit.
+
+    (``certificates`` asks ``PAGE_MANAGER_HOOK``, which answers the same.)
+    A coordinator sees where their people stand and why not.
+    """
+    return can_manage_event(user, event)
 
 
 def can_act_on_registration(user: AnyUser, registration: Registration) -> bool:

@@ -226,18 +226,27 @@ class SessionRow:
         return self.unaccounted if self.state == SessionState.ENDED else None
 
 
-def session_report(event: EventPage, *, now: datetime.datetime | None = None) -> list[SessionRow]:
-    """Registered, present, late, excused and absent per session, in three queries whatever the sessions."""
+def _in_units(registrations: QuerySet[Registration], units: QuerySet[OrgUnit] | None) -> QuerySet[Registration]:
+    """Registrations of those units only (a coordinator's subtree); all when ``units`` is None."""
+    return registrations if units is None else registrations.filter(org_unit__in=units)
+
+
+def session_report(
+    event: EventPage, *, units: QuerySet[OrgUnit] | None = None, now: datetime.datetime | None = None
+) -> list[SessionRow]:
+    """Registered, present, late, excused and absent per session, in three queries whatever the sessions.
+
+    ``units`` limits every figure to those units' delegates (a coordinator's view).
+    """
     now = now or timezone.now()
     sessions = list(event.sessions.order_by("starts_at", "pk"))
-    registered = Registration.objects.filter(event=event, status=Registration.Status.CONFIRMED).count()
+    confirmed = Registration.objects.filter(event=event, status=Registration.Status.CONFIRMED)
+    registered = _in_units(confirmed, units).count()
     counts: dict[int, dict[str, int]] = defaultdict(dict)
-    for session_id, status, n in (
-        Attendance.objects.filter(session__event=event, registration__status=Registration.Status.CONFIRMED)
-        .values_list("session_id", "status")
-        .annotate(n=Count("pk"))
-        .order_by()
-    ):
+    attendances = Attendance.objects.filter(session__event=event, registration__status=Registration.Status.CONFIRMED)
+    if units is not None:
+        attendances = attendances.filter(registration__org_unit__in=units)
+    for session_id, status, n in attendances.values_list("session_id", "status").annotate(n=Count("pk")).order_by():
         counts[session_id][status] = n
     return [
         SessionRow(
@@ -259,24 +268,25 @@ class UnitRow:
     per_session: dict[int, int] = field(default_factory=dict)
 
 
-def event_report(event: EventPage) -> tuple[list[EventSession], list[UnitRow]]:
-    """Registered and attended per unit and session, in two queries."""
+def event_report(
+    event: EventPage, *, units: QuerySet[OrgUnit] | None = None
+) -> tuple[list[EventSession], list[UnitRow]]:
+    """Registered and attended per unit and session, in two queries; ``units`` as in :func:`session_report`."""
     sessions = list(event.sessions.order_by("starts_at"))
     rows: dict[str, UnitRow] = {}
+    attendances = Attendance.objects.filter(
+        session__event=event, status__in=ATTENDED, registration__status=Registration.Status.CONFIRMED
+    )
+    if units is not None:
+        attendances = attendances.filter(registration__org_unit__in=units)
     for row in (
-        Registration.objects.filter(event=event, status=Registration.Status.CONFIRMED)
+        _in_units(Registration.objects.filter(event=event, status=Registration.Status.CONFIRMED), units)
         .values("org_unit__name")
         .annotate(n=Count("pk"))
     ):
         name = row["org_unit__name"] or "—"
         rows.setdefault(name, UnitRow(name)).registered += row["n"]
-    for row in (
-        Attendance.objects.filter(
-            session__event=event, status__in=ATTENDED, registration__status=Registration.Status.CONFIRMED
-        )
-        .values("registration__org_unit__name", "session_id")
-        .annotate(n=Count("pk"))
-    ):
+    for row in attendances.values("registration__org_unit__name", "session_id").annotate(n=Count("pk")):
         name = row["registration__org_unit__name"] or "—"
         unit_row = rows.setdefault(name, UnitRow(name))
         unit_row.per_session[row["session_id"]] = unit_row.per_session.get(row["session_id"], 0) + row["n"]
@@ -379,15 +389,34 @@ def sign_in_sheet(
     )
 
 
+def registration_counts(event: EventPage, *, units: QuerySet[OrgUnit] | None = None) -> dict[str, int]:
+    """How many registrations of each status (of ``units``' people only, when given), in one query."""
+    registrations = _in_units(Registration.objects.filter(event=event), units)
+    return {row["status"]: row["n"] for row in registrations.values("status").annotate(n=Count("pk")).order_by()}
+
+
+def units_label(user: AnyUser) -> str:
+    """What a coordinator's filtered pages say they show: "Đơn vị X và các đơn vị trực thuộc"."""
+    unit = getattr(user, "coordinated_unit", None)
+    if unit is None:
+        return ""
+    return _("%(unit)s and the units under it") % {"unit": unit.name}
+
+
 def managed_events(user: AnyUser) -> QuerySet[EventPage]:
+    """The events on the user's management list: all for administrators, those naming an organiser,
+    and every published event for a unit coordinator (whose pages show their units' people only)."""
     from accounts.roles import Role
     from accounts.scopes import has_role
 
     if has_role(user, Role.ADMIN):
         return EventPage.objects.all().order_by("-starts_at")
+    condition = Q(pk__in=[])
     if has_role(user, Role.ORGANISER):
-        return EventPage.objects.filter(organisers=user).order_by("-starts_at")
-    return EventPage.objects.none()
+        condition |= Q(organisers=user)
+    if has_role(user, Role.COORDINATOR):
+        condition |= Q(live=True)
+    return EventPage.objects.filter(condition).distinct().order_by("-starts_at")
 
 
 @dataclass
@@ -428,13 +457,18 @@ def _post_test_results(quiz, user_ids: list[int]) -> dict[int, tuple[bool, Decim
     return {user_id: (bool(attempt.passed), attempt.percent) for (_quiz_id, user_id), attempt in counting.items()}
 
 
-def certificate_standings(event: EventPage, *, registrations: list[Registration] | None = None) -> list[Standing]:
-    """Each confirmed delegate (or those given) against the certificate rule, in a fixed number of queries."""
+def certificate_standings(
+    event: EventPage,
+    *,
+    registrations: list[Registration] | None = None,
+    units: QuerySet[OrgUnit] | None = None,
+) -> list[Standing]:
+    """Each confirmed delegate (those given, or of ``units``) against the rule, in a fixed number of queries."""
     from certificates.models import Certificate
 
     if registrations is None:
         registrations = list(
-            Registration.objects.filter(event=event, status=Registration.Status.CONFIRMED)
+            _in_units(Registration.objects.filter(event=event, status=Registration.Status.CONFIRMED), units)
             .select_related("org_unit", "user")
             .order_by("org_unit__name", "full_name_folded", "pk")
         )

@@ -7,7 +7,7 @@ import uuid
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count
+from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
@@ -27,16 +27,20 @@ from core.pending import chosen_rows
 from core.spreadsheets import read_upload
 from core.text import fold
 from events import imports, passes, selectors, services
+from events.desk_views import quota_rows
 from events.exports import XLSX_CONTENT_TYPE, attendance_xlsx, sign_in_sheet_pdf
 from events.forms import AdmitForm, CheckInForm, ImportForm, MarkForm, SelfRegistrationForm
 from events.models import Attendance, EventIndexPage, EventPage, EventSession, Registration
 from events.policies import (
     can_check_in,
+    can_follow_event,
+    can_issue_event_certificates,
     can_manage_event,
     can_nominate_into,
     can_open_event_work,
     can_see_registration_history,
     can_view_registration,
+    event_units,
     is_own_registration,
 )
 from events.qr import PROJECTOR_QR_BORDER, PROJECTOR_QR_ERROR_CORRECTION, qr_svg
@@ -299,17 +303,23 @@ def self_check_in(request: HttpRequest, code: str) -> HttpResponse:
 
 @policy_required(can_open_event_work)
 def manage_list(request: HttpRequest) -> HttpResponse:
-    events = selectors.managed_events(request.user)
-    if not events.exists() and request.user.coordinated_unit_id:
-        events = EventPage.objects.live().filter(ends_at__gte=timezone.now()).order_by("starts_at")
-    return render(request, "events/manage_list.html", {"events": events})
+    return render(request, "events/manage_list.html", {"events": selectors.managed_events(request.user)})
 
 
-@policy_required(can_manage_event, load=_event)
+@policy_required(can_follow_event, load=_event)
 def manage_detail(request: HttpRequest, event: EventPage) -> HttpResponse:
-    sessions = list(event.sessions.order_by("starts_at"))
-    counts = {row["status"]: row["n"] for row in event.registrations.values("status").annotate(n=Count("pk"))}
-    return render(request, "events/manage_detail.html", {"event": event, "sessions": sessions, "counts": counts})
+    """The event's overview: everything for its organisers; a coordinator's units' figures, quotas and pages."""
+    units = event_units(request.user, event)
+    context = {
+        "event": event,
+        "sessions": list(event.sessions.order_by("starts_at")),
+        "counts": selectors.registration_counts(event, units=units),
+        "manager": units is None,
+        "may_add": can_nominate_into(request.user, event),
+        "quotas": quota_rows(event, request.user) if units is not None else [],
+        "units_label": selectors.units_label(request.user) if units is not None else "",
+    }
+    return render(request, "events/manage_detail.html", context)
 
 
 @policy_required(can_nominate_into, load=_event)
@@ -646,10 +656,12 @@ def projector(request: HttpRequest, session: EventSession) -> HttpResponse:
     return render(request, "events/projector.html", context)
 
 
-@policy_required(can_manage_event, load=_event)
+@policy_required(can_follow_event, load=_event)
 def report(request: HttpRequest, event: EventPage) -> HttpResponse:
-    sessions, rows = selectors.event_report(event)
-    session_rows = selectors.session_report(event)
+    """Attendance per session and per unit: the whole event for organisers, their units' for a coordinator."""
+    units = event_units(request.user, event)
+    sessions, rows = selectors.event_report(event, units=units)
+    session_rows = selectors.session_report(event, units=units)
     states = {row.session.pk: row.state for row in session_rows}
     total = selectors.report_total(rows)
 
@@ -666,15 +678,17 @@ def report(request: HttpRequest, event: EventPage) -> HttpResponse:
         "unit_rows": [(row, cells(row)) for row in rows],
         "total": (total, cells(total)),
         "days": selectors.event_days(sessions),
+        "manager": units is None,
+        "units_label": selectors.units_label(request.user) if units is not None else "",
     }
     return render(request, "events/report.html", context)
 
 
-@policy_required(can_manage_event, load=_event)
+@policy_required(can_follow_event, load=_event)
 def report_xlsx(request: HttpRequest, event: EventPage) -> HttpResponse:
     # Streamed from a temporary file: a national event's workbook is large.
     return FileResponse(
-        attendance_xlsx(event),
+        attendance_xlsx(event, units=event_units(request.user, event)),
         as_attachment=True,
         filename=f"diem-danh-{event.pk}.xlsx",
         content_type=XLSX_CONTENT_TYPE,
@@ -699,11 +713,17 @@ def sign_in_sheet(request: HttpRequest, event: EventPage) -> HttpResponse:
     return response
 
 
-@policy_required(can_manage_event, load=_event)
+@policy_required(can_follow_event, load=_event)
 @require_http_methods(["GET", "POST"])
 def certificates(request: HttpRequest, event: EventPage) -> HttpResponse:
-    """Who met the certificate rule and why not; issue for one person or in bulk."""
+    """Who met the certificate rule and why not; the organisers issue for one person or in bulk.
+
+    A coordinator sees their units' delegates only, and issues nothing.
+    """
+    issuer = can_issue_event_certificates(request.user, event)
     if request.method == "POST":
+        if not issuer:
+            raise PermissionDenied
         # One delegate's button in the name chooser is named "issue" and
         # carries their UUID; the table's buttons post action=issue.
         action = "issue" if "issue" in request.POST else request.POST.get("action")
@@ -737,9 +757,11 @@ def certificates(request: HttpRequest, event: EventPage) -> HttpResponse:
         except ServiceError as error:
             messages.error(request, error.message)
         return redirect("events:certificates", event_id=event.pk)
-    standings = selectors.certificate_standings(event)
+    standings = selectors.certificate_standings(event, units=event_units(request.user, event))
     context = {
         "event": event,
+        "issuer": issuer,
+        "units_label": "" if issuer else selectors.units_label(request.user),
         "standings": standings,
         "earned": sum(1 for s in standings if s.earned),
         "issued": sum(1 for s in standings if s.certificate is not None),

@@ -2,7 +2,7 @@
 
 from django import template
 
-from events.policies import can_manage_event
+from events.policies import can_manage_event, can_nominate_into
 
 register = template.Library()
 
@@ -11,6 +11,12 @@ register = template.Library()
 def manages(user, event) -> bool:
     """``{% if request.user|manages:event %}``: the user is one of the event's organisers (or an administrator)."""
     return can_manage_event(user, event)
+
+
+@register.filter
+def nominates(user, event) -> bool:
+    """``{% if request.user|nominates:event %}``: the user may still register people for the event."""
+    return can_nominate_into(user, event)
 
 
 @register.simple_tag

@@ -11,6 +11,8 @@ STAFF_PAGE = {"anonymous": "login", "trainee": 403, "owner": 403, "coordinator":
 MANAGERS_ONLY = {**STAFF_PAGE, "organiser": 200, "admin": 200}
 # Coordinators nominate and import their own units' people into any live event.
 NOMINATORS = {**STAFF_PAGE, "coordinator": 200, "organiser": 200, "admin": 200}
+# The event's overview, report, workbook and certificate standing: a coordinator sees their units' people.
+FOLLOWERS = NOMINATORS
 OWN_TICKET = {
     "anonymous": "login",
     "trainee": 404,
@@ -37,7 +39,7 @@ def _matrix():
         ("cancel", "post", "/events/tickets/{ticket}/cancel/", OWNER_ONLY_POST, {"confirm": "cancel"}),
         ("ticket_certificate", "post", "/events/tickets/{ticket}/certificate/", OWNER_ONLY_POST, {}),
         ("manage_list", "get", "/events/manage/", NOMINATORS | {"other_organiser": 200}, None),
-        ("manage_detail", "get", m + "/", MANAGERS_ONLY, None),
+        ("manage_detail", "get", m + "/", FOLLOWERS, None),
         ("nominate", "get", m + "/nominate/", NOMINATORS, None),
         ("desk", "get", m + "/registrations/", NOMINATORS, None),
         ("desk_export", "get", m + "/registrations.xlsx", NOMINATORS, None),
@@ -62,10 +64,18 @@ def _matrix():
             {},
         ),
         ("import_template", "get", m + "/import/template.xlsx", NOMINATORS, None),
-        ("report", "get", m + "/report/", MANAGERS_ONLY, None),
-        ("report_xlsx", "get", m + "/report.xlsx", MANAGERS_ONLY, None),
+        ("report", "get", m + "/report/", FOLLOWERS, None),
+        ("report_xlsx", "get", m + "/report.xlsx", FOLLOWERS, None),
         ("sign_in_sheet", "get", m + "/sign-in.pdf", MANAGERS_ONLY, None),
-        ("certificates", "get", m + "/certificates/", MANAGERS_ONLY, None),
+        ("certificates", "get", m + "/certificates/", FOLLOWERS, None),
+        # Issuing stays with the event's organisers.
+        (
+            "certificates",
+            "post",
+            m + "/certificates/",
+            MANAGERS_ONLY | {"organiser": 302, "admin": 302},
+            {"action": "bulk"},
+        ),
         ("check_in", "get", s + "/check-in/", MANAGERS_ONLY, None),
         ("check_in_search", "get", s + "/check-in/search/?q=nguyen", MANAGERS_ONLY, None),
         ("check_in_scan", "post", s + "/check-in/scan/", MANAGERS_ONLY, {"registration": "{ticket}"}),
