@@ -326,6 +326,15 @@ def person(request: HttpRequest, registration: Registration) -> HttpResponse:
             )
             registration = services.registration_substitute(registration=registration, person=other, actor=request.user)
             return _substituted(request, registration)
+        if action == "revoke_pass":
+            send_new = request.POST.get("send_new") == "1"
+            services.check_in_pass_revoke(registration=registration, actor=request.user, send_new=send_new)
+            if send_new:
+                text = _("The old check-in link no longer works; a new one is mailed with the ticket.")
+            else:
+                text = _("The old check-in link no longer works. Resend the ticket to mail a new one.")
+            messages.success(request, text)
+            return redirect(here)
         if action in ("confirm", "waitlist", "resend"):
             promoted = []
             if action == "confirm":
@@ -341,7 +350,7 @@ def person(request: HttpRequest, registration: Registration) -> HttpResponse:
             return redirect(here)
     except ServiceError as error:
         messages.error(request, error.message)
-        if action in ("confirm", "waitlist", "resend", "substitute"):
+        if action in ("confirm", "waitlist", "resend", "substitute", "revoke_pass"):
             return redirect(here)
         target = new_person_form if action == "substitute_new" else edit_form
         target.add_error(None, error.message)
@@ -692,13 +701,16 @@ def session_edit(request: HttpRequest, event: EventPage, session_id: int) -> Htt
 
 
 @policy_required(can_manage_event, load=_event)
-@require_POST
+@require_http_methods(["GET", "POST"])
 def session_delete(request: HttpRequest, event: EventPage, session_id: int) -> HttpResponse:
-    session = get_object_or_404(EventSession, pk=session_id, event=event)
-    try:
-        services.session_delete(session=session, actor=request.user)
-    except ServiceError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, _("Session deleted."))
-    return redirect("events:desk_settings", event_id=event.pk)
+    """Deleting a session asks first, on a page of its own (no script needed); one with check-ins is refused."""
+    session = get_object_or_404(EventSession.objects.annotate(n_attended=Count("attendances")), pk=session_id, event=event)
+    if request.method == "POST" and request.POST.get("confirm") == "delete":
+        try:
+            services.session_delete(session=session, actor=request.user)
+        except ServiceError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, _("Session deleted."))
+        return redirect("events:desk_settings", event_id=event.pk)
+    return render(request, "events/manage_session_delete.html", {"event": event, "session": session})

@@ -398,6 +398,10 @@ class Registration(models.Model):
     # Place in the waiting list: first come, first served, and one moved
     # back to the list by an organiser queues again from the end.
     waitlisted_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # The personal check-in link's generation: an organiser revoking the link
+    # (a phone lost, a link forwarded) raises it, and links signed with an
+    # earlier one are refused; the next ticket mail carries a new link.
+    pass_version = models.PositiveSmallIntegerField(default=0, editable=False)
 
     class Meta:
         verbose_name = _("registration")

@@ -36,28 +36,39 @@ MAX_HELD = 5
 
 def pass_path(registration: Registration) -> str:
     """The personal link's path (the mail makes it absolute)."""
-    token = check_in_pass_token(registration_uuid=registration.uuid, user_id=registration.user_id)
+    token = check_in_pass_token(
+        registration_uuid=registration.uuid, user_id=registration.user_id, version=registration.pass_version
+    )
     return reverse("events:check_in_pass", kwargs={"token": token})
 
 
 def _admitted(token: str, *, now: datetime.datetime) -> tuple[Registration | None, str]:
-    """The registration a token admits now, or None and why not ("forged", "unknown" or "revoked")."""
+    """The registration a token admits now, or None and why not ("forged", "unknown", "withdrawn" or "revoked").
+
+    "withdrawn": an organiser revoked this link (a newer one may have been
+    sent); "revoked": the seat is cancelled or passed on, or the event is over.
+    """
     claim = check_in_pass_claim(token)
     if claim is None:
         return None, "forged"
-    registration_uuid, user_id = claim
+    registration_uuid, user_id, version = claim
     registration = (
         Registration.objects.select_related("event", "org_unit", "user").filter(uuid=registration_uuid).first()
     )
     if registration is None:
         return None, "unknown"
-    if not check_in_pass_admits(registration, user_id=user_id, now=now):
-        return registration, "revoked"
+    if not check_in_pass_admits(registration, user_id=user_id, version=version, now=now):
+        withdrawn = registration.pass_version != version and check_in_pass_admits(
+            registration, user_id=user_id, version=registration.pass_version, now=now
+        )
+        return registration, "withdrawn" if withdrawn else "revoked"
     return registration, ""
 
 
-def pass_open(request: HttpRequest, token: str, *, now: datetime.datetime | None = None) -> Registration | None:
-    """Check a personal link and keep it in this browser's session; None (logged) when refused.
+def pass_open(
+    request: HttpRequest, token: str, *, now: datetime.datetime | None = None
+) -> tuple[Registration | None, str]:
+    """Check a personal link and keep it in this browser's session; (None, why) when refused (logged).
 
     A revoked link names its registration, so the refusal is written in that
     registration's history for the organisers to see.
@@ -67,7 +78,7 @@ def pass_open(request: HttpRequest, token: str, *, now: datetime.datetime | None
         logger.warning("Refused personal check-in link (%s) from %s", refusal, request.META.get("REMOTE_ADDR", "?"))
         if registration is not None:
             audit(registration, "events.check_in_pass.refused", reason=refusal)
-        return None
+        return None, refusal
     held = [t for t in request.session.get(SESSION_KEY, []) if t != token]
     if not request.user.is_authenticated:
         # A new capability in an anonymous session: a new key, so a key planted
@@ -80,7 +91,7 @@ def pass_open(request: HttpRequest, token: str, *, now: datetime.datetime | None
         # conference: the phone keeps it until the event's end, not only for
         # the default fortnight. A sign-in sets its own expiry.
         request.session.set_expiry(registration.event.ends_at)
-    return registration
+    return registration, ""
 
 
 def _held(request: HttpRequest, now: datetime.datetime) -> list[Registration]:

@@ -172,7 +172,9 @@ def can_see_registration_history(user: AnyUser, registration: Registration) -> b
     return can_act_on_registration(user, registration)
 
 
-def check_in_pass_admits(registration: Registration, *, user_id: int, now: datetime.datetime | None = None) -> bool:
+def check_in_pass_admits(
+    registration: Registration, *, user_id: int, version: int = 0, now: datetime.datetime | None = None
+) -> bool:
     """A personal check-in link admits its holder while it is still that person's live seat.
 
     Bound to the person as well as the registration, so a substitution (the
@@ -182,6 +184,8 @@ def check_in_pass_admits(registration: Registration, *, user_id: int, now: datet
     """
     return (
         registration.user_id == user_id
+        # An organiser revoked the links signed before (``pass_version``).
+        and registration.pass_version == version
         and registration.status != Registration.Status.CANCELLED
         and (now or timezone.now()) <= registration.event.ends_at
     )

@@ -475,6 +475,27 @@ def registration_resend_ticket(*, registration: Registration, actor: User | None
     outbox_enqueue("events.tasks.send_ticket_email", registration_id=registration.pk)
 
 
+def check_in_pass_revoke(*, registration: Registration, actor: User | None, send_new: bool = False) -> Registration:
+    """Revoke the delegate's personal check-in link (a lost phone, a forwarded mail); optionally mail a new one.
+
+    The event's organisers only. Links signed before are refused from now on,
+    on every phone that opened them (``policies.check_in_pass_admits``); the
+    ticket mail sent afterwards carries the new link.
+    """
+    with transaction.atomic():
+        registration = Registration.objects.select_for_update().select_related("event").get(pk=registration.pk)
+        if actor is not None:
+            _require(policies.can_manage_event(actor, registration.event), _("You may not change this registration."))
+        if registration.status == Registration.Status.CANCELLED:
+            raise ServiceError("cancelled", _("A cancelled registration has no check-in link."))
+        registration.pass_version += 1
+        registration.save(update_fields=["pass_version"])
+        audit(registration, "events.check_in_pass.revoke", actor=actor, version=registration.pass_version)
+    if send_new:
+        registration_resend_ticket(registration=registration, actor=actor)
+    return registration
+
+
 def waitlist_promote(
     *, event: EventPage, now: datetime.datetime | None = None, exclude: int | None = None
 ) -> list[Registration]:

@@ -99,18 +99,26 @@ def self_check_in_claim(token: str, *, user_id: int) -> tuple[int, float] | None
 PERSONAL_LINK_SALT = "events.personal-check-in-link"
 
 
-def check_in_pass_token(*, registration_uuid: uuid.UUID, user_id: int) -> str:
-    """The personal link's secret: unguessable (signed with the project key), bound to registration and person."""
+def check_in_pass_token(*, registration_uuid: uuid.UUID, user_id: int, version: int = 0) -> str:
+    """The personal link's secret: unguessable (signed with the project key), bound to registration and person.
+
+    ``version`` is the registration's ``pass_version``: revoking a link raises
+    it, so the links signed before no longer match. (Version 0 is left out,
+    so the links mailed before revocation existed stay the same.)
+    """
     # No timestamp: the link is the same in every mail and on the ticket page;
     # its end is the event's, checked against the database.
-    return signing.Signer(salt=PERSONAL_LINK_SALT).sign_object({"r": registration_uuid.hex, "u": user_id})
+    payload = {"r": registration_uuid.hex, "u": user_id}
+    if version:
+        payload["v"] = version
+    return signing.Signer(salt=PERSONAL_LINK_SALT).sign_object(payload)
 
 
-def check_in_pass_claim(token: str) -> tuple[uuid.UUID, int] | None:
-    """(registration UUID, user id) named by a personal link, or None when it is not ours."""
+def check_in_pass_claim(token: str) -> tuple[uuid.UUID, int, int] | None:
+    """(registration UUID, user id, link version) named by a personal link, or None when it is not ours."""
     try:
         payload = signing.Signer(salt=PERSONAL_LINK_SALT).unsign_object(token.strip())
-        return uuid.UUID(hex=payload["r"]), int(payload["u"])
+        return uuid.UUID(hex=payload["r"]), int(payload["u"]), int(payload.get("v", 0))
     except (signing.BadSignature, ValueError, TypeError, AttributeError, KeyError):
         return None
 

@@ -227,10 +227,10 @@ def check_in_pass(request: HttpRequest, token: str) -> HttpResponse:
     refused = refusals_exceeded(request, "check_in_pass")
     if refused is not None:
         return refused
-    registration = passes.pass_open(request, token)
+    registration, refusal = passes.pass_open(request, token)
     if registration is None:
         refusal_count(request, "check_in_pass")
-        return render(request, "events/self_check_in_pass_refused.html", status=410)
+        return render(request, "events/self_check_in_pass_refused.html", {"refusal": refusal}, status=410)
     return redirect("events:ticket", registration_uuid=registration.uuid)
 
 

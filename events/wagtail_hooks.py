@@ -97,6 +97,10 @@ def register_event_log_actions(actions):
                 _("Refuse a personal check-in link"),
                 _("Personal check-in link refused"),
             ),
+            "events.check_in_pass.revoke": (
+                _("Revoke the personal check-in link"),
+                _("Personal check-in link revoked"),
+            ),
             "events.attendance.first_scan": (_("Keep the first of two scans"), _("First scan kept")),
             "events.attendance.admit": (_("Let in at the door"), _("Let in at the door")),
         },

@@ -578,3 +578,30 @@ def test_the_desk_never_sends_anyone_off_site_after_an_action(organiser_client, 
     url = f"/events/manage/{event.pk}/registrations/"
     response = organiser_client.post(url, {"action": "resend", "r": [registration.uuid], "next": "//evil.example/"})
     assert response.url == url
+
+
+def test_deleting_a_session_asks_first_and_refuses_one_with_check_ins(organiser_client, event, organiser):
+    from events.models import Attendance, EventSession
+
+    attended, spare = list(event.sessions.order_by("starts_at"))
+    Attendance.objects.create(
+        registration=RegistrationFactory(event=event), session=attended, status="present", checked_in_at=event.starts_at
+    )
+    base = f"/events/manage/{event.pk}/settings/sessions"
+    # The settings page links to a confirmation, not a button that deletes.
+    settings_html = organiser_client.get(f"/events/manage/{event.pk}/settings/").content.decode()
+    assert f'href="{base}/{spare.pk}/delete/"' in settings_html
+    assert f'href="{base}/{attended.pk}/delete/"' not in settings_html
+    page = organiser_client.get(f"{base}/{spare.pk}/delete/")
+    assert page.status_code == 200
+    assert "Yes, delete the session" in page.content.decode()
+    # A POST without the confirmation only shows the question again.
+    assert organiser_client.post(f"{base}/{spare.pk}/delete/").status_code == 200
+    assert EventSession.objects.filter(pk=spare.pk).exists()
+    refused = organiser_client.get(f"{base}/{attended.pk}/delete/").content.decode()
+    assert "cannot be deleted" in refused and "Yes, delete" not in refused
+    organiser_client.post(f"{base}/{attended.pk}/delete/", {"confirm": "delete"})
+    assert EventSession.objects.filter(pk=attended.pk).exists()
+    response = organiser_client.post(f"{base}/{spare.pk}/delete/", {"confirm": "delete"}, follow=True)
+    assert not EventSession.objects.filter(pk=spare.pk).exists()
+    assert "Session deleted." in response.content.decode()

@@ -48,12 +48,13 @@ def _matrix():
         ("desk_person", "get", m + "/registrations/{ticket}/", DESK_PERSON, None),
         ("desk_settings", "get", m + "/settings/", MANAGERS_ONLY, None),
         ("desk_session", "get", m + "/settings/sessions/{session}/", MANAGERS_ONLY, None),
+        ("desk_session_delete", "get", m + "/settings/sessions/{session}/delete/", MANAGERS_ONLY, None),
         (
             "desk_session_delete",
             "post",
             m + "/settings/sessions/{session}/delete/",
             MANAGERS_ONLY | {"organiser": 302, "admin": 302},
-            {},
+            {"confirm": "delete"},
         ),
         ("import", "get", m + "/import/", NOMINATORS, None),
         (

@@ -189,3 +189,59 @@ def test_a_link_opened_weeks_ahead_is_still_held_on_the_day(client, delegate, ev
     client.get(_link(delegate))
     assert client.session.get_expiry_date() >= event.ends_at  # past the default fortnight
     assert client.get(f"/events/tickets/{delegate.uuid}/").status_code == 200
+
+
+# --- an organiser revokes a delegate's link -----------------------------------------------
+
+
+def test_an_organiser_revokes_a_link_and_a_new_one_is_mailed(
+    client, delegate, session, organiser, mailoutbox, django_capture_on_commit_callbacks
+):
+    old = _link(delegate)
+    phone = client
+    assert phone.get(old).status_code == 302  # opened once on the delegate's phone
+    mailoutbox.clear()
+    desk = type(client)()
+    desk.force_login(organiser)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = desk.post(
+            f"/events/manage/{delegate.event_id}/registrations/{delegate.uuid}/",
+            {"action": "revoke_pass", "send_new": "1"},
+        )
+    assert response.status_code == 302
+    delegate.refresh_from_db()
+    assert delegate.pass_version == 1
+    # The old link is refused, with the reason, even on the phone that held it.
+    refused = type(client)().get(old)
+    assert refused.status_code == 410
+    assert "The organisers have revoked this check-in link" in refused.content.decode()
+    assert phone.get(f"/events/tickets/{delegate.uuid}/").status_code in (302, 404)
+    # The new link, in the new mail, works.
+    [message] = mailoutbox
+    new = _link(delegate)
+    assert new != old
+    assert f"https://daotao.example.vn{new}" in message.body
+    assert type(client)().get(new).status_code == 302
+    actions = list(
+        ModelLogEntry.objects.filter(object_id=str(delegate.pk)).values_list("action", flat=True).order_by("pk")
+    )
+    assert "events.check_in_pass.revoke" in actions
+    assert "events.check_in_pass.refused" in actions
+
+
+def test_only_the_events_organisers_revoke_a_link(client, delegate, make_staff, enable_totp, danang):
+    from accounts.roles import Role
+
+    coordinator = make_staff(Role.COORDINATOR, unit=danang, org_unit=danang)
+    enable_totp(coordinator)
+    client.force_login(coordinator)
+    client.post(f"/events/manage/{delegate.event_id}/registrations/{delegate.uuid}/", {"action": "revoke_pass"})
+    delegate.refresh_from_db()
+    assert delegate.pass_version == 0
+    assert client.get(_link(delegate)).status_code == 302
+
+
+def test_links_mailed_before_revocation_existed_still_work(client, delegate):
+    # Version 0 signs the same payload as before the field existed.
+    token = signing.Signer(salt=PERSONAL_LINK_SALT).sign_object({"r": delegate.uuid.hex, "u": delegate.user_id})
+    assert _link(delegate) == f"/events/p/{token}/"

@@ -1,0 +1,166 @@
+"""A unit coordinator follows their units' people through the event's own pages, filtered, never refused.
+
+The overview, the attendance report, its workbook and the certificates page
+answer the event's organisers with everyone, a coordinator with their unit
+subtree's delegates only, another unit's coordinator with none of theirs,
+and a trainee with 403. Issuing certificates stays with the organisers.
+"""
+
+import io
+
+import pytest
+from openpyxl import load_workbook
+
+from accounts.roles import Role
+from events.models import Attendance, EventPage, UnitQuota
+from events.services import attendance_check_in
+from tests.factories import OrgUnitFactory, RegistrationFactory, UserFactory
+
+
+@pytest.fixture
+def units(danang):
+    return {
+        "danang": danang,
+        # Under Đà Nẵng: its coordinator follows this unit's people too.
+        "haichau": OrgUnitFactory(parent=danang, code="HAICHAU", name="Phòng Văn hóa quận Hải Châu"),
+        "hue": OrgUnitFactory(code="HUE-STTTT", name="Sở Thông tin và Truyền thông Huế"),
+    }
+
+
+@pytest.fixture
+def people(event, session, units):
+    EventPage.objects.filter(pk=event.pk).update(
+        capacity=10, certificate_rule=EventPage.CertificateRule.ATTENDANCE, min_attendance_percent=50
+    )
+    event.refresh_from_db()
+    names = {"danang": "Trần Thị Ánh", "haichau": "Lê Văn Bảo", "hue": "Phạm Quốc Chí"}
+    registrations = {}
+    for key, name in names.items():
+        user = UserFactory(full_name=name, org_unit=units[key])
+        registrations[key] = RegistrationFactory(event=event, user=user, full_name=name, org_unit=units[key])
+    attendance_check_in(session=session, recorded_by=None, registration=registrations["danang"], status="present")
+    attendance_check_in(session=session, recorded_by=None, registration=registrations["hue"], status="present")
+    return registrations
+
+
+@pytest.fixture
+def viewers(organiser, make_staff, enable_totp, units):
+    def coordinator(unit):
+        user = make_staff(Role.COORDINATOR, unit=unit, org_unit=unit)
+        enable_totp(user)
+        return user
+
+    return {
+        "organiser": organiser,
+        "danang": coordinator(units["danang"]),
+        "hue": coordinator(units["hue"]),
+        "trainee": UserFactory(),
+    }
+
+
+PAGES = ("/", "/report/", "/certificates/")
+# Who appears where: the report speaks of units, the overview counts, the certificates page names people.
+SEEN = {
+    "organiser": {"danang", "haichau", "hue"},
+    "danang": {"danang", "haichau"},
+    "hue": {"hue"},
+}
+
+
+def _get(client, user, event, path):
+    client.force_login(user)
+    return client.get(f"/events/manage/{event.pk}{path}")
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_a_trainee_is_refused_every_page(client, event, people, viewers, path):
+    assert _get(client, viewers["trainee"], event, path).status_code == 403
+    assert _get(client, viewers["trainee"], event, "/report.xlsx").status_code == 403
+
+
+@pytest.mark.parametrize("viewer", ["organiser", "danang", "hue"])
+def test_the_report_shows_the_viewers_units_only(client, event, people, viewers, units, viewer):
+    response = _get(client, viewers[viewer], event, "/report/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    for key, unit in units.items():
+        assert (unit.name in html) == (key in SEEN[viewer]), (viewer, key)
+    session_row = response.context["session_rows"][0]
+    # Registered and present count the viewer's people only.
+    assert session_row.registered == len(SEEN[viewer])
+    assert session_row.present == len(SEEN[viewer] & {"danang", "hue"})
+    total, _cells = response.context["total"]
+    assert total.registered == len(SEEN[viewer])
+    # The sign-in sheets (the whole room's paper) are the organisers'.
+    assert ("sign-in.pdf" in html) == (viewer == "organiser")
+
+
+@pytest.mark.parametrize("viewer", ["organiser", "danang", "hue"])
+def test_the_certificates_page_lists_the_viewers_people_only(client, event, people, viewers, viewer):
+    response = _get(client, viewers[viewer], event, "/certificates/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    for key, registration in people.items():
+        assert (registration.full_name in html) == (key in SEEN[viewer]), (viewer, key)
+    # Only the organisers get the issue buttons.
+    assert ('name="action" value="issue"' in html) == (viewer == "organiser")
+    assert ('value="bulk"' in html) == (viewer == "organiser")
+
+
+def test_a_coordinator_cannot_issue_certificates(client, event, people, viewers):
+    client.force_login(viewers["danang"])
+    url = f"/events/manage/{event.pk}/certificates/"
+    assert client.post(url, {"action": "bulk"}).status_code == 403
+    data = {"action": "issue", "registration": str(people["danang"].uuid)}
+    assert client.post(url, data).status_code == 403
+    assert not people["danang"].user.certificates.exists()
+
+
+@pytest.mark.parametrize("viewer", ["organiser", "danang", "hue"])
+def test_the_overview_counts_the_viewers_people_and_links_only_what_they_may_open(
+    client, event, people, viewers, viewer
+):
+    response = _get(client, viewers[viewer], event, "/")
+    assert response.status_code == 200
+    assert response.context["counts"].get("confirmed") == len(SEEN[viewer])
+    html = response.content.decode()
+    manager = viewer == "organiser"
+    assert ("/settings/" in html) == manager
+    assert ("/check-in/" in html) == manager
+    # Every link on the page opens for the viewer: none leads to a 403.
+    import re
+
+    for href in set(re.findall(rf'href="(/events/manage/{event.pk}/[^"#]*)', html)):
+        assert client.get(href).status_code == 200, (viewer, href)
+
+
+@pytest.mark.parametrize("viewer", ["organiser", "danang", "hue"])
+def test_the_workbook_holds_the_viewers_people_only(client, event, people, viewers, viewer):
+    response = _get(client, viewers[viewer], event, "/report.xlsx")
+    assert response.status_code == 200
+    sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content)), read_only=True).worksheets[0]
+    rows = list(sheet.iter_rows(min_row=2, values_only=True))
+    expected = {people[key].full_name for key in SEEN[viewer]}
+    assert {row[1] for row in rows} == expected
+    by_name = {row[1]: row for row in rows}
+    present = str(Attendance.Status.PRESENT.label)
+    for key in SEEN[viewer] & {"danang", "hue"}:
+        assert by_name[people[key].full_name][7] == present
+
+
+def test_the_manage_list_leads_a_coordinator_to_their_overview(client, event, people, viewers):
+    client.force_login(viewers["danang"])
+    html = client.get("/events/manage/").content.decode()
+    assert f'href="/events/manage/{event.pk}/"' in html
+    assert client.get(f"/events/manage/{event.pk}/").status_code == 200
+
+
+def test_a_coordinator_sees_their_quota_before_importing(client, event, people, viewers, units):
+    EventPage.objects.filter(pk=event.pk).update(registration_mode=EventPage.Mode.QUOTA)
+    UnitQuota.objects.create(event=event, unit=units["danang"], seats=5)
+    UnitQuota.objects.create(event=event, unit=units["hue"], seats=4)
+    for path in ("/import/", "/"):
+        html = _get(client, viewers["danang"], event, path).content.decode()
+        # Đà Nẵng holds two seats (its own and Hải Châu's) of five: three left. Huế's quota is not theirs.
+        assert "2 of 5 used, 3 left" in html, path
+        assert units["hue"].name not in html, path
