@@ -20,7 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.decorators import policy_required
 from accounts.models import OrgUnit, User
@@ -704,7 +704,8 @@ def session_edit(request: HttpRequest, event: EventPage, session_id: int) -> Htt
 @require_http_methods(["GET", "POST"])
 def session_delete(request: HttpRequest, event: EventPage, session_id: int) -> HttpResponse:
     """Deleting a session asks first, on a page of its own (no script needed); one with check-ins is refused."""
-    session = get_object_or_404(EventSession.objects.annotate(n_attended=Count("attendances")), pk=session_id, event=event)
+    sessions = EventSession.objects.annotate(n_attended=Count("attendances"))
+    session = get_object_or_404(sessions, pk=session_id, event=event)
     if request.method == "POST" and request.POST.get("confirm") == "delete":
         try:
             services.session_delete(session=session, actor=request.user)
