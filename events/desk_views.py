@@ -8,13 +8,12 @@ JavaScript when the search form is submitted.
 
 from __future__ import annotations
 
-import io
 import uuid
 
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Count, Q, QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -29,9 +28,9 @@ from accounts.scopes import units_in_scope, users_in_scope
 from accounts.services import user_create
 from core.audit import history
 from core.errors import ServiceError
-from core.spreadsheets import safe_cell
 from core.text import collapse_spaces, fold
 from events import selectors, services
+from events.exports import XLSX_CONTENT_TYPE, registrations_xlsx
 from events.forms import (
     CancelForm,
     DeskFilterForm,
@@ -547,71 +546,14 @@ def _why_waiting(event: EventPage, registration: Registration) -> str:
 @require_GET
 def export(request: HttpRequest, event: EventPage) -> HttpResponse:
     """The list as filtered, as XLSX: what the user sees, their units' only for a coordinator."""
-    from openpyxl import Workbook
-
     scoped = _scoped(request, event)
     form = DeskFilterForm(
         request.GET or None,
         units=OrgUnit.objects.filter(pk__in=scoped.values("org_unit")),
         sessions=event.sessions.all(),
     )
-    registrations = list(_filtered(request, event, form))
-    attended = dict(
-        Attendance.objects.filter(registration__event=event, status__in=selectors.ATTENDED)
-        .values("registration_id")
-        .annotate(n=Count("pk"))
-        .values_list("registration_id", "n")
-    )
-    places = services.waitlist_places(event)
-    confirmed = [r for r in registrations if r.status == Registration.Status.CONFIRMED]
-    standings = {}
-    if event.certificate_rule != EventPage.CertificateRule.NONE and confirmed:
-        standings = {s.registration.pk: s for s in selectors.certificate_standings(event, registrations=confirmed)}
-    workbook = Workbook(write_only=False)
-    sheet = workbook.active
-    sheet.title = "Đăng ký"
-    headers = [
-        _("Full name"),
-        _("Email"),
-        _("Unit"),
-        _("Position"),
-        _("Phone"),
-        _("Status"),
-        _("Seat / place"),
-        _("Sessions attended"),
-        _("Certificate"),
-    ]
-    sheet.append(headers)
-    for r in registrations:
-        standing = standings.get(r.pk)
-        if standing is None:
-            certificate = ""
-        elif standing.certificate is not None:
-            certificate = _("Issued %(serial)s") % {"serial": standing.certificate.serial}
-        else:
-            certificate = _("Met the rule") if standing.earned else standing.reason
-        seat = r.seat if r.seat else (places.get(r.pk) or "")
-        row = [
-            r.full_name,
-            r.user.email,
-            r.org_unit.name if r.org_unit else "",
-            r.position,
-            r.phone,
-            r.get_status_display(),
-            seat,
-            attended.get(r.pk, 0),
-            certificate,
-        ]
-        sheet.append([safe_cell(value) for value in row])
-    # Phones are text: a leading zero must survive a reopen in a spreadsheet.
-    for cell in sheet["E"][1:]:
-        cell.number_format = "@"
-    sheet.freeze_panes = "A2"
-    sheet.auto_filter.ref = sheet.dimensions
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    response = HttpResponse(
-        buffer.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    response = StreamingHttpResponse(
+        registrations_xlsx(_filtered(request, event, form), event=event), content_type=XLSX_CONTENT_TYPE
     )
     response["Content-Disposition"] = f'attachment; filename="dang-ky-{event.pk}.xlsx"'
     return response

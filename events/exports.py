@@ -4,132 +4,166 @@ from __future__ import annotations
 
 import datetime
 import io
-import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import IO
 
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import OrgUnit
-from core.spreadsheets import FORMULA_START
+from core.spreadsheets import SheetSpec, stream_xlsx
 from events.models import Attendance, EventPage, Registration
 from events.selectors import SessionState, SignInSheet, session_state
 
-# --- the attendance workbook --------------------------------------------------------
+# --- the workbooks ------------------------------------------------------------------
+# Both go through core.spreadsheets.stream_xlsx, the project's one XLSX
+# writer: rows are written as the database hands them over, so the first
+# bytes leave before the last row is read, and memory stays flat for a
+# national event. Text that a spreadsheet would run as a formula is a text
+# cell with Excel's quote prefix (shown as typed, no apostrophe, never run).
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-TIME_FORMAT = "dd/mm/yyyy hh:mm"
-PERSON_COLUMNS = 7  # No., name, unit, position, email, phone, registration status
-PERSON_WIDTHS = (6, 28, 36, 24, 30, 14, 16)
+PERSON_WIDTHS = (6, 28, 36, 24, 30, 14, 16)  # No., name, unit, position, email, phone, registration status
 SESSION_WIDTHS = (16, 17)  # a session's status, its check-in time
+ROWS_PER_FETCH = 2000
 
 
-def _letter(index: int) -> str:
-    from openpyxl.utils import get_column_letter
-
-    return get_column_letter(index)
+def _in_units(registrations: QuerySet[Registration], units: QuerySet[OrgUnit] | None) -> QuerySet[Registration]:
+    return registrations if units is None else registrations.filter(org_unit__in=units)
 
 
 def attendance_xlsx(
     event: EventPage, *, units: QuerySet[OrgUnit] | None = None, now: datetime.datetime | None = None
-) -> IO[bytes]:
-    """Every delegate with their status and check-in time per session, as an open temporary file.
+) -> Iterator[bytes]:
+    """Every delegate (of ``units`` only, when given) with their status and check-in time per session.
 
-    openpyxl's write-only mode streams rows to disk instead of building the
-    sheet in memory (a national event has 20,000 registrations): the file is
-    returned rewound, for the view to stream. Statuses are the door's; a
-    confirmed delegate without a check-in is absent once the session has
-    ended, and nothing before (a session to come counts nobody absent).
-    Text that a spreadsheet would run as a formula is stored as text with
-    Excel's quote-prefix style: shown as typed, no apostrophe, never run.
+    A stream of XLSX chunks for a ``StreamingHttpResponse``. Statuses are the
+    door's; a confirmed delegate without a check-in is absent once the
+    session has ended, and nothing before (a session to come counts nobody
+    absent). The check-in time is a real date-time cell (dd/mm/yyyy hh:mm).
     """
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font
-
     now = now or timezone.now()
     sessions = list(event.sessions.order_by("starts_at", "pk"))
     states = {session.pk: session_state(session, now) for session in sessions}
-    attendance = {
-        (registration_id, session_id): (status, checked_in_at)
-        for registration_id, session_id, status, checked_in_at in Attendance.objects.filter(
-            session__event=event, **({} if units is None else {"registration__org_unit__in": units})
-        ).values_list("registration_id", "session_id", "status", "checked_in_at")
-    }
+    header = [_("No."), _("Full name"), _("Unit"), _("Position"), _("Email"), _("Phone"), _("Registration")]
+    for number, session in enumerate(sessions, start=1):
+        header += [f"{number}. {session.title}"[:80], _("%(n)d. Checked in at") % {"n": number}]
     labels = {key: str(label) for key, label in Attendance.Status.choices}
     absent, upcoming, pending = labels[Attendance.Status.ABSENT], _("Not yet held"), _("Not checked in yet")
     registration_labels = {key: str(label) for key, label in Registration.Status.choices}
 
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(_("Attendance")[:31])
-    # Name and number stay in view while scrolling right; the header while scrolling down.
-    sheet.freeze_panes = "C2"
+    def rows() -> Iterator[list[object]]:
+        yield header
+        # Read when the stream starts, not when the view returns: one query for
+        # every check-in (three small columns), one streamed for the people.
+        attendances = Attendance.objects.filter(session__event=event)
+        if units is not None:
+            attendances = attendances.filter(registration__org_unit__in=units)
+        attendance = {
+            (registration_id, session_id): (status, checked_in_at)
+            for registration_id, session_id, status, checked_in_at in attendances.values_list(
+                "registration_id", "session_id", "status", "checked_in_at"
+            ).iterator(chunk_size=ROWS_PER_FETCH)
+        }
+        registrations = (
+            _in_units(Registration.objects.filter(event=event), units)
+            .exclude(status=Registration.Status.CANCELLED)
+            .order_by("org_unit__name", "full_name_folded", "pk")
+            .values_list("pk", "full_name", "org_unit__name", "position", "user__email", "phone", "status")
+        )
+        for number, (pk, name, unit, position, email, phone, status) in enumerate(
+            registrations.iterator(chunk_size=ROWS_PER_FETCH), start=1
+        ):
+            row: list[object] = [number, name, unit, position, email, phone, registration_labels.get(status, status)]
+            confirmed = status == Registration.Status.CONFIRMED
+            for session in sessions:
+                state, (seen, at) = states[session.pk], attendance.get((pk, session.pk), (None, None))
+                if seen:
+                    row += [labels.get(seen, seen), at.replace(microsecond=0)]
+                elif not confirmed:
+                    row += [None, None]
+                elif state == SessionState.ENDED:
+                    row += [absent, None]
+                else:
+                    row += [upcoming if state == SessionState.UPCOMING else pending, None]
+            yield row
+
     widths = list(PERSON_WIDTHS) + list(SESSION_WIDTHS) * len(sessions)
-    for index, width in enumerate(widths, start=1):
-        sheet.column_dimensions[_letter(index)].width = width
-    bold = Font(bold=True)
+    # Name and number stay in view while scrolling right; the header while scrolling down.
+    return stream_xlsx([SheetSpec(_("Attendance"), rows(), widths=widths, freeze="C2")])
 
-    def text(value: str | None):
-        # An empty cell is not written at all (None), which keeps a large sheet quick.
-        if not value:
-            return None
-        if value.startswith(FORMULA_START):
-            cell = WriteOnlyCell(sheet, value=value)
-            cell.data_type = "s"  # openpyxl took it for a formula
-            cell.quotePrefix = True  # and Excel keeps it text when the cell is edited
-            return cell
-        return value
 
-    zone = timezone.get_current_timezone()
+def registrations_xlsx(registrations: QuerySet[Registration], *, event: EventPage) -> Iterator[bytes]:
+    """The registration desk's list as filtered (``registrations``, already scoped to what the user sees).
 
-    def time(value: datetime.datetime):
-        cell = WriteOnlyCell(sheet, value=value.astimezone(zone).replace(tzinfo=None, microsecond=0))
-        cell.number_format = TIME_FORMAT
-        return cell
+    Status, seat or place in the queue, sessions attended and certificate
+    standing, streamed like the attendance workbook. The standing is read a
+    page of people at a time, so its cost stays that of the desk's pages.
+    """
+    from events import selectors, services
 
-    header = [_("No."), _("Full name"), _("Unit"), _("Position"), _("Email"), _("Phone"), _("Registration")]
-    for number, session in enumerate(sessions, start=1):
-        header += [f"{number}. {session.title}"[:80], _("%(n)d. Checked in at") % {"n": number}]
-    heading = []
-    for value in header:
-        cell = WriteOnlyCell(sheet, value=value)
-        cell.data_type, cell.font = "s", bold
-        heading.append(cell)
-    sheet.append(heading)
+    header = [
+        _("Full name"),
+        _("Email"),
+        _("Unit"),
+        _("Position"),
+        _("Phone"),
+        _("Status"),
+        _("Seat / place"),
+        _("Sessions attended"),
+        _("Certificate"),
+    ]
+    rules = event.certificate_rule != EventPage.CertificateRule.NONE
 
-    rows = 1
-    registrations = (
-        Registration.objects.filter(event=event)
-        .filter(**({} if units is None else {"org_unit__in": units}))
-        .exclude(status=Registration.Status.CANCELLED)
-        .order_by("org_unit__name", "full_name_folded", "pk")
-        .values_list("pk", "full_name", "org_unit__name", "position", "user__email", "phone", "status")
-    )
-    for number, (pk, name, unit, position, email, phone, status) in enumerate(
-        registrations.iterator(chunk_size=2000), start=1
-    ):
-        row = [number, text(name), text(unit), text(position), text(email), text(phone)]
-        row.append(registration_labels.get(status, status))
-        confirmed = status == Registration.Status.CONFIRMED
-        for session in sessions:
-            state, (seen, at) = states[session.pk], attendance.get((pk, session.pk), (None, None))
-            if seen:
-                row += [labels.get(seen, seen), time(at)]
-            elif not confirmed:
-                row += [None, None]
-            elif state == SessionState.ENDED:
-                row += [absent, None]
-            else:
-                row += [upcoming if state == SessionState.UPCOMING else pending, None]
-        sheet.append(row)
-        rows += 1
-    sheet.auto_filter.ref = f"A1:{_letter(len(header))}{rows}"
-    output = tempfile.TemporaryFile()  # noqa: SIM115 - handed open to the response, which closes it
-    workbook.save(output)
-    output.seek(0)
-    return output
+    def certificate_text(standing) -> str:
+        if standing is None:
+            return ""
+        if standing.certificate is not None:
+            return _("Issued %(serial)s") % {"serial": standing.certificate.serial}
+        return _("Met the rule") if standing.earned else standing.reason
+
+    def rows() -> Iterator[list[object]]:
+        yield header
+        places = services.waitlist_places(event)
+        batch: list[Registration] = []
+
+        def flush() -> Iterator[list[object]]:
+            ids = [r.pk for r in batch]
+            attended = dict(
+                Attendance.objects.filter(registration_id__in=ids, status__in=selectors.ATTENDED)
+                .values("registration_id")
+                .annotate(n=Count("pk"))
+                .values_list("registration_id", "n")
+            )
+            confirmed = [r for r in batch if r.status == Registration.Status.CONFIRMED]
+            standings = {}
+            if rules and confirmed:
+                standings = {
+                    s.registration.pk: s for s in selectors.certificate_standings(event, registrations=confirmed)
+                }
+            for r in batch:
+                yield [
+                    r.full_name,
+                    r.user.email,
+                    r.org_unit.name if r.org_unit else "",
+                    r.position,
+                    r.phone,
+                    r.get_status_display(),
+                    r.seat if r.seat else (places.get(r.pk) or ""),
+                    attended.get(r.pk, 0),
+                    certificate_text(standings.get(r.pk)),
+                ]
+
+        for registration in registrations.select_related("org_unit", "user").iterator(chunk_size=ROWS_PER_FETCH):
+            batch.append(registration)
+            if len(batch) == ROWS_PER_FETCH:
+                yield from flush()
+                batch = []
+        if batch:
+            yield from flush()
+
+    return stream_xlsx([SheetSpec("Đăng ký", rows(), widths=(28, 30, 36, 24, 14, 16, 10, 10, 40))])
 
 
 # --- the sign-in sheet --------------------------------------------------------------

@@ -8,7 +8,7 @@ import uuid
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
 from django.urls import reverse
@@ -686,13 +686,12 @@ def report(request: HttpRequest, event: EventPage) -> HttpResponse:
 
 @policy_required(can_follow_event, load=_event)
 def report_xlsx(request: HttpRequest, event: EventPage) -> HttpResponse:
-    # Streamed from a temporary file: a national event's workbook is large.
-    return FileResponse(
-        attendance_xlsx(event, units=event_units(request.user, event)),
-        as_attachment=True,
-        filename=f"diem-danh-{event.pk}.xlsx",
-        content_type=XLSX_CONTENT_TYPE,
+    # Streamed as it is written: a national event's workbook is large.
+    response = StreamingHttpResponse(
+        attendance_xlsx(event, units=event_units(request.user, event)), content_type=XLSX_CONTENT_TYPE
     )
+    response["Content-Disposition"] = f'attachment; filename="diem-danh-{event.pk}.xlsx"'
+    return response
 
 
 @policy_required(can_manage_event, load=_event)

@@ -415,9 +415,8 @@ def test_a_coordinator_sees_exports_and_opens_only_their_units_people(coordinato
     # A ticked person of another unit is not acted on, whatever the form says.
     coordinator_client.post(url, {"action": "cancel", "r": [theirs.uuid], "confirmed": "1"})
     assert _status(theirs) == ["confirmed"]
-    sheet = load_workbook(
-        io.BytesIO(coordinator_client.get(f"/events/manage/{event.pk}/registrations.xlsx").content)
-    ).active
+    response = coordinator_client.get(f"/events/manage/{event.pk}/registrations.xlsx")
+    sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
     names = [row[0] for row in sheet.iter_rows(min_row=2, values_only=True)]
     assert names == ["Nguyễn Văn Ân"]
     # The coordinator's "Manage" link leads to their desk, not to a 403.
@@ -605,3 +604,21 @@ def test_deleting_a_session_asks_first_and_refuses_one_with_check_ins(organiser_
     response = organiser_client.post(f"{base}/{spare.pk}/delete/", {"confirm": "delete"}, follow=True)
     assert not EventSession.objects.filter(pk=spare.pk).exists()
     assert "Session deleted." in response.content.decode()
+
+
+def test_the_desk_export_streams_text_as_typed_with_attendance(organiser_client, event, danang, session):
+    from openpyxl import load_workbook
+
+    person = _registered(event, danang, '=HYPERLINK("x")')
+    Registration.objects.filter(pk=person.pk).update(phone="0912345678")
+    services.attendance_check_in(session=session, recorded_by=None, registration=person, confirm=True)
+    response = organiser_client.get(f"/events/manage/{event.pk}/registrations.xlsx")
+    assert response.streaming
+    sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
+    assert sheet.freeze_panes == "A2"
+    assert sheet.auto_filter.ref == "A1:I2"
+    name, phone, attended = sheet["A2"], sheet["E2"], sheet["H2"]
+    # Shown as typed, never run; the phone keeps its leading zero as text.
+    assert (name.value, name.data_type, name.quotePrefix) == ('=HYPERLINK("x")', "s", True)
+    assert (phone.value, phone.data_type) == ("0912345678", "s")
+    assert attended.value == 1
