@@ -401,7 +401,7 @@ class Registration(models.Model):
     # The personal check-in link's generation: an organiser revoking the link
     # (a phone lost, a link forwarded) raises it, and links signed with an
     # earlier one are refused; the next ticket mail carries a new link.
-    pass_version = models.PositiveSmallIntegerField(default=0, editable=False)
+    pass_version = models.PositiveSmallIntegerField(default=0, db_default=0, editable=False)
 
     class Meta:
         verbose_name = _("registration")
