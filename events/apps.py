@@ -11,9 +11,11 @@ class EventsConfig(AppConfig):
         from django.db.models.signals import post_save
 
         from cms import search
+        from events import tallies
         from events.models import EventIndexPage, EventPage
 
         search.register(EventPage)
+        tallies.connect()
         post_save.connect(_index_created, sender=EventIndexPage, dispatch_uid="events.index_created")
 
 

@@ -430,6 +430,23 @@ class Registration(models.Model):
         self.full_name_folded = fold(self.full_name or "")[:150]
         super().save(*args, **kwargs)
 
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        instance._tally_state = instance.tally_state()  # what events.tallies moves from when it is saved
+        return instance
+
+    def refresh_from_db(self, *args, **kwargs) -> None:
+        super().refresh_from_db(*args, **kwargs)
+        self._tally_state = self.tally_state()
+
+    def tally_state(self) -> tuple[int | None, int | None, str] | None:
+        """(event, unit, status) as the tallies count it; None when a field was not loaded."""
+        loaded = self.__dict__
+        if not {"event_id", "org_unit_id", "status"} <= loaded.keys():
+            return None
+        return (self.event_id, self.org_unit_id, self.status)
+
 
 class Attendance(models.Model):
     class Status(models.TextChoices):
@@ -468,6 +485,23 @@ class Attendance(models.Model):
     def __str__(self) -> str:
         return f"{self.registration_id}@{self.session_id}: {self.status}"
 
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        instance._tally_state = instance.tally_state()  # what events.tallies moves from when it is saved
+        return instance
+
+    def refresh_from_db(self, *args, **kwargs) -> None:
+        super().refresh_from_db(*args, **kwargs)
+        self._tally_state = self.tally_state()
+
+    def tally_state(self) -> tuple[int | None, int | None, str] | None:
+        """(registration, session, status) as the tallies count it; None when a field was not loaded."""
+        loaded = self.__dict__
+        if not {"registration_id", "session_id", "status"} <= loaded.keys():
+            return None
+        return (self.registration_id, self.session_id, self.status)
+
 
 class ScanNonce(models.Model):
     """Every client nonce the server has accepted: a replayed offline scan is answered from here."""
@@ -480,3 +514,31 @@ class ScanNonce(models.Model):
 
     def __str__(self) -> str:
         return self.nonce
+
+
+class EventTally(models.Model):
+    """Counts the attendance report reads instead of counting rows (events.tallies keeps them).
+
+    Per event and unit: with ``session_id`` 0, how many confirmed
+    registrations (``status`` "confirmed"); with a session, how many of
+    those confirmed delegates hold each attendance status in it. Every write
+    of a registration or an attendance moves them in its own transaction;
+    ``events_recount_tallies`` counts them again from the rows (after a bulk
+    insert that went around the models).
+    """
+
+    event = models.ForeignKey(EventPage, on_delete=models.CASCADE, related_name="+")
+    # Plain numbers, not foreign keys: 0 stands for "no unit" and for "no
+    # session" (the registrations' line), and a count never blocks deleting.
+    unit_id = models.BigIntegerField()
+    session_id = models.BigIntegerField()
+    status = models.CharField(max_length=20)
+    n = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["event", "unit_id", "session_id", "status"], name="events_tally_unique_key")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event_id}/{self.unit_id}/{self.session_id}/{self.status}: {self.n}"
