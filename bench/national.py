@@ -691,6 +691,10 @@ def build(args) -> None:
     from courses.tallies import tally_recount
 
     tallies = step("course tallies", lambda: tally_recount())
+    # The registrations and check-ins went in by COPY, around the models: count the event report's tallies.
+    from events.tallies import recount as event_tally_recount
+
+    step("event report tallies", event_tally_recount, [event.pk])
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE")  # statistics and the visibility map, as autovacuum would leave them
     say(

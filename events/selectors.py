@@ -232,28 +232,35 @@ def _in_units(registrations: QuerySet[Registration], units: QuerySet[OrgUnit] | 
 
 
 def session_report(
-    event: EventPage, *, units: QuerySet[OrgUnit] | None = None, now: datetime.datetime | None = None
+    event: EventPage,
+    *,
+    units: QuerySet[OrgUnit] | None = None,
+    now: datetime.datetime | None = None,
+    counts: dict | None = None,
 ) -> list[SessionRow]:
     """Registered, present, late, excused and absent per session, in two queries whatever the data.
 
     Read from the tallies (``events.tallies``), not by counting a national
     event's 20,000 registrations and 60,000 check-ins on every request.
-    ``units`` limits every figure to those units' delegates (a coordinator's view).
+    ``units`` limits every figure to those units' delegates (a coordinator's
+    view); ``counts`` are the tallies already read for the same units.
     """
     from events import tallies
 
     now = now or timezone.now()
     sessions = list(event.sessions.order_by("starts_at", "pk"))
-    counts = tallies.counts(event, units=units)
-    registered = tallies.total(counts, session_id=tallies.REGISTRATIONS, status=Registration.Status.CONFIRMED)
+    counts = tallies.counts(event, units=units) if counts is None else counts
+    by_key: dict[tuple[int, str], int] = defaultdict(int)
+    for (_event, _unit, session_id, status), n in counts.items():
+        by_key[(session_id, status)] += n
     return [
         SessionRow(
             session=session,
             state=session_state(session, now),
-            registered=registered,
-            present=tallies.total(counts, session_id=session.pk, status=Attendance.Status.PRESENT),
-            late=tallies.total(counts, session_id=session.pk, status=Attendance.Status.LATE),
-            excused=tallies.total(counts, session_id=session.pk, status=Attendance.Status.EXCUSED),
+            registered=by_key[(tallies.REGISTRATIONS, Registration.Status.CONFIRMED)],
+            present=by_key[(session.pk, Attendance.Status.PRESENT)],
+            late=by_key[(session.pk, Attendance.Status.LATE)],
+            excused=by_key[(session.pk, Attendance.Status.EXCUSED)],
         )
         for session in sessions
     ]
@@ -264,28 +271,81 @@ class UnitRow:
     unit: str
     registered: int = 0
     per_session: dict[int, int] = field(default_factory=dict)
+    # A unit whose units under it are added up in this row: the report can open it.
+    unit_id: int | None = None
+    rolled_up: bool = False
+
+
+# More units than this in the report's table, and it adds them up one level
+# below the unit looked at (a national event's 600 units become its 63
+# provinces), each opening the next level.
+UNIT_ROWS_LIMIT = 50
 
 
 def event_report(
-    event: EventPage, *, units: QuerySet[OrgUnit] | None = None
+    event: EventPage,
+    *,
+    units: QuerySet[OrgUnit] | None = None,
+    top: OrgUnit | None = None,
+    counts: dict | None = None,
+    limit: int = UNIT_ROWS_LIMIT,
 ) -> tuple[list[EventSession], list[UnitRow]]:
-    """Registered and attended per unit and session, in three queries (the tallies and their units' names)."""
+    """Registered and attended per unit and session, in three queries whatever the data.
+
+    ``units`` (a coordinator's subtree, or the subtree of ``top``) limits
+    the figures; ``counts`` are the tallies already read for them. Up to
+    ``limit`` units are listed one by one; beyond, they are added up under
+    the units one level below ``top`` (the roots when None).
+    """
     from events import tallies
 
     sessions = list(event.sessions.order_by("starts_at"))
-    counts = tallies.counts(event, units=units)
-    names = dict(
-        OrgUnit.objects.filter(pk__in={unit_id for (_e, unit_id, _s, _st) in counts}).values_list("pk", "name")
-    )
-    rows: dict[str, UnitRow] = {}
+    counts = tallies.counts(event, units=units) if counts is None else counts
+    ids = {unit_id for (_e, unit_id, _s, _st) in counts} - {tallies.NO_UNIT}
+    top_path, depth = (top.path, top.depth) if top is not None else ("", 0)
+    # The counted units and the candidates to add them up under, in one query.
+    known = {
+        pk: (path, name)
+        for pk, path, name in OrgUnit.objects.filter(
+            Q(pk__in=ids) | Q(depth=depth + 1, path__startswith=top_path)
+        ).values_list("pk", "path", "name")
+    }
+    roll_up = len(ids) > limit
+    groups: dict[str, tuple[int, str]] = {}
+    if roll_up:
+        by_path = {path: (pk, name) for pk, (path, name) in known.items()}
+        step = OrgUnit.steplen
+        for unit_id in ids:
+            path = known[unit_id][0]
+            group_path = path[: len(top_path) + step] if len(path) > len(top_path) else path
+            groups[path] = by_path.get(group_path, (unit_id, known[unit_id][1]))
+    rows: dict[int, UnitRow] = {}
     for (_event, unit_id, session_id, status), n in counts.items():
-        name = names.get(unit_id) or "—"
+        if unit_id == tallies.NO_UNIT:
+            key, name, rolled = 0, "—", False
+        elif roll_up:
+            path = known[unit_id][0]
+            key, name = groups[path]
+            rolled = key != unit_id or len(path) > len(top_path) + OrgUnit.steplen
+        else:
+            key, name, rolled = unit_id, known[unit_id][1], False
+        row = rows.get(key)
+        if row is None:
+            row = rows[key] = UnitRow(name, unit_id=key or None)
+        row.rolled_up = row.rolled_up or rolled
         if session_id == tallies.REGISTRATIONS:
-            rows.setdefault(name, UnitRow(name)).registered += n
+            row.registered += n
         elif status in ATTENDED:
-            row = rows.setdefault(name, UnitRow(name))
             row.per_session[session_id] = row.per_session.get(session_id, 0) + n
     return sessions, sorted(rows.values(), key=lambda r: fold(r.unit))
+
+
+def report_ancestors(unit: OrgUnit, reach: OrgUnit | None) -> list[OrgUnit]:
+    """The units above ``unit`` the report can go back up to: no higher than ``reach`` (None: the roots)."""
+    ancestors = list(unit.get_ancestors())
+    if reach is not None:
+        ancestors = [a for a in ancestors if a.path.startswith(reach.path)]
+    return ancestors
 
 
 def report_total(rows: list[UnitRow]) -> UnitRow:

@@ -42,11 +42,12 @@ Key = tuple[int, int, int, str]  # (event, unit, session, status)
 
 def counts(event: EventPage, *, units: QuerySet[OrgUnit] | None = None) -> dict[Key, int]:
     """The event's tallies (of ``units`` only, when given), in one query."""
-    rows = EventTally.objects.filter(event=event).exclude(n=0)
+    event_id = event.pk
+    rows = EventTally.objects.filter(event_id=event_id).exclude(n=0)
     if units is not None:
         rows = rows.filter(unit_id__in=units.values("pk"))
     return {
-        (event.pk, unit_id, session_id, status): n
+        (event_id, unit_id, session_id, status): n
         for unit_id, session_id, status, n in rows.values_list("unit_id", "session_id", "status", "n")
     }
 

@@ -8,6 +8,7 @@ import uuid
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
@@ -19,8 +20,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.decorators import policy_required
-from accounts.models import User
+from accounts.models import OrgUnit, User
 from accounts.ratelimits import refusal_count, refusals_exceeded
+from accounts.scopes import subtree
 from core.audit import history
 from core.errors import ServiceError
 from core.pending import chosen_rows
@@ -656,12 +658,39 @@ def projector(request: HttpRequest, session: EventSession) -> HttpResponse:
     return render(request, "events/projector.html", context)
 
 
+def _report_scope(request: HttpRequest, event: EventPage) -> tuple[OrgUnit | None, QuerySet[OrgUnit] | None]:
+    """The unit the report looks at (``?unit=``, within the viewer's reach) and the units it counts.
+
+    A coordinator starts at their own unit; an organiser at every unit. A
+    unit outside the viewer's reach is a 404, not another unit's figures.
+    """
+    units = event_units(request.user, event)
+    top = request.user.coordinated_unit if units is not None else None
+    if request.GET.get("unit"):
+        try:
+            chosen = OrgUnit.objects.get(pk=int(request.GET["unit"]))
+        except (ValueError, OrgUnit.DoesNotExist):
+            raise Http404 from None
+        if units is not None and not units.filter(pk=chosen.pk).exists():
+            raise Http404
+        top = chosen
+    return top, (subtree(top) if top is not None else None)
+
+
 @policy_required(can_follow_event, load=_event)
 def report(request: HttpRequest, event: EventPage) -> HttpResponse:
-    """Attendance per session and per unit: the whole event for organisers, their units' for a coordinator."""
-    units = event_units(request.user, event)
-    sessions, rows = selectors.event_report(event, units=units)
-    session_rows = selectors.session_report(event, units=units)
+    """Attendance per session and per unit: the whole event for organisers, their units' for a coordinator.
+
+    Counts come from the tallies (events.tallies) in a fixed number of
+    queries; a long list of units is added up one level down, and each
+    such row opens the next level (``?unit=``).
+    """
+    from events import tallies
+
+    top, units = _report_scope(request, event)
+    counts = tallies.counts(event, units=units)
+    sessions, rows = selectors.event_report(event, units=units, top=top, counts=counts)
+    session_rows = selectors.session_report(event, units=units, counts=counts)
     states = {row.session.pk: row.state for row in session_rows}
     total = selectors.report_total(rows)
 
@@ -671,6 +700,8 @@ def report(request: HttpRequest, event: EventPage) -> HttpResponse:
             None if states[s.pk] == selectors.SessionState.UPCOMING else row.per_session.get(s.pk, 0) for s in sessions
         ]
 
+    manager = event_units(request.user, event) is None
+    reach = None if manager else request.user.coordinated_unit
     context = {
         "event": event,
         "sessions": sessions,
@@ -678,8 +709,12 @@ def report(request: HttpRequest, event: EventPage) -> HttpResponse:
         "unit_rows": [(row, cells(row)) for row in rows],
         "total": (total, cells(total)),
         "days": selectors.event_days(sessions),
-        "manager": units is None,
-        "units_label": selectors.units_label(request.user) if units is not None else "",
+        "manager": manager,
+        "units_label": selectors.units_label(request.user) if not manager else "",
+        "top": top,
+        # The way back up, no higher than the viewer's reach.
+        "up": selectors.report_ancestors(top, reach) if top is not None and top != reach else [],
+        "query": f"?unit={top.pk}" if top is not None and top != reach else "",
     }
     return render(request, "events/report.html", context)
 
@@ -687,9 +722,8 @@ def report(request: HttpRequest, event: EventPage) -> HttpResponse:
 @policy_required(can_follow_event, load=_event)
 def report_xlsx(request: HttpRequest, event: EventPage) -> HttpResponse:
     # Streamed as it is written: a national event's workbook is large.
-    response = StreamingHttpResponse(
-        attendance_xlsx(event, units=event_units(request.user, event)), content_type=XLSX_CONTENT_TYPE
-    )
+    _top, units = _report_scope(request, event)
+    response = StreamingHttpResponse(attendance_xlsx(event, units=units), content_type=XLSX_CONTENT_TYPE)
     response["Content-Disposition"] = f'attachment; filename="diem-danh-{event.pk}.xlsx"'
     return response
 

@@ -164,3 +164,27 @@ def test_a_coordinator_sees_their_quota_before_importing(client, event, people, 
         # Đà Nẵng holds two seats (its own and Hải Châu's) of five: three left. Huế's quota is not theirs.
         assert "2 of 5 used, 3 left" in html, path
         assert units["hue"].name not in html, path
+
+
+def test_a_long_list_of_units_is_added_up_one_level_down_and_opens_level_by_level(
+    client, event, people, viewers, units
+):
+    from events.selectors import event_report
+
+    # Limit 1: Đà Nẵng and Hải Châu add up under Đà Nẵng; Huế stands alone.
+    _sessions, rows = event_report(event, limit=1)
+    by_name = {row.unit: row for row in rows}
+    assert set(by_name) == {units["danang"].name, units["hue"].name}
+    assert by_name[units["danang"].name].registered == 2 and by_name[units["danang"].name].rolled_up
+    assert not by_name[units["hue"].name].rolled_up
+    # Opening Đà Nẵng: its own people and Hải Châu's, nobody from Huế.
+    response = _get(client, viewers["organiser"], event, f"/report/?unit={units['danang'].pk}")
+    html = response.content.decode()
+    assert units["haichau"].name in html and units["hue"].name not in html
+    assert response.context["total"][0].registered == 2
+    assert f"report.xlsx?unit={units['danang'].pk}" in html
+    # A coordinator opens the units under theirs, never another unit's.
+    assert _get(client, viewers["danang"], event, f"/report/?unit={units['haichau'].pk}").status_code == 200
+    assert _get(client, viewers["danang"], event, f"/report/?unit={units['hue'].pk}").status_code == 404
+    assert _get(client, viewers["danang"], event, f"/report.xlsx?unit={units['hue'].pk}").status_code == 404
+    assert _get(client, viewers["danang"], event, "/report/?unit=x").status_code == 404
