@@ -30,9 +30,21 @@ def can_manage_event(user: AnyUser, event: EventPage) -> bool:
         return True
     if has_role(user, Role.ORGANISER):
         # Ask the database, not the page's in-memory cluster: a permission is
-        # what was saved, never an unsaved edit.
-        return EventPage.organisers.through.objects.filter(eventpage_id=event.pk, user_id=user.pk).exists()
+        # what was saved, never an unsaved edit. Asked once per request (the
+        # view's check and the service's), so the answer is kept on the user
+        # object, which lives as long as the request.
+        known = user.__dict__.setdefault("_lms_manages_events", {})
+        if event.pk not in known:
+            organisers = EventPage.organisers.through.objects
+            known[event.pk] = organisers.filter(eventpage_id=event.pk, user_id=user.pk).exists()
+        return known[event.pk]
     return False
+
+
+def forget_managed_events(*users: AnyUser) -> None:
+    """Drop the answers :func:`can_manage_event` kept on these user objects (their organiser list changed)."""
+    for user in users:
+        user.__dict__.pop("_lms_manages_events", None)
 
 
 def nominable_units(user: AnyUser, event: EventPage) -> QuerySet[OrgUnit]:

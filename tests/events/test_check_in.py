@@ -130,3 +130,41 @@ def test_check_in_query_count_does_not_grow_with_registrations(organiser_client,
     assert Registration.objects.filter(event=event).count() >= 2000
     large = _count_check_in_queries(organiser_client, event, session, RegistrationFactory(event=event))
     assert large == small
+
+
+def _statements(client, event, session, registration, nonce, **extra) -> tuple[dict, list[str]]:
+    with CaptureQueriesContext(connection) as queries:
+        result = _scan(client, event, session, token=ticket_token(registration.uuid), nonce=nonce, **extra)
+    # The test's own transaction wraps each request in savepoints; production has none.
+    return result, [q["sql"] for q in queries.captured_queries if "SAVEPOINT" not in q["sql"]]
+
+
+def test_a_scan_reads_before_it_writes_and_nothing_after(organiser_client, event, session):
+    """The door's hot path: a first scan is one read of the ticket (with its attendance) then inserts only;
+    a second scan of the same ticket writes its nonce and nothing else; a replayed nonce gets its first answer."""
+    warm = RegistrationFactory(event=event)
+    _scan(organiser_client, event, session, token=ticket_token(warm.uuid), nonce="warm")
+    registration = RegistrationFactory(event=event)
+
+    first, statements = _statements(organiser_client, event, session, registration, "first-1")
+    assert first["outcome"] == "ok"
+    writes = [i for i, sql in enumerate(statements) if not sql.lstrip().upper().startswith("SELECT")]
+    assert writes, statements
+    # Every statement after the first write is a write: attendance, tally, history entry, nonce.
+    assert len(statements) - writes[0] == 4 and writes == list(range(writes[0], len(statements))), statements
+    reads = statements[: writes[0]]
+    ticket_reads = [sql for sql in reads if '"events_registration"' in sql]
+    assert len(ticket_reads) == 1 and "events_attendance" in ticket_reads[0]  # the attendance comes with the ticket
+
+    again, statements = _statements(organiser_client, event, session, registration, "first-2")
+    assert again["outcome"] == "duplicate"
+    assert statements[-1].lstrip().upper().startswith("INSERT INTO") and "events_scannonce" in statements[-1]
+    assert len(statements) == len(reads) + 1  # the same reads, then the nonce
+    assert not any("events_attendance" in sql and "FOR UPDATE" in sql.upper() for sql in statements)
+
+    replay, statements = _statements(organiser_client, event, session, registration, "first-1")
+    assert replay["outcome"] == "ok"  # the answer the scan got the first time
+    from events.models import Attendance, ScanNonce
+
+    assert Attendance.objects.filter(registration=registration).count() == 1
+    assert ScanNonce.objects.filter(nonce__in=["first-1", "first-2"]).count() == 2
