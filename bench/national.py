@@ -776,6 +776,8 @@ def cases():
         ),
         ("event attendance report", ORGANISER, "get", reverse("events:report", args=[event.pk]), None),
         ("event attendance XLSX", ORGANISER, "get", reverse("events:report_xlsx", args=[event.pk]), None),
+        # The same report as the national coordinator sees it: their subtree, added up by province.
+        ("event attendance report (coordinator)", COORDINATOR, "get", reverse("events:report", args=[event.pk]), None),
         (
             "door search by name",
             ORGANISER,
