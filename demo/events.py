@@ -37,6 +37,7 @@ from courses.models import CoursePage
 from events.models import Attendance, EventIndexPage, EventPage, EventSession, Registration, UnitQuota
 from events.selectors import certificate_standings
 from events.services import arrival_status, event_achievement, event_certificate_template
+from events.tallies import recount as recount_tallies
 from quizzes.models import Quiz
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -586,6 +587,8 @@ def seed(out) -> None:
                 {trainee.pk} if trainee else set()
             )
             attended += _record_attendance(event, tag, organiser, everyone=everyone)
+        # The rows went in by bulk_create, around the models: count the report's tallies from them.
+        recount_tallies([event.pk])
         if spec.get("issue_certificates"):
             try:
                 certificates += _issue_certificates(event, organiser, trainee)
