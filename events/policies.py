@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from accounts.models import OrgUnit, User
 from accounts.roles import Role
-from accounts.scopes import AnyUser, can_manage_unit, has_role, subtree, units_in_scope
+from accounts.scopes import AnyUser, has_role, subtree, units_in_scope
 from events.models import EventPage, EventSession, Registration
 
 
@@ -69,10 +69,18 @@ def can_nominate_into(user: AnyUser, event: EventPage, *, now: datetime.datetime
     )
 
 
+def _coordinates(user: AnyUser, unit: OrgUnit | None) -> bool:
+    """``unit`` lies in the subtree the user coordinates (not ``can_manage_unit``, which is every unit for
+    an organiser: an organiser of other events who also coordinates a unit reaches only that unit here)."""
+    if unit is None or not has_role(user, Role.COORDINATOR):
+        return False
+    return unit.path.startswith(user.coordinated_unit.path)
+
+
 def can_register_into_unit(user: AnyUser, event: EventPage, unit: OrgUnit | None) -> bool:
     if can_manage_event(user, event):
         return True
-    return unit is not None and has_role(user, Role.COORDINATOR) and can_manage_unit(user, unit)
+    return _coordinates(user, unit)
 
 
 def can_nominate(
@@ -144,12 +152,7 @@ def can_act_on_registration(user: AnyUser, registration: Registration) -> bool:
     event = registration.event
     if can_manage_event(user, event):
         return True
-    return bool(
-        has_role(user, Role.COORDINATOR)
-        and event.live
-        and registration.org_unit is not None
-        and can_manage_unit(user, registration.org_unit)
-    )
+    return bool(event.live and _coordinates(user, registration.org_unit))
 
 
 def is_own_registration(user: AnyUser, registration: Registration) -> bool:

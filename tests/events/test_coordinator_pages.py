@@ -188,3 +188,23 @@ def test_a_long_list_of_units_is_added_up_one_level_down_and_opens_level_by_leve
     assert _get(client, viewers["danang"], event, f"/report/?unit={units['hue'].pk}").status_code == 404
     assert _get(client, viewers["danang"], event, f"/report.xlsx?unit={units['hue'].pk}").status_code == 404
     assert _get(client, viewers["danang"], event, "/report/?unit=x").status_code == 404
+
+
+def test_an_organiser_of_other_events_who_coordinates_a_unit_reaches_only_that_unit(
+    client, event, people, make_staff, enable_totp, units
+):
+    from accounts.roles import Role
+    from tests.factories import EventPageFactory
+
+    both = make_staff(Role.COORDINATOR, unit=units["hue"], org_unit=units["hue"])
+    from accounts.services import user_assign_role
+
+    user_assign_role(user=both, role=Role.ORGANISER)
+    enable_totp(both)
+    both.organised_events.add(EventPageFactory())  # organises another event, not this one
+    client.force_login(both)
+    desk = f"/events/manage/{event.pk}/registrations/"
+    assert client.get(f"{desk}{people['hue'].uuid}/").status_code == 200
+    assert client.get(f"{desk}{people['danang'].uuid}/").status_code == 404
+    html = client.get(f"/events/manage/{event.pk}/report/").content.decode()
+    assert units["hue"].name in html and units["danang"].name not in html
