@@ -232,11 +232,11 @@ def test_form_navigation_without_javascript_saves_answers(client, trainee, quiz)
     attempt = start(client, quiz)
     url = reverse("quizzes:attempt", args=[attempt.pk])
     page = client.get(url)
-    assert page.context["pages"] == 3 and len(page.context["items"]) == 2
+    assert page.context["pages"] == 3 and page.content.decode().count('class="quiz-question"') == 2
     slot = attempt.slots.select_related("question").get(position=1)
     response = client.post(url, {**right_answer(slot), "goto": "3"})
     assert response.status_code == 302 and "page=3" in response.url
-    assert len(client.get(response.url).context["items"]) == 1
+    assert client.get(response.url).content.decode().count('class="quiz-question"') == 1
     slot.refresh_from_db()
     assert slot.response is not None and slot.version == 1
 
