@@ -257,7 +257,9 @@ def grow_bank(category, count: int) -> None:
     )
 
 
-def test_question_page_and_answer_save_queries_do_not_grow_with_the_bank(client, django_assert_max_num_queries):
+def test_question_page_and_answer_save_queries_do_not_grow_with_the_bank(
+    client, settings, django_assert_max_num_queries
+):
     category = QuestionCategoryFactory(name="Ngân hàng lớn")
     grow_bank(category, 20)
     quiz = QuizFactory(rules=[(category, 10)], time_limit_minutes=10)
@@ -296,7 +298,9 @@ def test_question_page_and_answer_save_queries_do_not_grow_with_the_bank(client,
     # content generation (the menu's). Then the questions' content is cached: 5. The autosave: session, user,
     # the locked read of the attempt and the slot, the UPDATE, in a savepoint here (BEGIN and COMMIT outside
     # a test). After an answer the page renders that one question again from the cached content: 5.
-    assert small == (7, 5, 6, 5), small
+    # With Redis (SESSION_ENGINE "cache") the session is no query: one fewer on each.
+    session = 0 if settings.SESSION_ENGINE.endswith(".cache") else 1
+    assert small == (6 + session, 4 + session, 5 + session, 4 + session), small
 
 
 # --- editors' pages -----------------------------------------------------------------------
