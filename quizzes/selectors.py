@@ -25,10 +25,8 @@ from decimal import Decimal
 from django.core.cache import cache
 from django.db.models import (
     Avg,
-    BooleanField,
     Case,
     Count,
-    ExpressionWrapper,
     F,
     FloatField,
     Q,
@@ -134,26 +132,6 @@ class NavItem:
     flagged: bool
 
 
-def attempt_navigator(attempt: Attempt) -> list[NavItem]:
-    """Every question of the attempt in the order shown, with its page; one query, no answer texts read."""
-    per_page = attempt.quiz.questions_per_page
-    rows = (
-        QuestionSlot.objects.filter(attempt=attempt)
-        .order_by("position")
-        .values_list("pk", "flagged", ExpressionWrapper(Q(response__isnull=False), output_field=BooleanField()))
-    )
-    return [
-        NavItem(
-            slot_id=pk,
-            number=index + 1,
-            page=(index // per_page + 1) if per_page else 1,
-            answered=bool(answered),
-            flagged=flagged,
-        )
-        for index, (pk, flagged, answered) in enumerate(rows)
-    ]
-
-
 # --- the question page -----------------------------------------------------------
 
 
@@ -205,7 +183,7 @@ def attempt_slots(attempt_id) -> list[SlotState]:
 
 
 def navigator_from(slots: list[SlotState], per_page: int) -> list[NavItem]:
-    """``attempt_navigator`` from slots already read (no query)."""
+    """Every question of the attempt in the order shown, with its page and state, from slots already read."""
     return [
         NavItem(
             slot_id=slot.pk,
