@@ -216,8 +216,12 @@ class QuestionContent:
 QUESTION_CONTENT_SECONDS = 6 * 3600
 
 
+# Moved on whenever QuestionContent's fields change, so that a deploy never unpickles an older shape.
+QUESTION_CONTENT_FORMAT = 1
+
+
 def _content_key(question_id: int, version: datetime.datetime) -> str:
-    return f"quizzes:question:{question_id}:{version.timestamp():.6f}"
+    return f"quizzes:question:{QUESTION_CONTENT_FORMAT}:{question_id}:{version.timestamp():.6f}"
 
 
 def question_contents(versions: dict[int, datetime.datetime]) -> dict[int, QuestionContent]:

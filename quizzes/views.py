@@ -6,7 +6,6 @@ short answers and option feedback are read in the review alone.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import logging
 import math
@@ -162,19 +161,19 @@ QUESTION_TEMPLATE = "quizzes/includes/question.html"
 SLOT_FRAGMENT_SECONDS = 3 * 3600
 
 
-@functools.cache
 def _question_template_digest() -> str:
-    """The question template's source digest: a deploy that changes the markup never serves older fragments."""
+    """The question template's source digest: a deploy (or, while developing, an edit) that changes the
+    markup never serves older fragments. The template is loaded once per process in production."""
     source = get_template(QUESTION_TEMPLATE).template.source
     return hashlib.blake2b(source.encode(), digest_size=6).hexdigest()
 
 
-def _slot_fragment_key(slot: selectors.SlotState, show_case: bool) -> str:
+def _slot_fragment_key(slot: selectors.SlotState, show_case: bool, template: str) -> str:
     # Everything the fragment shows: the slot's answer (its version moves with every saved answer), its flag,
     # its question's content (its version moves with any edit), whether the case study is shown, the language.
     return (
         f"quizzes:slot:{slot.pk}:{slot.version}:{int(slot.flagged)}:{slot.question_version.timestamp():.6f}:"
-        f"{int(show_case)}:{translation.get_language()}:{_question_template_digest()}"
+        f"{int(show_case)}:{translation.get_language()}:{template}"
     )
 
 
@@ -219,9 +218,10 @@ def _questions_html(slots: list[selectors.SlotState]) -> str:
     """
     keyed = []
     previous_case = None
+    template = _question_template_digest()
     for slot in slots:
         show_case = bool(slot.case_study_id) and slot.case_study_id != previous_case
-        keyed.append((slot, show_case, _slot_fragment_key(slot, show_case)))
+        keyed.append((slot, show_case, _slot_fragment_key(slot, show_case, template)))
         previous_case = slot.case_study_id
     found = cache.get_many([key for _slot, _show, key in keyed]) if keyed else {}
     missing = [(slot, show_case, key) for slot, show_case, key in keyed if key not in found]
