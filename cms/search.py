@@ -44,6 +44,7 @@ from django.utils.text import capfirst
 from wagtail.models import Page
 from wagtail.rich_text import get_text_for_indexing
 
+from cms import caching
 from cms.models import RegulationPage, RegulationStatus, SearchEntry
 from core.text import collapse_spaces, fold
 
@@ -125,6 +126,7 @@ def reindex_all() -> int:
         for page in model.objects.all().iterator():
             index_page(page)
             count += 1
+    caching.bump()  # cached search results were made from the old entries
     return count
 
 
@@ -174,14 +176,27 @@ WEIGHTS = {"title": 1.0, "summary": 0.4, "body": 0.1}
 EXCERPT_LENGTH = 240
 
 
-def search(query: ParsedQuery, *, kind: str | None = None) -> QuerySet[SearchEntry]:
+def visible_pages() -> QuerySet[Page]:
+    """Live pages without a view restriction: what search shows, to everyone alike.
+
+    Building it reads every view restriction (Wagtail's ``public()``): build
+    it once and pass it to ``kinds()`` and ``search()``.
+    """
+    return Page.objects.live().public()
+
+
+def search(
+    query: ParsedQuery, *, kind: str | None = None, visible: QuerySet[Page] | None = None
+) -> QuerySet[SearchEntry]:
     """Live, public pages of registered types matching every token, best first.
 
     ``kind`` ("app_label.model") keeps one page type; ``kinds()`` counts them.
+    The folded columns stay in the database: they rank and match there, and
+    a page of results would otherwise fetch every page's whole text twice.
     """
     if not query.searchable:
         return SearchEntry.objects.none()
-    entries = _matching(query)
+    entries = _matching(query, visible).defer("title_folded", "number_folded", "summary_folded", "text_folded")
     if kind:
         entries = entries.filter(page__content_type__in=_content_types(kind))
     matches_title = Q()
@@ -209,12 +224,12 @@ def search(query: ParsedQuery, *, kind: str | None = None) -> QuerySet[SearchEnt
     )
 
 
-def _matching(query: ParsedQuery) -> QuerySet[SearchEntry]:
+def _matching(query: ParsedQuery, visible: QuerySet[Page] | None = None) -> QuerySet[SearchEntry]:
     matches_text = Q()
     for token in query.tokens:
         matches_text &= Q(text_folded__contains=token)
-    visible = Page.objects.live().public().values("pk")
-    return SearchEntry.objects.filter(matches_text, page__in=visible)
+    visible = visible_pages() if visible is None else visible
+    return SearchEntry.objects.filter(matches_text, page__in=visible.values("pk"))
 
 
 def _relevance(query: ParsedQuery):
@@ -252,14 +267,15 @@ class Kind:
     count: int
 
 
-def kinds(query: ParsedQuery) -> list[Kind]:
+def kinds(query: ParsedQuery, *, visible: QuerySet[Page] | None = None) -> list[Kind]:
     """The page types among the matches, with how many of each, most first."""
     if not query.searchable:
         return []
-    counts = _matching(query).values("page__content_type").annotate(n=Count("pk")).order_by()
+    counts = _matching(query, visible).values("page__content_type").annotate(n=Count("pk")).order_by()
     by_type = {row["page__content_type"]: row["n"] for row in counts}
     found = []
-    for content_type in ContentType.objects.filter(pk__in=by_type):
+    # get_for_id: Django keeps content types in memory once read.
+    for content_type in (ContentType.objects.get_for_id(pk) for pk in by_type):
         model = content_type.model_class()
         if model is not None:
             found.append(

@@ -25,10 +25,8 @@ from decimal import Decimal
 from django.core.cache import cache
 from django.db.models import (
     Avg,
-    BooleanField,
     Case,
     Count,
-    ExpressionWrapper,
     F,
     FloatField,
     Q,
@@ -41,7 +39,17 @@ from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
 
 from accounts.models import User
-from quizzes.models import CHOICE_TYPES, Attempt, GradingMethod, Option, Question, QuestionSlot, Quiz, ReviewWhen
+from quizzes.models import (
+    CHOICE_TYPES,
+    Attempt,
+    GradingMethod,
+    Option,
+    Question,
+    QuestionSlot,
+    QuestionType,
+    Quiz,
+    ReviewWhen,
+)
 
 
 def _counts_more(method: str, attempt: Attempt, other: Attempt) -> bool:
@@ -124,24 +132,139 @@ class NavItem:
     flagged: bool
 
 
-def attempt_navigator(attempt: Attempt) -> list[NavItem]:
-    """Every question of the attempt in the order shown, with its page; one query, no answer texts read."""
-    per_page = attempt.quiz.questions_per_page
+# --- the question page -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SlotState:
+    """One slot of an attempt as the question page needs it: its place, its answer, its question's version.
+
+    ``question_version`` is the question's ``updated_at``, which every edit of
+    the question, its options or its case study moves (``quizzes.signals``):
+    it keys the question's cached content.
+    """
+
+    pk: int
+    position: int
+    marks: Decimal
+    flagged: bool
+    version: int
+    response: dict | None
+    option_order: list
+    match_choices: list
+    question_id: int
+    question_version: datetime.datetime
+    case_study_id: int | None
+
+
+def attempt_slots(attempt_id) -> list[SlotState]:
+    """Every slot of the attempt in the order shown, in one query (the navigator and the page's questions).
+
+    The caller has checked that the attempt is the reader's own.
+    """
     rows = (
-        QuestionSlot.objects.filter(attempt=attempt)
+        QuestionSlot.objects.filter(attempt_id=attempt_id)
         .order_by("position")
-        .values_list("pk", "flagged", ExpressionWrapper(Q(response__isnull=False), output_field=BooleanField()))
+        .values_list(
+            "pk",
+            "position",
+            "marks",
+            "flagged",
+            "version",
+            "response",
+            "option_order",
+            "match_choices",
+            "question_id",
+            "question__updated_at",
+            "question__case_study_id",
+        )
     )
+    return [SlotState(*row) for row in rows]
+
+
+def navigator_from(slots: list[SlotState], per_page: int) -> list[NavItem]:
+    """Every question of the attempt in the order shown, with its page and state, from slots already read."""
     return [
         NavItem(
-            slot_id=pk,
+            slot_id=slot.pk,
             number=index + 1,
             page=(index // per_page + 1) if per_page else 1,
-            answered=bool(answered),
-            flagged=flagged,
+            answered=slot.response is not None,
+            flagged=slot.flagged,
         )
-        for index, (pk, flagged, answered) in enumerate(rows)
+        for index, slot in enumerate(slots)
     ]
+
+
+@dataclass(frozen=True)
+class QuestionContent:
+    """What every taker of a question sees alike: never a right answer, a share or a feedback.
+
+    ``options``: option id → text, for the choice and matching types (typed
+    answers' accepted texts are never read here).
+    """
+
+    qtype: str
+    stem: str
+    case_study_id: int | None
+    case_study_title: str
+    case_study_scenario: str
+    options: dict[int, str]
+
+
+# Long enough to serve a whole sitting from the cache; a question's edit changes its key at once.
+QUESTION_CONTENT_SECONDS = 6 * 3600
+
+
+# Moved on whenever QuestionContent's fields change, so that a deploy never unpickles an older shape.
+QUESTION_CONTENT_FORMAT = 1
+
+
+def _content_key(question_id: int, version: datetime.datetime) -> str:
+    return f"quizzes:question:{QUESTION_CONTENT_FORMAT}:{question_id}:{version.timestamp():.6f}"
+
+
+def question_contents(versions: dict[int, datetime.datetime]) -> dict[int, QuestionContent]:
+    """The content of each question (id → its ``updated_at``), cached per question version.
+
+    Shared by every attempt that drew the question: one cache round trip for
+    the page, and two queries for the questions not cached yet.
+    """
+    keys = {qid: _content_key(qid, version) for qid, version in versions.items()}
+    found = cache.get_many(list(keys.values())) if keys else {}
+    contents = {qid: found[key] for qid, key in keys.items() if key in found}
+    missing = [qid for qid in keys if qid not in contents]
+    if missing:
+        built = _load_contents(missing)
+        cache.set_many({keys[qid]: content for qid, content in built.items()}, QUESTION_CONTENT_SECONDS)
+        contents.update(built)
+    return contents
+
+
+def _load_contents(question_ids: list[int]) -> dict[int, QuestionContent]:
+    questions = Question.objects.filter(pk__in=question_ids).values_list(
+        "pk", "qtype", "stem", "case_study_id", "case_study__title", "case_study__scenario"
+    )
+    options: dict[int, dict[int, str]] = defaultdict(dict)
+    typed = {QuestionType.SHORT.value, QuestionType.NUMERICAL.value}
+    rows = list(questions)
+    choice_ids = [pk for pk, qtype, *_rest in rows if qtype not in typed]
+    if choice_ids:
+        for question_id, pk, text in Option.objects.filter(question_id__in=choice_ids).values_list(
+            "question_id", "pk", "text"
+        ):
+            options[question_id][pk] = text
+    return {
+        pk: QuestionContent(
+            qtype=qtype,
+            stem=stem,
+            case_study_id=case_id,
+            case_study_title=case_title or "",
+            case_study_scenario=case_scenario or "",
+            options=dict(options.get(pk, {})),
+        )
+        for pk, qtype, stem, case_id, case_title, case_scenario in rows
+    }
 
 
 # --- statistics ------------------------------------------------------------------

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -504,10 +505,55 @@ class AnswerInput:
 
 
 def _lock(attempt_id, user: User) -> Attempt:
+    # of=self: the attempt's row only. Locking the quiz's row too (a plain FOR UPDATE over the join) made
+    # every taker of the quiz wait for every other's save.
     try:
-        return Attempt.objects.select_for_update().select_related("quiz").get(pk=attempt_id, user=user)
-    except (Attempt.DoesNotExist, ValueError):
+        return Attempt.objects.select_for_update(of=("self",)).select_related("quiz").get(pk=attempt_id, user=user)
+    except (Attempt.DoesNotExist, ValueError, ValidationError):
         raise ServiceError("not_found", _("No such attempt.")) from None
+
+
+def _lock_with_slots(attempt_id, user: User, slot_ids: list[int]) -> tuple[Attempt, dict[int, QuestionSlot]]:
+    """The attempt locked, with its quiz and the named slots and their questions, in one query.
+
+    The lock is on the attempt's row, as ``_lock``'s, and the ``user``
+    condition makes the read the ownership check too. Slots not on the
+    attempt are left out (``_apply`` refuses them); when none is on it, the
+    attempt alone is locked, so that another person's attempt is still "no
+    such attempt".
+    """
+    try:
+        rows = list(
+            QuestionSlot.objects.select_for_update(of=("attempt",))
+            .select_related("attempt__quiz", "question")
+            # Only what an answer needs (the ORM's cost grows with the columns): the slot's options and answer,
+            # the question's type, the attempt's state and deadline, the quiz's grace period. Grading a late
+            # attempt reads the whole attempt again (``answers_save``). No order: a sort the database need not do.
+            .only(
+                "id",
+                "attempt_id",
+                "question_id",
+                "option_order",
+                "match_choices",
+                "response",
+                "version",
+                "question__qtype",
+                "attempt__user",
+                "attempt__state",
+                "attempt__deadline",
+                "attempt__quiz__grace_seconds",
+            )
+            .filter(attempt_id=attempt_id, attempt__user=user, pk__in=slot_ids)
+            .order_by()
+        )
+    except (ValueError, ValidationError):
+        raise ServiceError("not_found", _("No such attempt.")) from None
+    if not rows:
+        return _lock(attempt_id, user), {}
+    attempt = rows[0].attempt
+    for slot in rows:
+        slot.attempt = attempt  # one object: callers read its deadline
+    return attempt, {slot.pk: slot for slot in rows}
 
 
 def _refuse(code: str, message: str, attempt: Attempt, detail: str) -> ServiceError:
@@ -570,13 +616,20 @@ def _response(slot: QuestionSlot, answer: AnswerInput, attempt: Attempt) -> dict
     return {"choice": ids[0]} if ids else None
 
 
-def _apply(attempt: Attempt, answers: Sequence[AnswerInput], now: datetime) -> tuple[list[QuestionSlot], list[int]]:
-    slots = {
-        s.pk: s
-        for s in QuestionSlot.objects.filter(attempt=attempt, pk__in=[a.slot_id for a in answers]).select_related(
-            "question"
-        )
-    }
+def _apply(
+    attempt: Attempt,
+    answers: Sequence[AnswerInput],
+    now: datetime,
+    slots: dict[int, QuestionSlot] | None = None,
+) -> tuple[list[QuestionSlot], list[int]]:
+    """Write the answers to the attempt's slots (``slots``: already read with the lock, else read here)."""
+    if slots is None:
+        slots = {
+            s.pk: s
+            for s in QuestionSlot.objects.filter(attempt=attempt, pk__in=[a.slot_id for a in answers]).select_related(
+                "question"
+            )
+        }
     saved, stale = [], []
     for slot in slots.values():
         slot.attempt = attempt  # the locked attempt: callers read its deadline without another query
@@ -614,11 +667,15 @@ def answers_save(
     """
     now = now or timezone.now()
     with transaction.atomic():
-        attempt = _lock(attempt_id, user)
+        # One read: the lock, the ownership check and the slots to write (an autosave runs every few seconds
+        # per trainee); then one UPDATE per changed answer and nothing read after it.
+        attempt, slots = _lock_with_slots(attempt_id, user, [a.slot_id for a in answers])
         if attempt.is_finished:
             raise _refuse("attempt_finished", _("This attempt has already been submitted."), attempt, "")
         if not _is_overdue(attempt, now):
-            return _apply(attempt, answers, now)
+            return _apply(attempt, answers, now, slots)
+        # Rare: the whole attempt (already locked by this transaction) for the grading and its audit.
+        attempt = _lock(attempt_id, user)
         _finish(attempt, now=now, automatic=True)
     logger.warning("quiz answer refused: deadline_passed attempt=%s user=%s", attempt.pk, user.pk)
     raise ServiceError(
@@ -686,7 +743,7 @@ def attempt_close_if_overdue(*, attempt: Attempt, now: datetime | None = None) -
     if attempt.is_finished or not _is_overdue(attempt, now):
         return attempt
     with transaction.atomic():
-        locked = Attempt.objects.select_for_update().select_related("quiz").get(pk=attempt.pk)
+        locked = Attempt.objects.select_for_update(of=("self",)).select_related("quiz").get(pk=attempt.pk)
         if not locked.is_finished:
             _finish(locked, now=now, automatic=True)
     return locked

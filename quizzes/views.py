@@ -6,18 +6,22 @@ short answers and option feedback are read in the review alone.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import math
 from decimal import Decimal
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import get_template, render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.formats import number_format
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -152,43 +156,110 @@ def _pages(attempt: Attempt, total: int) -> int:
     return max(1, math.ceil(total / per_page)) if per_page else 1
 
 
-def _slot_views(slots: list[QuestionSlot]) -> list[dict]:
-    """What the browser may know of each question: texts and positions, no answers.
+QUESTION_TEMPLATE = "quizzes/includes/question.html"
+# A slot's rendered question lives as long as a sitting; any change to what it shows changes its key.
+SLOT_FRAGMENT_SECONDS = 3 * 3600
+
+
+def _question_template_digest() -> str:
+    """The question template's source digest: a deploy (or, while developing, an edit) that changes the
+    markup never serves older fragments. The template is loaded once per process in production."""
+    source = get_template(QUESTION_TEMPLATE).template.source
+    return hashlib.blake2b(source.encode(), digest_size=6).hexdigest()
+
+
+def _slot_fragment_key(slot: selectors.SlotState, show_case: bool, template: str) -> str:
+    # Everything the fragment shows: the slot's answer (its version moves with every saved answer), its flag,
+    # its question's content (its version moves with any edit), whether the case study is shown, the language.
+    return (
+        f"quizzes:slot:{slot.pk}:{slot.version}:{int(slot.flagged)}:{slot.question_version.timestamp():.6f}:"
+        f"{int(show_case)}:{translation.get_language()}:{template}"
+    )
+
+
+def _slot_view(slot: selectors.SlotState, content: selectors.QuestionContent, show_case: bool) -> dict:
+    """What the browser may know of a question: texts and positions, no answers.
 
     Options are named by their position in the order shown, never by
-    database id. A case study's scenario is shown once, above the first of
-    its questions on the page.
+    database id.
     """
-    option_ids = [oid for slot in slots for oid in slot.option_order if slot.question.qtype not in TYPED_TYPES]
-    texts = dict(Option.objects.filter(pk__in=option_ids).values_list("pk", "text"))
-    views = []
+    response = slot.response or {}
+    chosen = set(response.get("choices") or ([response["choice"]] if "choice" in response else []))
+    matches = response.get("matches") or {}
+    texts = content.options
+    return {
+        "slot": slot,
+        "question": content,
+        "case_study": (
+            {"title": content.case_study_title, "scenario": content.case_study_scenario} if show_case else None
+        ),
+        "options": [
+            {"index": index, "text": texts[oid], "checked": oid in chosen}
+            for index, oid in enumerate(slot.option_order)
+            if oid in texts
+        ],
+        # A matching option without a left-hand text is a distractor: a choice, not a pair.
+        "pairs": [
+            {"index": index, "text": texts[oid], "selected": matches.get(str(oid))}
+            for index, oid in enumerate(slot.option_order)
+            if texts.get(oid)
+        ],
+        "choices": list(enumerate(slot.match_choices)),
+        "text": response.get("text", ""),
+    }
+
+
+def _questions_html(slots: list[selectors.SlotState]) -> str:
+    """The page's questions, each rendered once per state of its slot and reused until that state changes.
+
+    A case study's scenario is shown once, above the first of its questions
+    on the page. Fragments are keyed by the slot's id, which the caller read
+    from the reader's own attempt: no one is ever given another's fragment.
+    """
+    keyed = []
     previous_case = None
+    template = _question_template_digest()
     for slot in slots:
-        response = slot.response or {}
-        chosen = set(response.get("choices") or ([response["choice"]] if "choice" in response else []))
-        matches = response.get("matches") or {}
-        case_id = slot.question.case_study_id
+        show_case = bool(slot.case_study_id) and slot.case_study_id != previous_case
+        keyed.append((slot, show_case, _slot_fragment_key(slot, show_case, template)))
+        previous_case = slot.case_study_id
+    found = cache.get_many([key for _slot, _show, key in keyed]) if keyed else {}
+    missing = [(slot, show_case, key) for slot, show_case, key in keyed if key not in found]
+    if missing:
+        contents = selectors.question_contents({slot.question_id: slot.question_version for slot, _s, _k in missing})
+        rendered = {
+            key: render_to_string(QUESTION_TEMPLATE, {"item": _slot_view(slot, contents[slot.question_id], show_case)})
+            for slot, show_case, key in missing
+        }
+        cache.set_many(rendered, SLOT_FRAGMENT_SECONDS)
+        found.update(rendered)
+    return mark_safe("".join(found[key] for _slot, _show, key in keyed))  # noqa: S308 - rendered by the template
+
+
+def _navigator_views(navigator: list[selectors.NavItem], *, page: int, summary: bool) -> list[dict]:
+    """The navigator's buttons as the template writes them, words translated once per page, not once per button.
+
+    Strings throughout: a number in a template goes through localisation on
+    every use, which for a long quiz cost more than the rest of the page.
+    """
+    answered, not_answered, flagged = _("answered"), _("not answered"), _("flagged")
+    views = []
+    for item in navigator:
+        words = [answered if item.answered else not_answered]
+        if item.flagged:
+            words.append(flagged)
         views.append(
             {
-                "slot": slot,
-                "question": slot.question,
-                "case_study": slot.question.case_study if case_id and case_id != previous_case else None,
-                "options": [
-                    {"index": index, "text": texts[oid], "checked": oid in chosen}
-                    for index, oid in enumerate(slot.option_order)
-                    if oid in texts
-                ],
-                # A matching option without a left-hand text is a distractor: a choice, not a pair.
-                "pairs": [
-                    {"index": index, "text": texts[oid], "selected": matches.get(str(oid))}
-                    for index, oid in enumerate(slot.option_order)
-                    if texts.get(oid)
-                ],
-                "choices": list(enumerate(slot.match_choices)),
-                "text": response.get("text", ""),
+                "number": str(item.number),
+                "slot_id": str(item.slot_id),
+                "page": str(item.page),
+                "answered": "1" if item.answered else "0",
+                "flagged": "1" if item.flagged else "0",
+                "here": item.page == page and not summary,
+                "label": _("Question %(number)s") % {"number": item.number},
+                "state": "".join(f", {word}" for word in words),
             }
         )
-        previous_case = case_id
     return views
 
 
@@ -233,7 +304,9 @@ def attempt_page(request: HttpRequest, attempt_id) -> HttpResponse:
                 _("This attempt was already submitted, in another tab or on another device: here is its result."),
             )
         return redirect(review_url)
-    navigator = selectors.attempt_navigator(attempt)
+    # One query for every slot: the navigator's states and the page's questions.
+    slots = selectors.attempt_slots(attempt.pk)
+    navigator = selectors.navigator_from(slots, attempt.quiz.questions_per_page)
     total = len(navigator)
     pages = _pages(attempt, total)
     if request.method == "POST":
@@ -266,29 +339,21 @@ def attempt_page(request: HttpRequest, attempt_id) -> HttpResponse:
     except ValueError:
         page = 1
     per_page = attempt.quiz.questions_per_page or total
-    slots = (
-        []
-        if summary
-        else list(
-            QuestionSlot.objects.filter(attempt=attempt)
-            .select_related("question", "question__case_study")
-            .order_by("position")[(page - 1) * per_page : page * per_page]
-        )
-    )
+    nav_views = _navigator_views(navigator, page=page, summary=summary)
     return render(
         request,
         "quizzes/attempt.html",
         {
             "attempt": attempt,
             "quiz": attempt.quiz,
-            "items": _slot_views(slots),
+            "questions_html": "" if summary else _questions_html(slots[(page - 1) * per_page : page * per_page]),
             "page": page,
             "pages": pages,
             "summary": summary,
-            "navigator": navigator,
+            "navigator": nav_views,
             "answered_count": sum(item.answered for item in navigator),
-            "unanswered": [item for item in navigator if not item.answered],
-            "flagged": [item for item in navigator if item.flagged],
+            "unanswered": [view for view in nav_views if view["answered"] == "0"],
+            "flagged": [view for view in nav_views if view["flagged"] == "1"],
             "total": total,
             "remaining": remaining,
             "remaining_clock": None if remaining is None else f"{remaining // 60}:{remaining % 60:02d}",

@@ -232,11 +232,11 @@ def test_form_navigation_without_javascript_saves_answers(client, trainee, quiz)
     attempt = start(client, quiz)
     url = reverse("quizzes:attempt", args=[attempt.pk])
     page = client.get(url)
-    assert page.context["pages"] == 3 and len(page.context["items"]) == 2
+    assert page.context["pages"] == 3 and page.content.decode().count('class="quiz-question"') == 2
     slot = attempt.slots.select_related("question").get(position=1)
     response = client.post(url, {**right_answer(slot), "goto": "3"})
     assert response.status_code == 302 and "page=3" in response.url
-    assert len(client.get(response.url).context["items"]) == 1
+    assert client.get(response.url).content.decode().count('class="quiz-question"') == 1
     slot.refresh_from_db()
     assert slot.response is not None and slot.version == 1
 
@@ -257,7 +257,9 @@ def grow_bank(category, count: int) -> None:
     )
 
 
-def test_question_page_and_answer_save_queries_do_not_grow_with_the_bank(client, django_assert_max_num_queries):
+def test_question_page_and_answer_save_queries_do_not_grow_with_the_bank(
+    client, settings, django_assert_max_num_queries
+):
     category = QuestionCategoryFactory(name="Ngân hàng lớn")
     grow_bank(category, 20)
     quiz = QuizFactory(rules=[(category, 10)], time_limit_minutes=10)
@@ -266,20 +268,39 @@ def test_question_page_and_answer_save_queries_do_not_grow_with_the_bank(client,
         client.force_login(UserFactory())
         attempt = start(client, quiz)
         url = reverse("quizzes:attempt", args=[attempt.pk])
-        client.get(url)  # warm the session
+        client.get(reverse("quizzes:quiz", args=[quiz.pk]))  # the session and the site's menu, read once
+        with django_assert_max_num_queries(100) as cold:
+            assert client.get(url).status_code == 200
+        cold_count = len(cold)  # right after the request: a later one empties the log
         with django_assert_max_num_queries(100) as page_queries:
             assert client.get(url).status_code == 200
-        slot = attempt.slots.select_related("question").first()
+        page_count = len(page_queries)
+        answer = right_answer(attempt.slots.select_related("question").first())
         with django_assert_max_num_queries(100) as save_queries:
-            assert client.post(reverse("quizzes:answer", args=[attempt.pk]), right_answer(slot)).status_code == 200
-        return len(page_queries), len(save_queries)
+            assert client.post(reverse("quizzes:answer", args=[attempt.pk]), answer).status_code == 200
+        save_count = len(save_queries)
+        # The page after an answer: one question rendered again, from its cached content.
+        with django_assert_max_num_queries(100) as after_save:
+            assert client.get(url).status_code == 200
+        return cold_count, page_count, save_count, len(after_save)
 
     small = measure()
     grow_bank(category, 1980)
     assert Question.objects.filter(category=category).count() == 2000
+    for _ in range(5):  # other people's attempts, answered
+        client.force_login(UserFactory())
+        other = start(client, quiz)
+        for slot in other.slots.select_related("question"):
+            client.post(reverse("quizzes:answer", args=[other.pk]), right_answer(slot))
     large = measure()
     assert large == small
-    assert small[0] <= 8 and small[1] <= 10  # measured: 6 and 9
+    # The first view: session, user, the attempt with its quiz, every slot, the questions, their options, the
+    # content generation (the menu's). Then the questions' content is cached: 5. The autosave: session, user,
+    # the locked read of the attempt and the slot, the UPDATE, in a savepoint here (BEGIN and COMMIT outside
+    # a test). After an answer the page renders that one question again from the cached content: 5.
+    # With Redis (SESSION_ENGINE "cache") the session is no query: one fewer on each.
+    session = 0 if settings.SESSION_ENGINE.endswith(".cache") else 1
+    assert small == (6 + session, 4 + session, 5 + session, 4 + session), small
 
 
 # --- editors' pages -----------------------------------------------------------------------

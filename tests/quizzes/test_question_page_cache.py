@@ -1,0 +1,124 @@
+"""The question page's caches: each question's content (shared by every taker) and each slot's rendered question.
+
+Checked both ways: an edit of a question, an option or a case study, a saved
+answer and a flag show on the next load; one trainee never sees another's
+answers, flags or attempt, and no right answer is ever cached into a page.
+"""
+
+import re
+
+import pytest
+from django.urls import reverse
+
+from quizzes.models import CaseStudy, Option, Question
+from tests.factories import UserFactory
+from tests.quizzes.test_views import (
+    assert_no_right_answers,
+    high_option_ids,  # noqa: F401 - a fixture
+    right_answer,
+    start,
+    without_random_tokens,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def page(client, attempt) -> str:
+    response = client.get(reverse("quizzes:attempt", args=[attempt.pk]))
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def test_an_edited_question_option_or_case_study_shows_on_the_next_load(client, trainee, mixed_quiz):
+    client.force_login(trainee)
+    attempt = start(client, mixed_quiz)
+    html = page(client, attempt)
+    # The second load is served from the caches: the same page, but for the tokens and the clock.
+    again = page(client, attempt)
+    assert re.sub(r"data-remaining=\"\d+\"|data-timer>[^<]*<", "", without_random_tokens(again, attempt)) == re.sub(
+        r"data-remaining=\"\d+\"|data-timer>[^<]*<", "", without_random_tokens(html, attempt)
+    )
+
+    slots = {s.question.qtype: s for s in attempt.slots.select_related("question", "question__case_study")}
+    single = slots["single"].question
+    single.stem = "<p>Câu hỏi đã sửa lại?</p>"
+    single.save()
+    assert "Câu hỏi đã sửa lại?" in page(client, attempt)
+
+    # An option saved on its own (not through the question's form) moves its question's version too.
+    option = Option.objects.filter(question=single).order_by("sort_order").first()
+    option.text = "Phương án đã sửa"
+    option.save()
+    assert "Phương án đã sửa" in page(client, attempt)
+    option.delete()
+    assert "Phương án đã sửa" not in page(client, attempt)
+
+    case = slots["truefalse"].question.case_study
+    case.scenario = "<p>Tình huống đã sửa.</p>"
+    case.save()
+    assert "Tình huống đã sửa." in page(client, attempt)
+    CaseStudy.objects.filter(pk=case.pk).first().delete()
+    html = page(client, attempt)
+    assert "Tình huống đã sửa." not in html and "quiz-case" not in html
+    assert Question.objects.filter(case_study__isnull=True, pk=slots["truefalse"].question.pk).exists()
+
+
+def test_a_saved_answer_and_a_flag_show_on_the_next_load(client, trainee, quiz):
+    client.force_login(trainee)
+    attempt = start(client, quiz)
+    page(client, attempt)
+    slot = attempt.slots.select_related("question").order_by("position").first()
+    answer = right_answer(slot)
+    response = client.post(reverse("quizzes:answer", args=[attempt.pk]), answer)
+    assert response.status_code == 200
+    html = page(client, attempt)
+    chosen = answer[f"q{slot.pk}"][0]
+    assert f'name="q{slot.pk}" value="{chosen}" checked' in html
+    assert f'name="v{slot.pk}" value="1" data-version' in html
+    assert "data-answered-count>1<" in html
+
+    client.post(reverse("quizzes:flag", args=[attempt.pk]), {"slot": slot.pk, "flagged": "1"})
+    html = page(client, attempt)
+    assert f'value="{slot.pk}" data-flag checked' in html
+    assert re.search(rf'data-nav="{slot.pk}"[^>]*data-answered="1" data-flagged="1"', html)
+    client.post(reverse("quizzes:flag", args=[attempt.pk]), {"slot": slot.pk, "flagged": "0"})
+    assert f'value="{slot.pk}" data-flag checked' not in page(client, attempt)
+
+
+@pytest.mark.usefixtures("high_option_ids")
+def test_one_trainee_never_sees_anothers_answers_flags_or_attempt(client, trainee, mixed_quiz):
+    other = UserFactory(full_name="Người khác")
+    client.force_login(trainee)
+    mine = start(client, mixed_quiz)
+    # The first trainee answers every question and flags them all; the caches now hold their page.
+    for slot in mine.slots.select_related("question").prefetch_related("question__options"):
+        assert client.post(reverse("quizzes:answer", args=[mine.pk]), right_answer(slot)).status_code == 200
+        client.post(reverse("quizzes:flag", args=[mine.pk]), {"slot": slot.pk, "flagged": "1"})
+    html = page(client, mine)
+    assert html.count("data-flag checked") == mine.slots.count()
+    assert f"data-answered-count>{mine.slots.count()}<" in html
+
+    client.force_login(other)
+    theirs = start(client, mixed_quiz)
+    assert client.get(reverse("quizzes:attempt", args=[mine.pk])).status_code == 404
+    html = page(client, theirs)
+    # The same questions, none of the first trainee's answers, flags, versions or slots.
+    assert set(re.findall(r'data-slot="(\d+)"', html)) == {str(pk) for pk in theirs.slots.values_list("pk", flat=True)}
+    assert " checked" not in html and " selected" not in html
+    assert set(re.findall(r'name="v\d+" value="(\d+)" data-version', html)) == {"0"}
+    assert set(re.findall(r'class="quiz-typed-input[^"]*"[^>]*? value="([^"]*)"', html)) == {""}
+    assert "data-answered-count>0<" in html and 'data-flagged="1"' not in html
+    for pk in mine.slots.values_list("pk", flat=True):
+        assert f'data-slot="{pk}"' not in html
+    assert_no_right_answers(html, theirs)
+    assert_no_right_answers(page(client, theirs), theirs)  # and from the caches
+
+
+def test_the_question_page_speaks_each_language_from_its_own_copy(client, trainee, quiz, settings):
+    client.force_login(trainee)
+    attempt = start(client, quiz)
+    english = page(client, attempt)
+    assert "Flag for review" in english
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "vi"
+    vietnamese = page(client, attempt)
+    assert "Flag for review" not in vietnamese and 'lang="vi"' in vietnamese
