@@ -359,7 +359,31 @@ class UnitQuota(Orderable):
         constraints = [models.UniqueConstraint(fields=["event", "unit"], name="events_quota_unique_unit")]
 
 
-class Registration(models.Model):
+class TallyStateMixin:
+    """Remembers the fields events.tallies counts by, as loaded, so a save can move the counts from them."""
+
+    tally_fields: tuple[str, ...]
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        instance._tally_state = instance.tally_state()
+        return instance
+
+    def refresh_from_db(self, *args, **kwargs) -> None:
+        super().refresh_from_db(*args, **kwargs)
+        self._tally_state = self.tally_state()
+
+    def tally_state(self) -> tuple | None:
+        """The tally fields' values; None when one of them was not loaded."""
+        if not set(self.tally_fields) <= self.__dict__.keys():
+            return None
+        return tuple(self.__dict__[name] for name in self.tally_fields)
+
+
+class Registration(TallyStateMixin, models.Model):
+    tally_fields = ("event_id", "org_unit_id", "status")
+
     class Status(models.TextChoices):
         CONFIRMED = "confirmed", _("Confirmed")
         WAITLISTED = "waitlisted", _("Waiting list")
@@ -430,25 +454,10 @@ class Registration(models.Model):
         self.full_name_folded = fold(self.full_name or "")[:150]
         super().save(*args, **kwargs)
 
-    @classmethod
-    def from_db(cls, db, field_names, values):
-        instance = super().from_db(db, field_names, values)
-        instance._tally_state = instance.tally_state()  # what events.tallies moves from when it is saved
-        return instance
 
-    def refresh_from_db(self, *args, **kwargs) -> None:
-        super().refresh_from_db(*args, **kwargs)
-        self._tally_state = self.tally_state()
+class Attendance(TallyStateMixin, models.Model):
+    tally_fields = ("registration_id", "session_id", "status")
 
-    def tally_state(self) -> tuple[int | None, int | None, str] | None:
-        """(event, unit, status) as the tallies count it; None when a field was not loaded."""
-        loaded = self.__dict__
-        if not {"event_id", "org_unit_id", "status"} <= loaded.keys():
-            return None
-        return (self.event_id, self.org_unit_id, self.status)
-
-
-class Attendance(models.Model):
     class Status(models.TextChoices):
         PRESENT = "present", _("Present")
         LATE = "late", _("Late")
@@ -484,23 +493,6 @@ class Attendance(models.Model):
 
     def __str__(self) -> str:
         return f"{self.registration_id}@{self.session_id}: {self.status}"
-
-    @classmethod
-    def from_db(cls, db, field_names, values):
-        instance = super().from_db(db, field_names, values)
-        instance._tally_state = instance.tally_state()  # what events.tallies moves from when it is saved
-        return instance
-
-    def refresh_from_db(self, *args, **kwargs) -> None:
-        super().refresh_from_db(*args, **kwargs)
-        self._tally_state = self.tally_state()
-
-    def tally_state(self) -> tuple[int | None, int | None, str] | None:
-        """(registration, session, status) as the tallies count it; None when a field was not loaded."""
-        loaded = self.__dict__
-        if not {"registration_id", "session_id", "status"} <= loaded.keys():
-            return None
-        return (self.registration_id, self.session_id, self.status)
 
 
 class ScanNonce(models.Model):
