@@ -18,10 +18,15 @@ What is cached:
   cached page carries a fresh nonce and a token matching the visitor's
   cookie. Time-dependent parts (a regulation coming into force, an event
   passing) are bounded by ``PAGE_SECONDS``.
-- **Routes** (``cached_route``): path → page id, so a page is found in one
-  query instead of two per level of the page tree.
+- **Routes** (``cached_route``): path → the page itself and its view
+  restrictions, so a page is found with no query instead of two per level of
+  the page tree; and the ``Site`` of a host with its root page
+  (``cached_site``), which Wagtail would look up on every request.
 - **Fragments** (``fragment``): menus and home panels, per generation,
   language and signed-in state; never anything that belongs to one person.
+  (One person's pages are cached in ``courses.caching``, keyed by their own
+  learning-state version as well as this generation; ``shareable_html`` and
+  ``personal_html`` swap the request's tokens out and in for both.)
 """
 
 from __future__ import annotations
@@ -32,7 +37,6 @@ import re
 from collections.abc import Callable
 
 from django.conf import settings
-from django.contrib.contenttypes.models import ContentType
 from django.core.cache import cache
 from django.db import connection
 from django.db.models import F
@@ -40,7 +44,7 @@ from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import _unmask_cipher_token, get_token
 from django.urls import Resolver404, resolve
 from django.utils import translation
-from wagtail.models import Page
+from wagtail.models import Page, Site
 from wagtail.url_routing import RouteResult
 from wagtail.views import serve as wagtail_serve
 
@@ -82,6 +86,11 @@ def generation() -> int:
     return value
 
 
+def request_memo() -> dict | None:
+    """The memo of the request in progress (a dict other caches may keep their own per-request reads in), or None."""
+    return _request_memo.get()
+
+
 def bump() -> None:
     """Move the generation on, in the caller's transaction: every cached page and fragment is stale."""
     from cms.models import ContentGeneration
@@ -121,24 +130,71 @@ def fragment(name: str, build: Callable[[], object], *, request: HttpRequest | N
 
 
 def cached_route(root: Page, request: HttpRequest, path_components: list[str], route: Callable) -> RouteResult:
-    """Route through ``route`` once per path and generation; later, load the page by id (one query).
+    """Route through ``route`` once per path and generation; later, take the page from the cache (no query).
 
-    Only plain routes are remembered: a page that routes further itself
-    (RoutablePageMixin, extra path components) goes through the tree each time.
+    The page is stored whole, with the view restrictions that apply to it
+    (``ServedRestrictionsMixin``): both change only with a publish, a move or
+    a restriction's change, which move the generation on. Only plain routes
+    are remembered: a page that routes further itself (RoutablePageMixin,
+    extra path components) goes through the tree each time.
     """
-    key = _key("route", str(root.pk), "/".join(path_components))
+    # "page-route": entries of the earlier "route" kind held (content type, id); a deploy must not read them.
+    key = _key("page-route", str(root.pk), "/".join(path_components))
     hit = cache.get(key)
     if hit is not None:
-        content_type_id, page_id = hit
-        model = ContentType.objects.get_for_id(content_type_id).model_class()
-        page = model.objects.live().filter(pk=page_id).first() if model else None
-        if page is not None:
-            return RouteResult(page)
+        page, restrictions = hit
+        page._served_view_restrictions = restrictions
+        return RouteResult(page)
     result = route(request, path_components)
     page, args, kwargs = result
     if not args and not kwargs and type(page).route is Page.route and page.live:
-        cache.set(key, (page.content_type_id, page.pk), ROUTE_SECONDS)
+        cache.set(key, (page, list(Page.get_view_restrictions(page))), ROUTE_SECONDS)
     return result
+
+
+class ServedRestrictionsMixin:
+    """For page models: a page served from the route cache checks the view restrictions stored with it.
+
+    Wagtail's ``on_serve_page`` hook asks every served page for its view
+    restrictions (two queries: the ancestors, then their restrictions); the
+    route cache keeps them with the page. Everywhere else (the admin's privacy
+    views order and filter the answer) this is Wagtail's queryset.
+    """
+
+    def get_view_restrictions(self):
+        served = getattr(self, "_served_view_restrictions", None)
+        if served is not None:
+            return served
+        return super().get_view_restrictions()
+
+
+# --- the site ------------------------------------------------------------------------------------
+
+_NO_SITE = "none"
+
+
+def cached_site(request: HttpRequest):
+    """The ``Site`` for this request's host and port, with its root page, cached per generation.
+
+    Wagtail looks the site up with a query on every request
+    (``Site.find_for_request``) and then loads its root page; a site's or a
+    page's change moves the generation on. Wagtail keeps the answer on the
+    request (``_wagtail_site``), which is where it finds this one.
+    """
+    key = _key("site", request._get_raw_host(), str(request.get_port()))
+    site = cache.get(key)
+    if site is None:
+        site = Site._find_for_request(request)
+        if site is not None:
+            site.root_page = site.root_page.specific
+        cache.set(key, site or _NO_SITE, ROUTE_SECONDS)
+    return None if site == _NO_SITE else site
+
+
+def prime_site(request: HttpRequest) -> None:
+    """Give Wagtail this request's site from the cache, unless it has one already."""
+    if not hasattr(request, "_wagtail_site"):
+        request._wagtail_site = cached_site(request)
 
 
 # --- whole pages for anonymous visitors ------------------------------------------------------------
@@ -185,28 +241,39 @@ def _storable_body(request: HttpRequest, response: HttpResponse) -> str | None:
         or "private" in response.get("Cache-Control", "")
     ):
         return None
-    body = response.content.decode(response.charset)
+    return shareable_html(request, response.content.decode(response.charset))
+
+
+def shareable_html(request: HttpRequest, html: str) -> str | None:
+    """``html`` with this request's CSP nonce and CSRF tokens swapped for placeholders, or None
+    when it cannot be stored (the bare CSRF secret appears in it)."""
     nonce = getattr(request, "csp_nonce", None)
     if nonce:
-        body = body.replace(nonce, NONCE_PLACEHOLDER)
+        html = html.replace(nonce, NONCE_PLACEHOLDER)
     secret = request.META.get("CSRF_COOKIE")
     if secret:
-        if secret in body:
+        if secret in html:
             return None  # the bare secret on a page: never share it
 
         def placeholder(match: re.Match) -> str:
             return CSRF_PLACEHOLDER if _unmask_cipher_token(match.group()) == secret else match.group()
 
-        body = MASKED_TOKEN.sub(placeholder, body)
-    return body
+        html = MASKED_TOKEN.sub(placeholder, html)
+    return html
+
+
+def personal_html(request: HttpRequest, html: str) -> str:
+    """Stored ``html`` with this request's own CSRF token and CSP nonce filled in."""
+    if CSRF_PLACEHOLDER in html:
+        html = html.replace(CSRF_PLACEHOLDER, get_token(request))
+    if NONCE_PLACEHOLDER in html:
+        html = html.replace(NONCE_PLACEHOLDER, getattr(request, "csp_nonce", ""))
+    return html
 
 
 def _from_cache(request: HttpRequest, stored: tuple[str, str]) -> HttpResponse:
     content_type, body = stored
-    if CSRF_PLACEHOLDER in body:
-        body = body.replace(CSRF_PLACEHOLDER, get_token(request))
-    body = body.replace(NONCE_PLACEHOLDER, getattr(request, "csp_nonce", ""))
-    response = HttpResponse(body, content_type=content_type)
+    response = HttpResponse(personal_html(request, body), content_type=content_type)
     response["X-Page-Cache"] = "hit"
     return response
 
@@ -229,6 +296,10 @@ class ContentCacheMiddleware:
             return self._respond(request)
         finally:
             _request_memo.reset(token)
+
+    def process_view(self, request: HttpRequest, view_func, view_args, view_kwargs) -> None:
+        if view_func is wagtail_serve:
+            prime_site(request)
 
     def _respond(self, request: HttpRequest) -> HttpResponse:
         if not _may_use_cache(request):

@@ -13,6 +13,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.template.loader import render_to_string
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalManyToManyField
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
@@ -20,6 +21,7 @@ from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Page
 
 from cms.blocks import RICH_TEXT_FEATURES
+from cms.caching import ServedRestrictionsMixin
 from core.fields import NFCTextField
 from courses.blocks import ModuleStreamBlock
 
@@ -48,7 +50,7 @@ class CourseIndexPage(Page):
         return context
 
 
-class CoursePage(Page):
+class CoursePage(ServedRestrictionsMixin, Page):
     # Open Badges 3.0 achievementType of the certificates earned here (read by certificates).
     badge_achievement_type = "Course"
 
@@ -129,9 +131,15 @@ class CoursePage(Page):
         return ModulePage.objects.live().child_of(self).order_by("path")
 
     def get_context(self, request, *args, **kwargs):
-        from courses import selectors
+        from courses import caching, selectors
 
         context = super().get_context(request, *args, **kwargs)
+        # The signed-in reader's part of the page, from the cache while nothing it shows changed.
+        cache_key = None if getattr(request, "is_preview", False) else caching.key(request, f"course:{self.pk}")
+        hit = caching.get(request, cache_key)
+        if hit is not None:
+            context["course_main"] = hit[0]
+            return context
         outline = selectors.course_outline(course=self, user=request.user)
         context.update(outline.as_context())
         if self.final_quiz_id:
@@ -141,6 +149,9 @@ class CoursePage(Page):
             if outline.enrolment is not None:
                 context["final_attempt"] = selectors.counting_attempt(request.user, self.final_quiz_id)
         context["superseded_citations"] = selectors.superseded_citations(modules=[i.module for i in context["items"]])
+        if cache_key is not None:
+            context["course_main"] = render_to_string("courses/includes/course_main.html", context, request=request)
+            caching.put(request, cache_key, context["course_main"])
         return context
 
     def search_document(self):
@@ -160,7 +171,7 @@ class CoursePage(Page):
         )
 
 
-class ModulePage(Page):
+class ModulePage(ServedRestrictionsMixin, Page):
     intro = NFCTextField(_("introduction"), blank=True, help_text=_("One or two sentences shown in the outline."))
     body = StreamField(ModuleStreamBlock(), verbose_name=_("body"), blank=True)
     estimated_minutes = models.PositiveSmallIntegerField(_("estimated minutes"), default=15)
@@ -227,16 +238,22 @@ class ModulePage(Page):
         return views.module_serve(request, self, super().serve, *args, **kwargs)
 
     def get_context(self, request, *args, **kwargs):
+        from courses import caching, selectors
+
         context = super().get_context(request, *args, **kwargs)
+        cached = getattr(request, "_course_module_html", None)
+        if cached is not None:  # the trainee's part of the page, from the cache (courses.views.module_serve)
+            context["module_main"] = cached
+            return context
         state = getattr(request, "_course_module_state", None)
         if state is None:
-            from courses import selectors
-
             state = selectors.module_state(module=self, user=request.user)
         context.update(state.as_context())
-        from courses import selectors
-
         context["superseded_citations"] = selectors.superseded_citations(modules=[self])
+        cache_key = getattr(request, "_course_module_key", None)
+        if cache_key is not None:
+            context["module_main"] = render_to_string("courses/includes/module_main.html", context, request=request)
+            caching.put(request, cache_key, context["module_main"], request._course_module_facts)
         return context
 
     def search_document(self):
@@ -448,3 +465,26 @@ class RefresherNotice(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id}/{self.flag_id}"
+
+
+class LearnerVersion(models.Model):
+    """One number per person that every write to their learning state moves on.
+
+    Their enrolments, module progress, quiz attempts, certificates and
+    refresher notices: the cached parts of their course, module and "my
+    courses" pages are keyed by it (``courses.caching``), so a change shows at
+    once in every worker. Moved in the writer's transaction (or just after
+    an autocommitted write), never before the write.
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, primary_key=True, on_delete=models.CASCADE, related_name="+", verbose_name=_("person")
+    )
+    value = models.BigIntegerField(_("version"), default=0)
+
+    class Meta:
+        verbose_name = _("learning-state version")
+        verbose_name_plural = _("learning-state versions")
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.value}"

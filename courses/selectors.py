@@ -22,6 +22,7 @@ from accounts.scopes import in_subtree
 from cms import caching
 from cms.models import RegulationPage
 from courses.models import (
+    CourseIndexPage,
     CoursePage,
     CourseUnitDue,
     CourseUnitTally,
@@ -43,6 +44,16 @@ def _parent_path(page: Page) -> str:
 def course_of(module: ModulePage) -> CoursePage | None:
     """The course a module sits in (its parent page), or None; cached until content changes."""
     return caching.fragment(f"course-of:{module.pk}", lambda: CoursePage.objects.parent_of(module).first())
+
+
+def catalogue_url() -> str:
+    """The course catalogue's URL, or "" (cached until content changes)."""
+
+    def build() -> str:
+        catalogue = CourseIndexPage.objects.live().first()
+        return (catalogue.url or "") if catalogue else ""
+
+    return caching.fragment("catalogue-url", build)
 
 
 def courses_of(modules: Iterable[ModulePage]) -> dict[int, CoursePage]:

@@ -27,7 +27,7 @@ from cms.models import RegulationPage
 from core.audit import audit, snapshot
 from core.errors import ServiceError
 from core.outbox import outbox_enqueue
-from courses import policies, selectors
+from courses import caching, policies, selectors
 from courses.models import CoursePage, Enrolment, ModulePage, ModuleProgress, ModuleReviewFlag, RefresherNotice
 from courses.tallies import tally_refresh_enrolments
 
@@ -185,6 +185,8 @@ def enrolment_assign_bulk(
     Enrolment.objects.bulk_create(to_create)
     Enrolment.objects.bulk_update(to_update, ["status", "left_at", "due_date", "assigned_by"])
     tally_refresh_enrolments([*to_create, *to_update])
+    # Bulk writes send no signal: these trainees' cached course pages are stale (courses.caching).
+    caching.bump(e.user_id for e in [*to_create, *to_update])
     for enrolment in [*to_create, *to_update]:
         audit(
             enrolment,
@@ -235,6 +237,8 @@ def module_visit(*, enrolment: Enrolment, module: ModulePage, visited: bool = Fa
             except IntegrityError:
                 pass  # opened in another tab at the same moment
         Enrolment.objects.filter(pk=enrolment.pk).update(last_module=module, last_visited_at=now)
+        # "Continue: …" and the dashboard's order follow the last module opened (courses.caching).
+        caching.bump([enrolment.user_id])
 
 
 @transaction.atomic
@@ -263,6 +267,7 @@ def module_complete(*, user: User, module: ModulePage) -> ModuleProgress:
     # Conditional update: whichever request comes second finds it done.
     if ModuleProgress.objects.filter(pk=progress.pk, completed_at__isnull=True).update(completed_at=now):
         progress.completed_at = now
+        caching.bump([user.pk])
         completed = course_completion_check(enrolment=enrolment)  # recounts the tally when it completes
         others = ModuleProgress.objects.filter(enrolment=enrolment, completed_at__isnull=False).exclude(pk=progress.pk)
         if not completed and not others.exists():
@@ -411,6 +416,7 @@ def refresher_run(*, regulation_id: int) -> RefresherResult:
             by_key.setdefault((user_id, flag.pk), RefresherNotice(user_id=user_id, course_id=course_id, flag=flag))
         notices = list(by_key.values())
         RefresherNotice.objects.bulk_create(notices, ignore_conflicts=True, batch_size=500)
+        caching.bump(notice.user_id for notice in notices)
     emails = refresher_notices_email(regulation=regulation)
     logger.info("Regulation %s: %d modules flagged, %d refresher emails", regulation.pk, len(flags), emails)
     return RefresherResult(len(flags), len(notices), emails)
@@ -448,6 +454,7 @@ def refresher_notices_email(*, regulation: RegulationPage) -> int:
                 to=[user.email],
                 connection=connection,
             ).send()
+            # No version bump: no page shows when a notice was mailed.
             RefresherNotice.objects.filter(pk__in=[n.pk for n in notices]).update(emailed_at=timezone.now())
             sent += 1
     return sent
@@ -457,4 +464,5 @@ def refresher_notices_email(*, regulation: RegulationPage) -> int:
 def refresher_notice_dismiss(*, notice: RefresherNotice, user: User) -> None:
     if notice.user_id != user.pk:
         raise ServiceError("forbidden", _("This notice is not yours."))
-    RefresherNotice.objects.filter(pk=notice.pk, dismissed_at__isnull=True).update(dismissed_at=timezone.now())
+    if RefresherNotice.objects.filter(pk=notice.pk, dismissed_at__isnull=True).update(dismissed_at=timezone.now()):
+        caching.bump([user.pk])

@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.text import slugify
@@ -16,10 +17,11 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.decorators import policy_required
 from accounts.scopes import nearby_units, scope_top, units_in_scope, users_in_scope
+from cms import caching as cms_caching
 from core.errors import ServiceError
-from courses import exports, selectors, services
+from courses import caching, exports, selectors, services
 from courses.forms import AssignForm, ReportFilterForm
-from courses.models import CourseIndexPage, CoursePage, Enrolment, ModulePage, RefresherNotice
+from courses.models import CoursePage, Enrolment, ModulePage, RefresherNotice
 from courses.policies import can_assign_course, can_manage_courses, can_report_on_course
 
 # --- trainees ----------------------------------------------------------------------------
@@ -29,15 +31,39 @@ def module_serve(request: HttpRequest, module: ModulePage, serve, *args, **kwarg
     """A module's page: its body only for enrolled trainees, and only once it is unlocked.
 
     Opening it records where the trainee is, so they resume here on any device.
+    The trainee's part of the page comes from the cache while nothing it
+    shows has changed (``courses.caching``); only a page they may study is stored.
     """
     if getattr(request, "is_preview", False):
+        return serve(request, *args, **kwargs)
+    cache_key = caching.key(request, f"module:{module.pk}")
+    hit = caching.get(request, cache_key)
+    if hit is not None:
+        request._course_module_html, facts = hit
+        # The enrolment's visit fields as stored with the page: any write to them moves the
+        # trainee's version on, so a hit means they are still the database's.
+        enrolment = Enrolment(
+            pk=facts["enrolment_id"],
+            user_id=request.user.pk,
+            last_module_id=facts["last_module_id"],
+            last_visited_at=facts["last_visited_at"],
+        )
+        services.module_visit(enrolment=enrolment, module=module, visited=facts["visited"])
         return serve(request, *args, **kwargs)
     state = selectors.module_state(module=module, user=request.user)
     request._course_module_state = state
     if not state.can_study:
         context = {"page": module, "self": module, **state.as_context()}
         return TemplateResponse(request, "courses/module_locked.html", context, status=403)
-    services.module_visit(enrolment=state.enrolment, module=module, visited=state.item.visited)
+    enrolment = state.enrolment
+    request._course_module_key = cache_key
+    request._course_module_facts = {
+        "enrolment_id": enrolment.pk,
+        "last_module_id": enrolment.last_module_id,
+        "last_visited_at": enrolment.last_visited_at,
+        "visited": state.item.visited,
+    }
+    services.module_visit(enrolment=enrolment, module=module, visited=state.item.visited)
     return serve(request, *args, **kwargs)
 
 
@@ -100,10 +126,13 @@ def module_complete(request: HttpRequest, module_id: int) -> HttpResponse:
 @login_required
 @require_GET
 def mine(request: HttpRequest) -> HttpResponse:
-    board = selectors.dashboard(user=request.user)
-    catalogue = CourseIndexPage.objects.live().first()
-    context = {"board": board, "today": timezone.localdate(), "catalogue_url": catalogue.url if catalogue else ""}
-    return render(request, "courses/mine.html", context)
+    def render_board():
+        board = selectors.dashboard(user=request.user)
+        cms_caching.prime_site(request)  # for the {% pageurl %} of every course and module listed
+        context = {"board": board, "today": timezone.localdate(), "catalogue_url": selectors.catalogue_url()}
+        return render_to_string("courses/includes/mine_main.html", context, request=request)
+
+    return render(request, "courses/mine.html", {"board_html": caching.html(request, "dashboard", render_board)})
 
 
 @login_required
