@@ -25,7 +25,7 @@ from django.utils import timezone
 from accounts.models import OrgUnit, User
 from cms.models import HomePage, RegulationPage
 from core.errors import ServiceError
-from courses import services
+from courses import caching, services
 from courses.models import CourseIndexPage, CoursePage, Enrolment, ModulePage
 from courses.tallies import tally_refresh_enrolments
 from demo.cms import _upsert
@@ -590,6 +590,7 @@ def _seed_progress(courses: list[CoursePage], people: dict[str, User]) -> int:
             Enrolment.objects.filter(pk=enrolment.pk).update(due_date=timezone.localdate() - datetime.timedelta(days=7))
             # Past the services (they refuse a past due date): the report's due-date tallies are recounted here.
             tally_refresh_enrolments([enrolment])
+            caching.bump([user.pk])  # an update sends no signal: their cached course pages are stale
         modules = list(course.modules())
         count = len(modules) if modules_done == "all" else modules_done
         for module in modules[:count]:
