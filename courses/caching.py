@@ -55,6 +55,7 @@ def _table() -> str:
 
 
 def _forget(user_ids: Iterable[int]) -> None:
+    """This request's later reads see the new versions (the first one read is kept: ``version_read``)."""
     memo = caching.request_memo()
     if memo is not None:
         for user_id in user_ids:
@@ -74,6 +75,20 @@ def bump(user_ids: Iterable[int | None]) -> None:
                 list(chunk),
             )
     _forget(ids)
+
+
+def bump_one(user_id: int) -> int:
+    """Move one person's version on, in the caller's transaction, and return the new number."""
+    table = _table()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (user_id, value) VALUES (%s, 1) "  # noqa: S608 (placeholders only)
+            f"ON CONFLICT (user_id) DO UPDATE SET value = {table}.value + 1 RETURNING value",
+            [user_id],
+        )
+        value = cursor.fetchone()[0]
+    _forget([user_id])
+    return value
 
 
 def bump_select(select_user_ids: str, params: list) -> None:
@@ -119,17 +134,27 @@ def version(user_id: int) -> int:
     value = row[0] if row else 0
     if memo is not None:
         memo[name] = value
+        memo.setdefault(f"learner-first:{user_id}", value)
     return value
 
 
-def key(request: HttpRequest, name: str) -> str | None:
-    """The cache key of ``name`` for the signed-in person of this request, or None (not signed in)."""
+def version_read(user_id: int) -> int | None:
+    """The version this request first read for this person (its keys were made with it), or None."""
+    memo = caching.request_memo()
+    return memo.get(f"learner-first:{user_id}") if memo is not None else None
+
+
+def key(request: HttpRequest, name: str, *, at_version: int | None = None) -> str | None:
+    """The cache key of ``name`` for the signed-in person of this request, or None (not signed in).
+
+    ``at_version``: the key at that version of theirs rather than the current one.
+    """
     user = request.user
     if not user.is_authenticated:
         return None
     parts = (
         str(user.pk),
-        str(version(user.pk)),
+        str(version(user.pk) if at_version is None else at_version),
         str(caching.generation()),
         translation.get_language() or "",
         timezone.localdate().isoformat(),

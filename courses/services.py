@@ -212,13 +212,20 @@ def _course_of(module: ModulePage) -> CoursePage:
 VISIT_WRITE_INTERVAL = datetime.timedelta(minutes=5)
 
 
-def module_visit(*, enrolment: Enrolment, module: ModulePage, visited: bool = False) -> None:
+@dataclass(frozen=True)
+class Visit:
+    at: datetime.datetime
+    version: int  # the trainee's learning-state version after the write (courses.caching)
+
+
+def module_visit(*, enrolment: Enrolment, module: ModulePage, visited: bool = False) -> Visit | None:
     """Remember that the trainee opened the module, to resume there on any device.
 
     ``visited``: the module's progress row exists (the caller's outline says so). Reading the
     same module again writes only when the "last visited" time is more than
     VISIT_WRITE_INTERVAL old, so a page reload costs no transaction; opening another
-    module always records it at once, as "resume here" needs.
+    module always records it at once, as "resume here" needs. Returns what was
+    written, or None when nothing was.
     """
     now = timezone.now()
     if (
@@ -227,18 +234,19 @@ def module_visit(*, enrolment: Enrolment, module: ModulePage, visited: bool = Fa
         and enrolment.last_visited_at
         and now - enrolment.last_visited_at < VISIT_WRITE_INTERVAL
     ):
-        return
+        return None
     with transaction.atomic():
         updated = ModuleProgress.objects.filter(enrolment=enrolment, module=module).update(last_visited_at=now)
         if not updated:
-            try:
-                with transaction.atomic():
-                    ModuleProgress.objects.create(enrolment=enrolment, module=module, last_visited_at=now)
-            except IntegrityError:
-                pass  # opened in another tab at the same moment
+            # ignore_conflicts: opened in another tab at the same moment. In bulk, so without
+            # the save signal's version bump: the one below is this write's only one.
+            ModuleProgress.objects.bulk_create(
+                [ModuleProgress(enrolment=enrolment, module=module, last_visited_at=now)], ignore_conflicts=True
+            )
         Enrolment.objects.filter(pk=enrolment.pk).update(last_module=module, last_visited_at=now)
         # "Continue: …" and the dashboard's order follow the last module opened (courses.caching).
-        caching.bump([enrolment.user_id])
+        version = caching.bump_one(enrolment.user_id)
+    return Visit(at=now, version=version)
 
 
 @transaction.atomic

@@ -36,7 +36,8 @@ def module_serve(request: HttpRequest, module: ModulePage, serve, *args, **kwarg
     """
     if getattr(request, "is_preview", False):
         return serve(request, *args, **kwargs)
-    cache_key = caching.key(request, f"module:{module.pk}")
+    name = f"module:{module.pk}"
+    cache_key = caching.key(request, name)
     hit = caching.get(request, cache_key)
     if hit is not None:
         request._course_module_html, facts = hit
@@ -48,7 +49,9 @@ def module_serve(request: HttpRequest, module: ModulePage, serve, *args, **kwarg
             last_module_id=facts["last_module_id"],
             last_visited_at=facts["last_visited_at"],
         )
-        services.module_visit(enrolment=enrolment, module=module, visited=facts["visited"])
+        visit = services.module_visit(enrolment=enrolment, module=module, visited=facts["visited"])
+        later_key, later_facts = _after_visit(request, name, module, visit, facts)
+        caching.put(request, later_key, request._course_module_html, later_facts)
         return serve(request, *args, **kwargs)
     state = selectors.module_state(module=module, user=request.user)
     request._course_module_state = state
@@ -56,15 +59,35 @@ def module_serve(request: HttpRequest, module: ModulePage, serve, *args, **kwarg
         context = {"page": module, "self": module, **state.as_context()}
         return TemplateResponse(request, "courses/module_locked.html", context, status=403)
     enrolment = state.enrolment
-    request._course_module_key = cache_key
-    request._course_module_facts = {
+    facts = {
         "enrolment_id": enrolment.pk,
         "last_module_id": enrolment.last_module_id,
         "last_visited_at": enrolment.last_visited_at,
         "visited": state.item.visited,
     }
-    services.module_visit(enrolment=enrolment, module=module, visited=state.item.visited)
+    visit = services.module_visit(enrolment=enrolment, module=module, visited=state.item.visited)
+    if visit is not None and cache_key is not None:
+        cache_key, facts = _after_visit(request, name, module, visit, facts)
+    request._course_module_key = cache_key
+    request._course_module_facts = facts
     return serve(request, *args, **kwargs)
+
+
+def _after_visit(request: HttpRequest, name: str, module: ModulePage, visit, facts: dict) -> tuple[str | None, dict]:
+    """Where the page just read may be stored after the visit was recorded: (key or None, facts).
+
+    The visit moved the trainee's version on. When it went from the version this
+    request read to the very next one, nothing else changed meanwhile, and nothing
+    the module page shows depends on the visit (``module_main.html`` shows no
+    "resume here"): the page is right at the new version too, with the visit's own
+    fields, so the next request comes from the cache. Otherwise another write came
+    in between, and nothing is stored.
+    """
+    read = caching.version_read(request.user.pk)
+    if visit is None or read is None or visit.version != read + 1:
+        return None, facts
+    later = {**facts, "last_module_id": module.pk, "last_visited_at": visit.at, "visited": True}
+    return caching.key(request, name, at_version=visit.version), later
 
 
 @login_required
