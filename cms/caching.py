@@ -86,6 +86,48 @@ def generation() -> int:
     return value
 
 
+# Numbers other apps key their caches by, read in the same query as the generation (one round
+# trip instead of two): (memo name with one {} for the parameter, a scalar SQL subquery with one
+# %s, a function of the request giving that parameter or None). See ``read_along``.
+_ALONG: list[tuple[str, str, Callable[[HttpRequest], object]]] = []
+
+
+def read_along(memo_name: str, subquery: str, parameter: Callable[[HttpRequest], object]) -> None:
+    """Ask for ``subquery``'s value to be read with the generation, into this request's memo.
+
+    The value lands in ``request_memo()[memo_name.format(parameter)]`` (None when the subquery
+    finds no row); the app reads it from there, and from the database when it is missing.
+    """
+    if (memo_name, subquery, parameter) not in _ALONG:
+        _ALONG.append((memo_name, subquery, parameter))
+
+
+def prefetch(request: HttpRequest) -> None:
+    """Read the generation, and what other apps asked to read along with it, in one query."""
+    memo = _request_memo.get()
+    if memo is None or memo.get("value") is not None:
+        return
+    from cms.models import ContentGeneration
+
+    columns, params, names = ["value"], [], []
+    for memo_name, subquery, parameter in _ALONG:
+        value = parameter(request)
+        if value is not None:
+            columns.append(f"({subquery})")
+            params.append(value)
+            names.append(memo_name.format(value))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {', '.join(columns)} FROM {ContentGeneration._meta.db_table} WHERE id = 1",  # noqa: S608
+            params,
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return  # no generation row yet: each number is read on its own
+    memo["value"] = row[0]
+    memo.update(zip(names, row[1:], strict=True))
+
+
 def request_memo() -> dict | None:
     """The memo of the request in progress (a dict other caches may keep their own per-request reads in), or None."""
     return _request_memo.get()
@@ -299,6 +341,7 @@ class ContentCacheMiddleware:
 
     def process_view(self, request: HttpRequest, view_func, view_args, view_kwargs) -> None:
         if view_func is wagtail_serve:
+            prefetch(request)
             prime_site(request)
 
     def _respond(self, request: HttpRequest) -> HttpResponse:

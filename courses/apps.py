@@ -9,9 +9,10 @@ class CoursesConfig(AppConfig):
 
     def ready(self) -> None:
         from cms import search
-        from courses import signals
+        from courses import caching, signals
         from courses.models import CoursePage, ModulePage
 
         search.register(CoursePage)
         search.register(ModulePage)
         signals.connect()
+        caching.read_version_along()
