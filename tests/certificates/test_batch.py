@@ -104,7 +104,9 @@ def test_bulk_issue_queries_grow_by_a_constant_per_person(page, organiser):
     queries_for(1)  # the first issue of the year also creates the serial counter
     one, two, four = queries_for(1), queries_for(2), queries_for(4)
     assert four - two == 2 * (two - one)
-    assert two - one <= 25
+    # Per person: the certificate, its serial, its PDF and mail, the audit entry and
+    # the holder's learning-state version (their cached course pages), 27 in all.
+    assert two - one <= 27
 
 
 @pytest.mark.django_db

@@ -204,5 +204,6 @@ def test_attempt_start_queries_do_not_grow_with_the_bank(django_assert_num_queri
         attempt = services.attempt_start(quiz=quiz, user=user)
     assert attempt.slots.count() == 15
     # measured: 12, 3 for the audit entry (Wagtail checks its two foreign keys, then inserts),
-    # and 4 to ask whoever holds the quiz whether this person may take it (roles, courses, events)
-    assert len(small) <= 19, [q["sql"][:80] for q in small.captured_queries]
+    # 4 to ask whoever holds the quiz whether this person may take it (roles, courses, events)
+    # and 1 to move the person's learning-state version on (their cached course pages)
+    assert len(small) <= 20, [q["sql"][:80] for q in small.captured_queries]
