@@ -5,6 +5,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import OrgUnit, User
+from core.widgets import PlainSelect
 
 
 class AssignForm(forms.Form):
@@ -55,7 +56,7 @@ class AssignForm(forms.Form):
 
 
 class ReportFilterForm(forms.Form):
-    unit = forms.ModelChoiceField(label=_("Unit"), queryset=OrgUnit.objects.none(), required=False)
+    unit = forms.ModelChoiceField(label=_("Unit"), queryset=OrgUnit.objects.none(), required=False, widget=PlainSelect)
 
     def __init__(self, *args, units=None, **kwargs):
         super().__init__(*args, **kwargs)
