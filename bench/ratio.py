@@ -85,7 +85,9 @@ PAGES = [
 # --- Django side: run in the server's environment --------------------------------------------
 
 
-def django_pages(prepared: Path, out: Path, profile_dir: Path | None, profile_requests: int) -> None:
+def django_pages(
+    prepared: Path, out: Path, profile_dir: Path | None, profile_requests: int, profiled: set[str] | None = None
+) -> None:
     """Paths, query counts and weights of every page; optionally a pyinstrument profile of each."""
     import django
 
@@ -158,7 +160,7 @@ def django_pages(prepared: Path, out: Path, profile_dir: Path | None, profile_re
             "assets_bytes": _asset_bytes(client, html),
             "third_party": _third_party(html),
         }
-        if profile_dir is not None:
+        if profile_dir is not None and (not profiled or page.key in profiled):
             _profile(profile_dir, page.key, request, (page.key, client, index + 2), profile_requests)
     # Put back what the in-process requests changed: the scans and the spare slot's version.
     from events.models import Attendance, ScanNonce
@@ -370,7 +372,7 @@ def main() -> int:
     args = parser.parse_args()
     if args.django_step:  # run by ourselves in the server's environment
         prepared, out = (Path(p) for p in args.django_step[:2])
-        django_pages(prepared, out, args.profile, args.profile_requests)
+        django_pages(prepared, out, args.profile, args.profile_requests, set(filter(None, args.pages.split(","))))
         return 0
     if args.database_url and not args.database_url.startswith(("postgres://", "postgresql://")):
         parser.error("--database-url must be a PostgreSQL URL (SQLite is the default)")
@@ -413,6 +415,7 @@ def main() -> int:
         step = [str(BIN / "python"), str(Path(__file__).resolve()), str(prepared), str(extra_file)]
         if args.profile:
             step += ["--profile", str(args.profile.resolve()), "--profile-requests", str(args.profile_requests)]
+            step += ["--pages", args.pages]  # profile only these (every page's query count is still read)
         run_step("query counts and weights" + (", profiles" if args.profile else ""), step, env, log)
         data = json.loads(prepared.read_text(encoding="utf-8"))
         extra = json.loads(extra_file.read_text(encoding="utf-8"))
