@@ -10,6 +10,7 @@ from django.utils import timezone
 from wagtail.models import ModelLogEntry
 
 from accounts.services import user_create
+from core.errors import ServiceError
 from events import services
 from events.models import Attendance, EventPage, EventSession, Registration
 from events.passes import pass_path
@@ -245,3 +246,15 @@ def test_links_mailed_before_revocation_existed_still_work(client, delegate):
     # Version 0 signs the same payload as before the field existed.
     token = signing.Signer(salt=PERSONAL_LINK_SALT).sign_object({"r": delegate.uuid.hex, "u": delegate.user_id})
     assert _link(delegate) == f"/events/p/{token}/"
+
+
+def test_revoking_the_link_of_a_cancelled_registration_is_refused_and_changes_nothing(delegate, organiser, mailoutbox):
+    services.registration_cancel(registration=delegate)
+    mailoutbox.clear()
+    with pytest.raises(ServiceError) as error:
+        services.check_in_pass_revoke(registration=delegate, actor=organiser, send_new=True)
+    assert error.value.code == "cancelled"
+    delegate.refresh_from_db()
+    assert delegate.pass_version == 0
+    assert mailoutbox == []
+    assert not ModelLogEntry.objects.filter(action="events.check_in_pass.revoke").exists()
