@@ -257,15 +257,49 @@ def ensure_wrk() -> str:
     return found
 
 
+# Whose CPU a request costs: processes grouped by their command name, read from /proc.
+CPU_GROUPS = {"gunicorn": "django", "postgres": "postgresql", "redis-server": "redis", "wrk": "wrk"}
+TICK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def cpu_ticks() -> dict[int, tuple[str, int]]:
+    """Every process of a group in CPU_GROUPS: pid → (group, user + system ticks so far)."""
+    ticks = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            raw = stat.read_text()
+        except OSError:  # the process ended while we looked
+            continue
+        name, rest = raw[raw.index("(") + 1 : raw.rindex(")")], raw[raw.rindex(")") + 2 :].split()
+        group = CPU_GROUPS.get(name.split(":")[0].split(" ")[0])
+        if group:
+            ticks[int(stat.parent.name)] = (group, int(rest[11]) + int(rest[12]))
+    return ticks
+
+
+def cpu_spent(before: dict[int, tuple[str, int]], after: dict[int, tuple[str, int]], skip: int) -> dict[str, float]:
+    """CPU seconds per group between two readings (processes started in between count from zero)."""
+    spent: dict[str, float] = {}
+    for pid, (group, ticks) in after.items():
+        if pid == skip:
+            continue
+        start = before.get(pid, (group, 0))[1]
+        spent[group] = spent.get(group, 0.0) + (ticks - start) / TICK
+    return spent
+
+
 def wrk_run(wrk: str, port: int, path: str, script: Path, seconds: int, env: dict[str, str]) -> dict:
     """One wrk run; the Lua scripts print one line ``RATIO {json}`` with counts and bad answers."""
     args = [wrk, "-t2", "-c10", f"-d{seconds}s", "--timeout", "10s", "-s", str(script), f"http://{HOST}:{port}{path}"]
+    before = cpu_ticks()
     result = subprocess.run(args, capture_output=True, text=True, env={**os.environ, **env}, check=False)  # noqa: S603
+    spent = cpu_spent(before, cpu_ticks(), skip=os.getpid())
     line = next((ln for ln in result.stdout.splitlines() if ln.startswith("RATIO ")), None)
     if result.returncode or line is None:
         raise SystemExit(f"wrk failed on {path}:\n{result.stdout}\n{result.stderr}")
     figures = json.loads(line[len("RATIO ") :])
     figures["rps"] = figures["requests"] / (figures["duration_us"] / 1e6)
+    figures["cpu_ms"] = {group: round(sec * 1000 / max(figures["requests"], 1), 3) for group, sec in spent.items()}
     return figures
 
 
@@ -295,6 +329,11 @@ def lua_env(data: dict, extra: dict, port: int, trainee_cookie: str) -> dict[str
     }
 
 
+def cpu_split(figures: dict) -> str:
+    """CPU ms per request as Django / PostgreSQL / Redis / wrk (a group with no process reads 0)."""
+    return " / ".join(f"{figures['cpu_ms'].get(group, 0):.2f}" for group in ("django", "postgresql", "redis", "wrk"))
+
+
 def fraction(ratio: float) -> str:
     return f"1/{1 / ratio:.0f}" if ratio > 0 else "—"
 
@@ -302,8 +341,8 @@ def fraction(ratio: float) -> str:
 def table(results: dict[str, list[dict]], figures: dict, label: str) -> str:
     lines = [
         f"| page | {label} ratio (median; rounds) | page req/s | /healthz/live req/s | goal | met "
-        "| queries | HTML KB | HTML + CSS/JS KB |",
-        "|---|---:|---:|---:|---|---|---:|---:|---:|",
+        "| queries | HTML KB | HTML + CSS/JS KB | CPU ms per request: Django / PostgreSQL / Redis / wrk |",
+        "|---|---:|---:|---:|---|---|---:|---:|---:|---|",
     ]
     for page in PAGES:
         rounds = results.get(page.key)
@@ -317,9 +356,14 @@ def table(results: dict[str, list[dict]], figures: dict, label: str) -> str:
             f"| {statistics.median(r['page']['rps'] for r in rounds):.0f} "
             f"| {statistics.median(r['healthz']['rps'] for r in rounds):.0f} | 1/{page.goal} "
             f"| {'yes' if med >= 1 / page.goal else 'no'} | {f['queries']} | {f['bytes'] / 1024:.1f} "
-            f"| {(f['bytes'] + f['assets_bytes']) / 1024:.1f} |"
+            f"| {(f['bytes'] + f['assets_bytes']) / 1024:.1f} | {cpu_split(median_cpu(rounds))} |"
         )
     return "\n".join(lines)
+
+
+def median_cpu(rounds: list[dict]) -> dict:
+    groups = {g for r in rounds for g in r["page"]["cpu_ms"]}
+    return {"cpu_ms": {g: statistics.median(r["page"]["cpu_ms"].get(g, 0) for r in rounds) for g in groups}}
 
 
 def git_commit() -> str:
@@ -470,7 +514,8 @@ def main() -> int:
                 outcome = f"  outcomes {got['outcomes']}" if got.get("outcomes") else ""
                 say(
                     f"  {page.key:<11} {got['rps']:8.1f} req/s  vs /healthz/live {base['rps']:8.1f}  "
-                    f"= {fraction(got['rps'] / base['rps'])}{outcome}"
+                    f"= {fraction(got['rps'] / base['rps'])}  CPU ms/request {cpu_split(got)} "
+                    f"(/healthz/live {cpu_split(base)}){outcome}"
                 )
         say(
             f"\n{label}, median of {args.rounds} rounds; load average after: "
