@@ -11,9 +11,11 @@ class AccountsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
+        from accounts import identity
         from accounts.documents import guard_document_deletion
 
         guard_document_deletion()
+        identity.connect()
 
 
 class WagtailUsersConfig(WagtailUsersAppConfig):

@@ -2,6 +2,7 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from accounts import identity
 from accounts.models import OrgUnit, User
 from accounts.policies import can_manage_people
 from accounts.roles import ROLE_GROUPS, Role
@@ -64,6 +65,7 @@ def user_assign_role(*, user: User, role: Role, unit: OrgUnit | None = None) -> 
         group, _created = Group.objects.get_or_create(name=ROLE_GROUPS[role])
         user.groups.add(group)
     user.__dict__.pop("_lms_roles", None)
+    identity.forget([user.pk])  # update() sends no signal
 
 
 @transaction.atomic
@@ -79,6 +81,7 @@ def user_revoke_role(*, user: User, role: Role) -> None:
             user.coordinated_unit = None
         user.groups.remove(*Group.objects.filter(name=ROLE_GROUPS[role]))
     user.__dict__.pop("_lms_roles", None)
+    identity.forget([user.pk])  # update() sends no signal
 
 
 # What a unit's history shows of each change.

@@ -50,7 +50,7 @@ def _session_cookie(user, *, mfa: bool) -> str:
     request = RequestFactory().get("/", secure=True)
     request.session = import_module(settings.SESSION_ENGINE).SessionStore()
     request.user = user
-    login(request, user, backend="allauth.account.auth_backends.AuthenticationBackend")
+    login(request, user, backend="accounts.backends.AuthenticationBackend")
     record_authentication(request, user, "password", email=user.email)
     if mfa:
         authenticator = Authenticator.objects.get(user=user, type=Authenticator.Type.TOTP)

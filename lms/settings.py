@@ -173,9 +173,13 @@ if REDIS_URL:
         }
     }
     SESSION_ENGINE = "django.contrib.sessions.backends.cache"
+    # The signed-in person's row, roles and MFA answer kept in Redis (accounts.identity).
+    IDENTITY_CACHE = True
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     SESSION_ENGINE = "django.contrib.sessions.backends.db"
+    # A local-memory cache is per process: one worker's change would not reach another's copy.
+    IDENTITY_CACHE = False
 
 # --- Celery ---------------------------------------------------------------
 # Without a broker, tasks run in-process when queued (eager mode), so the
@@ -216,9 +220,11 @@ CELERY_BEAT_SCHEDULE = {
 
 # --- Authentication -------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
+# Django's and allauth's backends, reading the signed-in person from the
+# shared cache when there is one (accounts.identity; IDENTITY_CACHE).
 AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",
-    "allauth.account.auth_backends.AuthenticationBackend",
+    "accounts.backends.ModelBackend",
+    "accounts.backends.AuthenticationBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
