@@ -258,7 +258,7 @@ def ensure_wrk() -> str:
 
 
 # Whose CPU a request costs: processes grouped by their command name, read from /proc.
-CPU_GROUPS = {"gunicorn": "django", "postgres": "postgresql", "redis-server": "redis", "wrk": "wrk"}
+CPU_GROUPS = {"gunicorn": "django", "postgres": "postgresql", "redis-server": "redis"}
 TICK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 
 
@@ -330,8 +330,8 @@ def lua_env(data: dict, extra: dict, port: int, trainee_cookie: str) -> dict[str
 
 
 def cpu_split(figures: dict) -> str:
-    """CPU ms per request as Django / PostgreSQL / Redis / wrk (a group with no process reads 0)."""
-    return " / ".join(f"{figures['cpu_ms'].get(group, 0):.2f}" for group in ("django", "postgresql", "redis", "wrk"))
+    """CPU ms per request as Django / PostgreSQL / Redis (a group with no process reads 0)."""
+    return " / ".join(f"{figures['cpu_ms'].get(group, 0):.2f}" for group in ("django", "postgresql", "redis"))
 
 
 def fraction(ratio: float) -> str:
@@ -341,7 +341,7 @@ def fraction(ratio: float) -> str:
 def table(results: dict[str, list[dict]], figures: dict, label: str) -> str:
     lines = [
         f"| page | {label} ratio (median; rounds) | page req/s | /healthz/live req/s | goal | met "
-        "| queries | HTML KB | HTML + CSS/JS KB | CPU ms per request: Django / PostgreSQL / Redis / wrk |",
+        "| queries | HTML KB | HTML + CSS/JS KB | CPU ms per request: Django / PostgreSQL / Redis |",
         "|---|---:|---:|---:|---|---|---:|---:|---:|---|",
     ]
     for page in PAGES:
