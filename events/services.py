@@ -869,11 +869,12 @@ class _Scan:
 def _record_attendance(scan: _Scan) -> CheckInResult:
     """Write the attendance, or answer from the one already recorded (even by a racing request).
 
-    The first check-in of a person is the door's hot path: one short
-    transaction of three inserts (attendance, its log entry, the scan's
-    nonce) and nothing read after them. A racing request for the same
-    person or the same nonce fails on a unique constraint; the whole
-    transaction then rolls back and the answer comes from what won.
+    The first check-in of a person is the door's hot path: four inserts
+    (attendance, the report's tally, its log entry, the scan's nonce), one
+    statement on PostgreSQL and one short transaction elsewhere
+    (``events.door``), and nothing read after them. A racing request for the
+    same person or the same nonce fails on a unique constraint; all four are
+    then undone and the answer comes from what won.
     """
     if hasattr(scan.registration, "door_attendance"):  # read with the ticket's registration
         existing = scan.registration.door_attendance

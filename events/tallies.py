@@ -12,10 +12,12 @@ sync, self check-in, admit, undo, the import, cancel, substitute, the
 waiting list): the models remember the state they were loaded with
 (``tally_state``), and the ``post_save`` and ``post_delete`` receivers below
 add the difference with one upsert (``INSERT … ON CONFLICT DO UPDATE SET
-n = n + …``, on PostgreSQL and SQLite alike). Writes that go around the
-models (``QuerySet.update``, bulk inserts, COPY in bench/national.py) must
-call :func:`recount` after; ``manage.py events_recount_tallies`` does it
-for every event.
+n = n + …``, on PostgreSQL and SQLite alike). The door's first scan inserts
+without the models and adds its own difference (:func:`attendance_added`,
+:func:`upsert`, in the same statement: ``events.door``). Other writes that go
+around the models (``QuerySet.update``, bulk inserts, COPY in
+bench/national.py) must call :func:`recount` after; ``manage.py
+events_recount_tallies`` does it for every event (``--check`` compares only).
 """
 
 from __future__ import annotations

@@ -245,3 +245,22 @@ def test_the_scan_form_shares_its_fields_and_cleans_each_scan_on_its_own():
     )
     assert not CheckInForm({"status": "gone"}).is_valid()
     assert CheckInForm({"token": "t"}).is_valid()
+
+
+# serialized_rollback: the data migrations' rows (home page, index pages) come back for the next test.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_outside_a_transaction_a_first_scan_is_one_unit_and_a_collision_leaves_the_connection_usable(
+    event, session, organiser
+):
+    """Production runs the door's inserts in autocommit: on PostgreSQL one statement, its own transaction."""
+    first, second = RegistrationFactory(event=event), RegistrationFactory(event=event)
+    assert not connection.in_atomic_block
+    ok = attendance_check_in(session=session, recorded_by=organiser, token=ticket_token(first.uuid), nonce="x")
+    assert ok.outcome == "ok" and ok.attendance.pk and ok.change
+    replay = attendance_check_in(session=session, recorded_by=organiser, token=ticket_token(second.uuid), nonce="x")
+    assert (replay.outcome, replay.registration.pk) == ("ok", first.pk)
+    assert not Attendance.objects.filter(registration=second).exists()
+    assert not ModelLogEntry.objects.filter(object_id=str(second.pk)).exists()
+    later = attendance_check_in(session=session, recorded_by=organiser, token=ticket_token(second.uuid), nonce="y")
+    assert later.outcome == "ok" and Attendance.objects.filter(registration=second).count() == 1
+    _fresh(event)
