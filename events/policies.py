@@ -30,9 +30,14 @@ def can_manage_event(user: AnyUser, event: EventPage) -> bool:
         return True
     if has_role(user, Role.ORGANISER):
         # Ask the database, not the page's in-memory cluster: a permission is
-        # what was saved, never an unsaved edit. Asked once per request (the
-        # view's check and the service's), so the answer is kept on the user
-        # object, which lives as long as the request.
+        # what was saved, never an unsaved edit. The door's scan reads the
+        # saved organisers with the session (``events.door.scan_session``).
+        saved = event.__dict__.get("saved_organiser_ids")
+        if saved is not None:
+            return user.pk in saved
+        # Elsewhere it is asked once per request (the view's check and the
+        # service's), so the answer is kept on the user object, which lives as
+        # long as the request.
         known = user.__dict__.setdefault("_lms_manages_events", {})
         if event.pk not in known:
             organisers = EventPage.organisers.through.objects

@@ -9,8 +9,7 @@ from dataclasses import dataclass
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import IntegrityError, connection, transaction
-from django.db.models import F, FilteredRelation, Q
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from wagtail.models import ModelLogEntry
@@ -31,7 +30,7 @@ from core.audit import audit, snapshot
 from core.errors import ServiceError
 from core.outbox import outbox_enqueue
 from core.text import collapse_spaces
-from events import policies, selectors
+from events import door, policies, selectors, tallies
 from events.models import Attendance, EventIndexPage, EventPage, EventSession, Registration, ScanNonce, UnitQuota
 from events.tokens import ticket_uuid
 
@@ -829,36 +828,13 @@ def _earlier_answer(nonce: str) -> CheckInResult | None:
 def _ticket_holder(token: str, session: EventSession) -> Registration | None:
     """The registration a ticket names, with its attendance in ``session`` (``door_attendance``, None if none).
 
-    One query: the attendance comes by a LEFT JOIN on its unique (registration,
-    session), so a second scan of the same ticket (most scans at a door) needs
-    no other read to be answered.
+    One query (``events.door``): a second scan of the same ticket (most scans
+    at a door) needs no other read to be answered.
     """
     found = ticket_uuid(token)
     if found is None:
         return None
-    registration = (
-        Registration.objects.select_related("org_unit")
-        .annotate(door=FilteredRelation("attendances", condition=Q(attendances__session=session)))
-        .annotate(**{f"door_{name}": F(f"door__{name}") for name in DOOR_FIELDS})
-        .filter(uuid=found)
-        .first()
-    )
-    if registration is not None:
-        registration.door_attendance = _door_attendance(registration, session)
-    return registration
-
-
-# What the ticket's query reads of the attendance, to answer a second scan.
-DOOR_FIELDS = ("id", "status", "method", "checked_in_at", "recorded_at", "device")
-
-
-def _door_attendance(registration: Registration, session: EventSession) -> Attendance | None:
-    if registration.door_id is None:
-        return None
-    values = {name: getattr(registration, f"door_{name}") for name in DOOR_FIELDS}
-    attendance = Attendance(registration=registration, session=session, **values)
-    attendance._state.adding = False  # it is the stored row, read with the ticket
-    return attendance
+    return door.ticket_registration(found, session)
 
 
 def _refusal(registration: Registration, session: EventSession) -> CheckInResult | None:
@@ -893,11 +869,12 @@ class _Scan:
 def _record_attendance(scan: _Scan) -> CheckInResult:
     """Write the attendance, or answer from the one already recorded (even by a racing request).
 
-    The first check-in of a person is the door's hot path: one short
-    transaction of three inserts (attendance, its log entry, the scan's
-    nonce) and nothing read after them. A racing request for the same
-    person or the same nonce fails on a unique constraint; the whole
-    transaction then rolls back and the answer comes from what won.
+    The first check-in of a person is the door's hot path: four inserts
+    (attendance, the report's tally, its log entry, the scan's nonce), one
+    statement on PostgreSQL and one short transaction elsewhere
+    (``events.door``), and nothing read after them. A racing request for the
+    same person or the same nonce fails on a unique constraint; all four are
+    then undone and the answer comes from what won.
     """
     if hasattr(scan.registration, "door_attendance"):  # read with the ticket's registration
         existing = scan.registration.door_attendance
@@ -905,22 +882,7 @@ def _record_attendance(scan: _Scan) -> CheckInResult:
         existing = Attendance.objects.filter(registration=scan.registration, session=scan.session).first()
     if existing is None:
         try:
-            with transaction.atomic():
-                attendance = Attendance.objects.create(
-                    registration=scan.registration,
-                    session=scan.session,
-                    status=scan.status,
-                    method=scan.method,
-                    checked_in_at=scan.scanned_at,
-                    recorded_at=scan.now,
-                    recorded_by=scan.recorded_by,
-                    device=scan.device,
-                )
-                entry = _log_check_in(scan, attendance)
-                if scan.nonce:
-                    ScanNonce.objects.create(
-                        nonce=scan.nonce, session=scan.session, attendance=attendance, outcome="ok"
-                    )
+            attendance, entry = _insert_check_in(scan)
         except IntegrityError:
             if scan.nonce and (earlier := _earlier_answer(scan.nonce)) is not None:
                 return earlier
@@ -934,7 +896,7 @@ def _record_attendance(scan: _Scan) -> CheckInResult:
             # The same ticket again (most scans at a busy door): nothing changes
             # but the nonce, kept in one statement; a nonce already kept is a
             # replay, answered as it was the first time.
-            if not scan.nonce or _keep_nonce(scan.nonce, scan.session, existing, quick.outcome):
+            if not scan.nonce or door.keep_nonce(scan.nonce, scan.session, existing, quick.outcome):
                 return quick
             if (earlier := _earlier_answer(scan.nonce)) is not None:
                 return earlier
@@ -966,45 +928,23 @@ def _answer_without_writing(scan: _Scan, existing: Attendance) -> CheckInResult 
     return _duplicate(existing, scan.registration)
 
 
-def _keep_nonce(nonce: str, session: EventSession, attendance: Attendance, outcome: str) -> bool:
-    """Keep a scan's nonce and answer in one statement; False when the nonce was already kept (a replay)."""
-    table = connection.ops.quote_name(ScanNonce._meta.db_table)
-    created_at = connection.ops.adapt_datetimefield_value(timezone.now())
-    with connection.cursor() as cursor:
-        cursor.execute(
-            # The table's name is ours, every value a parameter.
-            f"INSERT INTO {table} (nonce, session_id, attendance_id, outcome, created_at) "  # noqa: S608
-            "VALUES (%s, %s, %s, %s, %s) ON CONFLICT (nonce) DO NOTHING RETURNING id",
-            [nonce, session.pk, attendance.pk, outcome, created_at],
-        )
-        return cursor.fetchone() is not None
-
-
-def _log_check_in(scan: _Scan, attendance: Attendance) -> ModelLogEntry:
-    """The check-in's history entry, as ``core.audit.audit`` writes it, without its per-entry validation.
-
-    Wagtail's log entry checks its foreign keys with a query each before
-    saving (``full_clean``): two reads in the door's write transaction. The
-    content type, the action (registered by events) and the usher are known
-    here, so the entry goes in with one INSERT.
-    """
-    actor = scan.recorded_by if scan.recorded_by is not None and scan.recorded_by.is_authenticated else None
-    entry = ModelLogEntry(
-        content_type=ContentType.objects.get_for_model(Registration, for_concrete_model=False),
-        object_id=str(scan.registration.pk),
-        label=str(scan.registration)[:255],
-        action="events.attendance.check_in",
-        timestamp=timezone.now(),
-        user=actor,
-        data={
-            "session": scan.session.pk,
-            "attendance": attendance.pk,
-            "change": "create",
-            "after": snapshot(attendance, ATTENDANCE_AUDIT_FIELDS),
-        },
+def _insert_check_in(scan: _Scan) -> tuple[Attendance, ModelLogEntry]:
+    """A first check-in's rows, written at once (``events.door``): the attendance, the report's tally, the
+    history entry (as ``core.audit.audit`` writes it) and the scan's nonce; IntegrityError when raced."""
+    attendance = Attendance(
+        registration=scan.registration,
+        session=scan.session,
+        status=scan.status,
+        method=scan.method,
+        checked_in_at=scan.scanned_at,
+        recorded_at=scan.now,
+        recorded_by=scan.recorded_by,
+        device=scan.device,
     )
-    ModelLogEntry.objects.bulk_create([entry])
-    return entry
+    actor = scan.recorded_by if scan.recorded_by is not None and scan.recorded_by.is_authenticated else None
+    entry = door.log_entry(scan.registration, scan.session, actor, snapshot(attendance, ATTENDANCE_AUDIT_FIELDS))
+    tally = tallies.attendance_added(scan.registration, scan.session.pk, scan.status)
+    return door.insert_check_in(attendance, entry, scan.nonce, tally)
 
 
 def _over_existing(scan: _Scan, existing: Attendance) -> CheckInResult:

@@ -12,10 +12,12 @@ sync, self check-in, admit, undo, the import, cancel, substitute, the
 waiting list): the models remember the state they were loaded with
 (``tally_state``), and the ``post_save`` and ``post_delete`` receivers below
 add the difference with one upsert (``INSERT … ON CONFLICT DO UPDATE SET
-n = n + …``, on PostgreSQL and SQLite alike). Writes that go around the
-models (``QuerySet.update``, bulk inserts, COPY in bench/national.py) must
-call :func:`recount` after; ``manage.py events_recount_tallies`` does it
-for every event.
+n = n + …``, on PostgreSQL and SQLite alike). The door's first scan inserts
+without the models and adds its own difference (:func:`attendance_added`,
+:func:`upsert`, in the same statement: ``events.door``). Other writes that go
+around the models (``QuerySet.update``, bulk inserts, COPY in
+bench/national.py) must call :func:`recount` after; ``manage.py
+events_recount_tallies`` does it for every event (``--check`` compares only).
 """
 
 from __future__ import annotations
@@ -77,21 +79,38 @@ def _counts_attendance_as(state: tuple | None) -> tuple[int, int] | None:
     return state[0], state[1] or NO_UNIT
 
 
-def apply(delta: Counter[Key]) -> None:
-    """Add ``delta`` to the tallies, in one statement (keys in order, so two writers never deadlock)."""
+def upsert(delta: Counter[Key]) -> tuple[str, list] | None:
+    """The one statement that adds ``delta`` to the tallies (keys in order, so two writers never deadlock)."""
     changes = sorted((key, n) for key, n in delta.items() if n)
     if not changes:
-        return
+        return None
     table = connection.ops.quote_name(EventTally._meta.db_table)
     values = ", ".join(["(%s, %s, %s, %s, %s)"] * len(changes))
     params = [value for key, n in changes for value in (*key, n)]
+    return (
+        # The table's name is ours, every value a parameter.
+        f"INSERT INTO {table} (event_id, unit_id, session_id, status, n) VALUES {values} "  # noqa: S608
+        f"ON CONFLICT (event_id, unit_id, session_id, status) DO UPDATE SET n = {table}.n + excluded.n",
+        params,
+    )
+
+
+def apply(delta: Counter[Key]) -> None:
+    """Add ``delta`` to the tallies, in one statement."""
+    statement = upsert(delta)
+    if statement is None:
+        return
     with connection.cursor() as cursor:
-        cursor.execute(
-            # The table's name is ours, every value a parameter.
-            f"INSERT INTO {table} (event_id, unit_id, session_id, status, n) VALUES {values} "  # noqa: S608
-            f"ON CONFLICT (event_id, unit_id, session_id, status) DO UPDATE SET n = {table}.n + excluded.n",
-            params,
-        )
+        cursor.execute(*statement)
+
+
+def attendance_added(registration: Registration, session_id: int, status: str) -> Counter[Key]:
+    """What a new attendance of ``registration`` (loaded with its tally fields) adds: for a writer that
+    inserts it without the model's signals (the door's first scan, ``events.door``)."""
+    state = registration.tally_state()
+    if state is None:
+        raise ValueError("the registration was read without its tally fields")
+    return _attendance_keys(state, [(session_id, status)])
 
 
 def _registration_state_of(registration_id: int) -> tuple | None:

@@ -28,7 +28,7 @@ from core.errors import ServiceError
 from core.pending import chosen_rows
 from core.spreadsheets import read_upload
 from core.text import fold
-from events import imports, passes, selectors, services
+from events import door, imports, passes, selectors, services
 from events.desk_views import quota_rows
 from events.exports import XLSX_CONTENT_TYPE, attendance_xlsx, sign_in_sheet_pdf
 from events.forms import AdmitForm, CheckInForm, ImportForm, MarkForm, SelfRegistrationForm
@@ -79,11 +79,11 @@ def _session(event_id: int, session_id: int) -> EventSession:
 
 
 def _scan_session(event_id: int, session_id: int) -> EventSession:
-    """The session a scan is for, with only what a scan reads: no page row (60 columns of Wagtail's) to fetch."""
-    sessions = EventSession.objects.select_related("event").only(
-        "pk", "event_id", "title", "starts_at", "ends_at", "event__late_after_minutes"
-    )
-    return get_object_or_404(sessions, pk=session_id, event_id=event_id)
+    """The session a scan is for, with only what a scan reads, and its event's saved organisers for the policy."""
+    session = door.scan_session(event_id, session_id)
+    if session is None:
+        raise Http404
+    return session
 
 
 def _registration(registration_uuid) -> Registration:
@@ -519,7 +519,7 @@ def check_in_scan(request: HttpRequest, session: EventSession) -> JsonResponse:
     data = form.cleaned_data
     registration = None
     if data["registration"]:
-        registration = Registration.objects.select_related("org_unit").filter(uuid=data["registration"]).first()
+        registration = door.ticket_registration(data["registration"], session)
         if registration is None:
             return JsonResponse(
                 {"outcome": "unknown", "colour": "red", "message": _("Unknown registration.")}, status=404

@@ -301,10 +301,11 @@ def test_a_first_scan_reads_nothing_after_it_starts_writing(organiser_client, ev
         result = _scan(organiser_client, event, session, token=ticket_token(registration.uuid), nonce="hot")
     assert result["outcome"] == "ok"
     sql = [query["sql"] for query in queries.captured_queries]
-    first_write = next(i for i, text in enumerate(sql) if text.startswith("INSERT"))
+    # On PostgreSQL a first scan's inserts are one statement (WITH a AS (INSERT ...) ...: events.door).
+    first_write = next(i for i, text in enumerate(sql) if text.startswith(("INSERT", "WITH")))
     after = [text for text in sql[first_write:] if text.startswith("SELECT")]
-    # Wagtail's log entry validates its two foreign keys on save (full_clean): the only reads left.
-    assert len(after) <= 2, after
+    # None: the history entry goes in without Wagtail's full_clean (a validation read per foreign key).
+    assert after == [], after
     assert sum(text.startswith("SAVEPOINT") for text in sql[first_write - 1 :]) <= 1
 
 

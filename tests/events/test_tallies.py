@@ -4,7 +4,7 @@ import datetime
 import io
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from events import services, tallies
@@ -192,8 +192,17 @@ def test_a_bulk_write_is_made_right_by_the_recount(event, running, danang):
         [Registration(event=event, user=UserFactory(), full_name="Hàng loạt", org_unit=danang, seat=99)]
     )
     assert tallies.stored_counts([event.pk]) != tallies.fresh_counts([event.pk])
+    # --check finds it and changes nothing...
+    out = io.StringIO()
+    # The attendance's old and new status, and the unit's registrations.
+    with pytest.raises(CommandError, match="3 tallies differ"):
+        call_command("events_recount_tallies", "--check", "--event", str(event.pk), stdout=out)
+    assert f"{event.pk}/{danang.pk}/{running.pk}/excused: kept 0, counted 1" in out.getvalue()
+    assert tallies.stored_counts([event.pk]) != tallies.fresh_counts([event.pk])
+    # ...the recount puts it right.
     call_command("events_recount_tallies", verbosity=0)
     _fresh(event)
+    call_command("events_recount_tallies", "--check", stdout=io.StringIO())
     assert EventTally.objects.filter(event=event).exclude(n=0).count() == 2
 
 
