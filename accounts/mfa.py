@@ -6,7 +6,7 @@ from accounts.scopes import AnyUser, is_staff_member
 
 def has_totp(user: AnyUser) -> bool:
     """Whether the person has an authenticator app; the signed-in copy carries the answer (accounts.identity)."""
-    kept = user.__dict__.get("_lms_totp")
+    kept = getattr(user, "_lms_totp", None)  # getattr: request.user is a lazy object around the user
     if kept is not None:
         return kept
     return is_mfa_enabled(user, [Authenticator.Type.TOTP])

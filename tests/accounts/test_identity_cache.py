@@ -179,3 +179,14 @@ def test_a_lost_stamp_is_a_miss_not_an_old_copy(trainee):
     cache.delete(identity.STAMP_KEY.format(trainee.pk))  # evicted
     type(trainee).objects.filter(pk=trainee.pk).update(full_name="Sau khi mất dấu")
     assert backend.get_user(trainee.pk).full_name == "Sau khi mất dấu"
+
+
+def test_a_staff_page_reads_no_user_group_or_authenticator_row(client, make_staff, enable_totp):
+    organiser = make_staff(Role.ORGANISER)
+    enable_totp(organiser)
+    client.force_login(organiser)
+    client.get(STAFF_PAGE)
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(STAFF_PAGE).status_code == 200
+    tables = ('"accounts_user"', '"accounts_user_groups"', '"mfa_authenticator"')
+    assert not [q["sql"] for q in captured.captured_queries if any(t in q["sql"] for t in tables)]
