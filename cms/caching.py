@@ -128,6 +128,21 @@ def prefetch(request: HttpRequest) -> None:
     memo.update(zip(names, row[1:], strict=True))
 
 
+def generation_subquery() -> str:
+    """The generation as a scalar SQL subquery, for a hot view to read it in a query of its own
+    (one round trip fewer); hand the value to ``remember_generation``."""
+    from cms.models import ContentGeneration
+
+    return f"(SELECT value FROM {ContentGeneration._meta.db_table} WHERE id = 1)"  # noqa: S608
+
+
+def remember_generation(value: int | None) -> None:
+    """This request's generation, read by the caller (``generation_subquery``); None: no row, read as usual."""
+    memo = _request_memo.get()
+    if memo is not None and value is not None and memo.get("value") is None:
+        memo["value"] = value
+
+
 def request_memo() -> dict | None:
     """The memo of the request in progress (a dict other caches may keep their own per-request reads in), or None."""
     return _request_memo.get()

@@ -21,8 +21,11 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import partial
 
 from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.db import connection
 from django.db.models import (
     Avg,
     Case,
@@ -39,6 +42,8 @@ from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
 
 from accounts.models import User
+from cms import caching
+from core import sql
 from quizzes.models import (
     CHOICE_TYPES,
     Attempt,
@@ -180,6 +185,85 @@ def attempt_slots(attempt_id) -> list[SlotState]:
         )
     )
     return [SlotState(*row) for row in rows]
+
+
+@dataclass(frozen=True)
+class AttemptHead:
+    """What the question page shows of an attempt and its quiz (``attempt_page_read``)."""
+
+    pk: object
+    state: str
+    deadline: datetime.datetime | None
+    grace_seconds: int
+    quiz_title: str
+    questions_per_page: int
+
+    @property
+    def is_finished(self) -> bool:
+        return self.state == Attempt.State.FINISHED
+
+    def is_overdue(self, now: datetime.datetime) -> bool:
+        """Past the deadline plus the grace period (as ``Attempt.hard_deadline``)."""
+        return self.deadline is not None and now > self.deadline + datetime.timedelta(seconds=self.grace_seconds)
+
+
+_HEAD_FIELDS = (
+    Attempt._meta.get_field("state"),
+    Attempt._meta.get_field("deadline"),
+    Quiz._meta.get_field("grace_seconds"),
+    Quiz._meta.get_field("title"),
+    Quiz._meta.get_field("questions_per_page"),
+    None,  # the content generation
+)
+_SLOT_FIELDS = (
+    *sql.fields(QuestionSlot, "id", "position", "marks", "flagged", "version", "response"),
+    *sql.fields(QuestionSlot, "option_order", "match_choices", "question"),
+    Question._meta.get_field("updated_at"),
+    Question._meta.get_field("case_study"),
+)
+
+
+def attempt_page_read(attempt_id, user_id: int) -> tuple[AttemptHead, list[SlotState], int | None] | None:
+    """The question page's one query: the attempt if it is ``user_id``'s (else None), its quiz's settings,
+    every slot in the order shown (as ``attempt_slots``) and the content generation (None: no row yet).
+
+    Written by hand: the ORM took longer to compile this than PostgreSQL to answer it.
+    """
+    try:
+        attempt_param = sql.param(Attempt, "id", attempt_id)
+    except (ValueError, ValidationError):
+        return None
+    attempt, quiz, slot, question = (sql.table(model) for model in (Attempt, Quiz, QuestionSlot, Question))
+    a_col, z_col = partial(sql.column, Attempt, alias="a"), partial(sql.column, Quiz, alias="z")
+    s_col, q_col = partial(sql.column, QuestionSlot, alias="s"), partial(sql.column, Question, alias="q")
+    columns = ", ".join(
+        [
+            *(a_col(name) for name in ("state", "deadline")),
+            *(z_col(name) for name in ("grace_seconds", "title", "questions_per_page")),
+            caching.generation_subquery(),
+            *(s_col(f.name) for f in _SLOT_FIELDS[:9]),
+            q_col("updated_at"),
+            q_col("case_study"),
+        ]
+    )
+    statement = (
+        f"SELECT {columns} FROM {attempt} a "  # noqa: S608 - names from the models, values as parameters
+        f"INNER JOIN {quiz} z ON {z_col('id')} = {a_col('quiz')} "
+        f"LEFT JOIN {slot} s ON {s_col('attempt')} = {a_col('id')} "
+        f"LEFT JOIN {question} q ON {q_col('id')} = {s_col('question')} "
+        f"WHERE {a_col('id')} = %s AND {a_col('user')} = %s ORDER BY {s_col('position')}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(statement, [attempt_param, user_id])
+        rows = cursor.fetchall()
+    if not rows:
+        return None
+    decode = sql.decoder((*_HEAD_FIELDS, *_SLOT_FIELDS))
+    rows = [decode(row) for row in rows]
+    first = rows[0]
+    head = AttemptHead(attempt_id, *first[:5])
+    slots = [SlotState(*row[6:]) for row in rows if row[6] is not None]
+    return head, slots, first[5]
 
 
 def navigator_from(slots: list[SlotState], per_page: int) -> list[NavItem]:

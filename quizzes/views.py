@@ -27,6 +27,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.decorators import policy_required
+from cms import caching
 from cms.sanitize import html_to_text
 from core.errors import ServiceError
 from quizzes import formats, grading, selectors, services
@@ -44,7 +45,7 @@ def _safe_next(request: HttpRequest) -> str:
     return ""
 
 
-def _remaining(attempt: Attempt) -> int | None:
+def _remaining(attempt: Attempt | selectors.AttemptHead) -> int | None:
     if attempt.deadline is None:
         return None
     return max(0, math.ceil((attempt.deadline - timezone.now()).total_seconds()))
@@ -151,21 +152,31 @@ def _readable_numbers(
     return kept, unreadable
 
 
-def _pages(attempt: Attempt, total: int) -> int:
-    per_page = attempt.quiz.questions_per_page
-    return max(1, math.ceil(total / per_page)) if per_page else 1
-
-
 QUESTION_TEMPLATE = "quizzes/includes/question.html"
+PAGE_TEMPLATE = "quizzes/attempt.html"
+# Every template the question page is made of: a deploy (or, while developing, an edit) that changes the markup
+# never serves an older page or question.
+PAGE_TEMPLATES = (PAGE_TEMPLATE, "base.html", "quizzes/includes/submit_summary.html", "includes/site_nav.html")
 # A slot's rendered question lives as long as a sitting; any change to what it shows changes its key.
 SLOT_FRAGMENT_SECONDS = 3 * 3600
+# A whole rendered page: kept for reloads and page turns in a sitting, not for the whole sitting (each new
+# answer makes the next load a new page, and an old one is never read again).
+PAGE_SECONDS = 600
+# Filled in per request: the seconds left change with every load, so the stored page never holds them.
+REMAINING_PLACEHOLDER = "\x00quiz-remaining\x00"
+CLOCK_PLACEHOLDER = "\x00quiz-clock\x00"
+
+
+def _template_digest(*names: str) -> str:
+    """The templates' source digest. They are loaded once per process in production (the cached loader)."""
+    digest = hashlib.blake2b(digest_size=6)
+    for name in names:
+        digest.update(get_template(name).template.source.encode())
+    return digest.hexdigest()
 
 
 def _question_template_digest() -> str:
-    """The question template's source digest: a deploy (or, while developing, an edit) that changes the
-    markup never serves older fragments. The template is loaded once per process in production."""
-    source = get_template(QUESTION_TEMPLATE).template.source
-    return hashlib.blake2b(source.encode(), digest_size=6).hexdigest()
+    return _template_digest(QUESTION_TEMPLATE)
 
 
 def _slot_fragment_key(slot: selectors.SlotState, show_case: bool, template: str) -> str:
@@ -293,6 +304,17 @@ def _after_post(request: HttpRequest, navigator: list[selectors.NavItem], *, sta
 @never_cache
 @require_http_methods(["GET", "POST"])
 def attempt_page(request: HttpRequest, attempt_id) -> HttpResponse:
+    if request.method == "GET":
+        # The common case, a question page of an open attempt: one query (the attempt, which is the ownership
+        # check, its quiz, every slot and the content generation), then the page from the cache if nothing on it
+        # has changed. A finished or overdue attempt goes the long way below, to be graded and reviewed.
+        read = selectors.attempt_page_read(attempt_id, request.user.pk)
+        if read is None:
+            raise Http404
+        head, slots, generation = read
+        if not head.is_finished and not head.is_overdue(timezone.now()):
+            caching.remember_generation(generation)
+            return _question_page(request, head, slots)
     attempt = services.attempt_close_if_overdue(attempt=_own_attempt(request, attempt_id))
     nxt = _safe_next(request)
     review_url = reverse("quizzes:review", args=[attempt.pk]) + (f"?next={nxt}" if nxt else "")
@@ -304,48 +326,101 @@ def attempt_page(request: HttpRequest, attempt_id) -> HttpResponse:
                 _("This attempt was already submitted, in another tab or on another device: here is its result."),
             )
         return redirect(review_url)
-    # One query for every slot: the navigator's states and the page's questions.
-    slots = selectors.attempt_slots(attempt.pk)
-    navigator = selectors.navigator_from(slots, attempt.quiz.questions_per_page)
+    if request.method == "GET":  # the deadline moved on between the two reads: the page after all
+        read = selectors.attempt_page_read(attempt.pk, request.user.pk)
+        if read is None:
+            raise Http404
+        return _question_page(request, read[0], read[1])
+    # Without JavaScript the page is a form: answers arrive with navigation or submit.
+    navigator = selectors.navigator_from(selectors.attempt_slots(attempt.pk), attempt.quiz.questions_per_page)
+    answers, unreadable = _readable_numbers(attempt, _answers_from_post(request))
+    for text in unreadable:
+        messages.error(request, _("“%(text)s” is not a number: write it like 2024, 3,5 or -0.25.") % {"text": text})
+    try:
+        if request.POST.get("action") == "submit" and not unreadable:
+            services.attempt_submit(attempt_id=attempt.pk, user=request.user, answers=answers)
+            return redirect(review_url)
+        _saved, stale = services.answers_save(attempt_id=attempt.pk, user=request.user, answers=answers)
+        if answers:
+            services.slots_flag(attempt_id=attempt.pk, user=request.user, flags=_flags_from_post(request, answers))
+    except ServiceError as error:
+        messages.error(request, error.message)
+        if error.code in {"deadline_passed", "attempt_finished"}:
+            return redirect(review_url)
+        return redirect(request.get_full_path())
+    if stale:
+        messages.warning(
+            request, _("Some answers had been changed in another tab or device; the newer ones were kept.")
+        )
+    url = reverse("quizzes:attempt", args=[attempt.pk]) + _after_post(request, navigator, stay=bool(unreadable))
+    return redirect(url)
+
+
+def _page_key(
+    request: HttpRequest, head: selectors.AttemptHead, slots: list[selectors.SlotState], *, page: int, summary: bool
+) -> str | None:
+    """The key of the whole rendered page: everything it shows but the tokens and the seconds left, or None when
+    a message waits to be shown (shown once: that page is this request's alone).
+
+    ``head`` and ``slots`` were read with the reader's own id, so no one is ever given another's page.
+    """
+    if len(messages.get_messages(request)):
+        return None
+    parts = [
+        str(request.user.pk),
+        str(head.pk),
+        head.state,
+        head.deadline.isoformat() if head.deadline else "",
+        head.quiz_title,
+        str(head.questions_per_page),
+        str(caching.generation()),  # the header's menu
+        translation.get_language() or "",
+        str(page),
+        "1" if summary else "0",
+        request.get_full_path(),  # the form's ``next`` and the language switch's return path
+        _template_digest(*PAGE_TEMPLATES, QUESTION_TEMPLATE),
+        # Each question's answer (its version moves with every saved answer), flag and content (its version moves
+        # with any edit of the question, its options or its case study).
+        *(f"{s.pk}:{s.version}:{int(s.flagged)}:{s.question_version.timestamp():.6f}" for s in slots),
+    ]
+    digest = hashlib.blake2b("\x1f".join(parts).encode(), digest_size=16).hexdigest()
+    return f"quizzes:page:{head.pk}:{digest}"
+
+
+def _page_response(html: str, remaining: int | None) -> HttpResponse:
+    if remaining is not None:
+        html = html.replace(REMAINING_PLACEHOLDER, str(remaining))
+        html = html.replace(CLOCK_PLACEHOLDER, f"{remaining // 60}:{remaining % 60:02d}")
+    return HttpResponse(html)
+
+
+def _question_page(request: HttpRequest, head: selectors.AttemptHead, slots: list[selectors.SlotState]) -> HttpResponse:
+    """A page of questions (or the summary before submitting) of an open attempt of the reader's.
+
+    Stored whole once rendered, with the tokens and the seconds left as placeholders filled per request.
+    """
+    per_page = head.questions_per_page
+    navigator = selectors.navigator_from(slots, per_page)
     total = len(navigator)
-    pages = _pages(attempt, total)
-    if request.method == "POST":
-        # Without JavaScript the page is a form: answers arrive with navigation or submit.
-        answers, unreadable = _readable_numbers(attempt, _answers_from_post(request))
-        for text in unreadable:
-            messages.error(request, _("“%(text)s” is not a number: write it like 2024, 3,5 or -0.25.") % {"text": text})
-        try:
-            if request.POST.get("action") == "submit" and not unreadable:
-                services.attempt_submit(attempt_id=attempt.pk, user=request.user, answers=answers)
-                return redirect(review_url)
-            _saved, stale = services.answers_save(attempt_id=attempt.pk, user=request.user, answers=answers)
-            if answers:
-                services.slots_flag(attempt_id=attempt.pk, user=request.user, flags=_flags_from_post(request, answers))
-        except ServiceError as error:
-            messages.error(request, error.message)
-            if error.code in {"deadline_passed", "attempt_finished"}:
-                return redirect(review_url)
-            return redirect(request.get_full_path())
-        if stale:
-            messages.warning(
-                request, _("Some answers had been changed in another tab or device; the newer ones were kept.")
-            )
-        url = reverse("quizzes:attempt", args=[attempt.pk]) + _after_post(request, navigator, stay=bool(unreadable))
-        return redirect(url)
+    pages = max(1, math.ceil(total / per_page)) if per_page else 1
     summary = request.GET.get("summary") == "1"
-    remaining = _remaining(attempt)
     try:
         page = min(max(int(request.GET.get("page", "1")), 1), pages)
     except ValueError:
         page = 1
-    per_page = attempt.quiz.questions_per_page or total
+    remaining = _remaining(head)
+    key = _page_key(request, head, slots, page=page, summary=summary)
+    if key is not None:
+        stored = cache.get(key)
+        if stored is not None:
+            return _page_response(caching.personal_html(request, stored), remaining)
+    per_page = per_page or total
     nav_views = _navigator_views(navigator, page=page, summary=summary)
-    return render(
-        request,
-        "quizzes/attempt.html",
+    html = render_to_string(
+        PAGE_TEMPLATE,
         {
-            "attempt": attempt,
-            "quiz": attempt.quiz,
+            "attempt": head,
+            "quiz": {"title": head.quiz_title},
             "questions_html": "" if summary else _questions_html(slots[(page - 1) * per_page : page * per_page]),
             "page": page,
             "pages": pages,
@@ -355,11 +430,17 @@ def attempt_page(request: HttpRequest, attempt_id) -> HttpResponse:
             "unanswered": [view for view in nav_views if view["answered"] == "0"],
             "flagged": [view for view in nav_views if view["flagged"] == "1"],
             "total": total,
-            "remaining": remaining,
-            "remaining_clock": None if remaining is None else f"{remaining // 60}:{remaining % 60:02d}",
-            "next": nxt,
+            "remaining": None if remaining is None else REMAINING_PLACEHOLDER,
+            "remaining_clock": CLOCK_PLACEHOLDER,
+            "next": _safe_next(request),
         },
+        request=request,
     )
+    if key is not None:
+        shareable = caching.shareable_html(request, html)
+        if shareable is not None:
+            cache.set(key, shareable, PAGE_SECONDS)
+    return _page_response(html, remaining)
 
 
 def _json_refusal(error: ServiceError) -> JsonResponse:

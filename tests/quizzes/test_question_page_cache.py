@@ -5,13 +5,15 @@ answer and a flag show on the next load; one trainee never sees another's
 answers, flags or attempt, and no right answer is ever cached into a page.
 """
 
+import datetime
 import re
 
 import pytest
 from django.urls import reverse
 
+from quizzes import services
 from quizzes.models import CaseStudy, Option, Question
-from tests.factories import UserFactory
+from tests.factories import QuestionFactory, UserFactory
 from tests.quizzes.test_views import (
     assert_no_right_answers,
     high_option_ids,  # noqa: F401 - a fixture
@@ -122,3 +124,118 @@ def test_the_question_page_speaks_each_language_from_its_own_copy(client, traine
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "vi"
     vietnamese = page(client, attempt)
     assert "Flag for review" not in vietnamese and 'lang="vi"' in vietnamese
+
+
+# --- the whole page, stored once rendered -------------------------------------------------------
+
+MASKED = re.compile(r'name="csrfmiddlewaretoken" value="([A-Za-z0-9]{64})"')
+
+
+def served_from_cache(client, attempt) -> tuple[str, bool]:
+    """The page, and whether it came whole from the cache (no template rendered)."""
+    from django.test.signals import template_rendered
+
+    rendered = []
+
+    def seen(sender, template, **kwargs):
+        rendered.append(template.name)
+
+    template_rendered.connect(seen)
+    try:
+        html = page(client, attempt)
+    finally:
+        template_rendered.disconnect(seen)
+    return html, not rendered
+
+
+def test_the_second_load_is_the_stored_page_with_its_own_tokens_and_clock(trainee, quiz):
+    import time_machine
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(trainee)
+    with time_machine.travel("2026-12-05 08:00:00+07:00", tick=False):
+        attempt = services.attempt_start(quiz=quiz, user=trainee)
+        fresh, hit = served_from_cache(client, attempt)
+        assert not hit and 'data-remaining="600"' in fresh and "data-timer>10:00<" in fresh
+    with time_machine.travel("2026-12-05 08:01:15+07:00", tick=False):
+        stored, hit = served_from_cache(client, attempt)
+        # The stored form's token works.
+        slot = attempt.slots.select_related("question").order_by("position").first()
+        token = MASKED.search(stored)[1]
+        response = client.post(
+            reverse("quizzes:attempt", args=[attempt.pk]), {**right_answer(slot), "csrfmiddlewaretoken": token}
+        )
+        assert response.status_code == 302
+    assert hit
+    # The seconds left are counted on each load, the tokens are this request's own, the rest is the same page.
+    assert 'data-remaining="525"' in stored and "data-timer>8:45<" in stored
+    assert "\x00" not in stored
+    clock = r"data-remaining=\"\d+\"|data-timer>[^<]*<"
+    assert re.sub(clock, "", without_random_tokens(stored, attempt)) == re.sub(
+        clock, "", without_random_tokens(fresh, attempt)
+    )
+    slot.refresh_from_db()
+    assert slot.version == 1
+
+
+def test_a_deadline_change_and_a_quiz_setting_show_at_once(client, trainee, quiz):
+    client.force_login(trainee)
+    attempt = start(client, quiz)
+    page(client, attempt)
+    assert served_from_cache(client, attempt)[1]
+
+    # Extra time given (as an organiser would in the admin): the clock shows it on the next load.
+    type(attempt).objects.filter(pk=attempt.pk).update(deadline=attempt.deadline + datetime.timedelta(minutes=30))
+    html, hit = served_from_cache(client, attempt)
+    assert not hit
+    assert 2390 < int(re.search(r'data-remaining="(\d+)"', html)[1]) <= 2400
+    type(attempt).objects.filter(pk=attempt.pk).update(deadline=None)
+    html = page(client, attempt)
+    assert "data-remaining" not in html and "data-timer" not in html
+
+    quiz.title = "Kiểm tra đã đổi tên"
+    quiz.save()
+    assert "Kiểm tra đã đổi tên" in page(client, attempt)
+    quiz.questions_per_page = 2
+    quiz.save()
+    html = page(client, attempt)
+    assert html.count('class="quiz-question"') == 2 and "Page 1/3" in html
+
+
+def test_a_message_is_shown_once_and_never_stored(client, trainee, quiz):
+    client.force_login(trainee)
+    numeric = QuestionFactory(category=quiz.rules.first().category, qtype="numerical", options=[("12", True)])
+    quiz.rules.update(count=6)
+    attempt = start(client, quiz)
+    slot = attempt.slots.get(question=numeric)
+    page(client, attempt)
+    response = client.post(
+        reverse("quizzes:attempt", args=[attempt.pk]) + "?page=1",
+        {"slot": slot.pk, f"v{slot.pk}": 0, f"q{slot.pk}": "mười hai", "page": "1"},
+        follow=True,
+    )
+    assert "is not a number" in response.content.decode()
+    # The page stored before the post, which never held the message.
+    html, hit = served_from_cache(client, attempt)
+    assert hit and "is not a number" not in html
+
+
+def test_another_page_or_the_summary_is_its_own_copy(client, trainee, quiz):
+    quiz.questions_per_page = 2
+    quiz.save()
+    client.force_login(trainee)
+    attempt = start(client, quiz)
+    url = reverse("quizzes:attempt", args=[attempt.pk])
+    first = client.get(url).content.decode()
+    second = client.get(url + "?page=2").content.decode()
+    summary = client.get(url + "?summary=1").content.decode()
+    assert client.get(url).content.decode().count('class="quiz-question"') == 2
+    ids = [
+        set(re.findall(r'data-slot="(\d+)"', html))
+        for html in (first, second, client.get(url + "?page=2").content.decode())
+    ]
+    assert ids[0].isdisjoint(ids[1]) and ids[1] == ids[2]
+    assert 'class="quiz-question"' not in summary and "quiz-summary" in summary
+    # The return path of the language switch follows the page's own address.
+    assert 'name="next" value="/quizzes/attempts/' in second and "?page=2" in second
