@@ -11,10 +11,22 @@ results (SQLite's datetimes made aware, its decimals and UUIDs, JSON decoded).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import weakref
+from collections.abc import Callable, Iterable, Sequence
 
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.db.models import Field, Model
+
+# Per database connection (each thread has its own): statements and decoders built once, not per request.
+_built: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def once(name: str, build: Callable[[], object]):
+    """``build()``'s value for this connection, built on first use: a statement's text or a ``decoder``."""
+    built = _built.setdefault(connections[DEFAULT_DB_ALIAS], {})
+    if name not in built:
+        built[name] = build()
+    return built[name]
 
 
 def table(model: type[Model]) -> str:

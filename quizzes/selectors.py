@@ -223,16 +223,7 @@ _SLOT_FIELDS = (
 )
 
 
-def attempt_page_read(attempt_id, user_id: int) -> tuple[AttemptHead, list[SlotState], int | None] | None:
-    """The question page's one query: the attempt if it is ``user_id``'s (else None), its quiz's settings,
-    every slot in the order shown (as ``attempt_slots``) and the content generation (None: no row yet).
-
-    Written by hand: the ORM took longer to compile this than PostgreSQL to answer it.
-    """
-    try:
-        attempt_param = sql.param(Attempt, "id", attempt_id)
-    except (ValueError, ValidationError):
-        return None
+def _attempt_page_statement() -> str:
     attempt, quiz, slot, question = (sql.table(model) for model in (Attempt, Quiz, QuestionSlot, Question))
     a_col, z_col = partial(sql.column, Attempt, alias="a"), partial(sql.column, Quiz, alias="z")
     s_col, q_col = partial(sql.column, QuestionSlot, alias="s"), partial(sql.column, Question, alias="q")
@@ -246,19 +237,32 @@ def attempt_page_read(attempt_id, user_id: int) -> tuple[AttemptHead, list[SlotS
             q_col("case_study"),
         ]
     )
-    statement = (
+    return (
         f"SELECT {columns} FROM {attempt} a "  # noqa: S608 - names from the models, values as parameters
         f"INNER JOIN {quiz} z ON {z_col('id')} = {a_col('quiz')} "
         f"LEFT JOIN {slot} s ON {s_col('attempt')} = {a_col('id')} "
         f"LEFT JOIN {question} q ON {q_col('id')} = {s_col('question')} "
         f"WHERE {a_col('id')} = %s AND {a_col('user')} = %s ORDER BY {s_col('position')}"
     )
+
+
+def attempt_page_read(attempt_id, user_id: int) -> tuple[AttemptHead, list[SlotState], int | None] | None:
+    """The question page's one query: the attempt if it is ``user_id``'s (else None), its quiz's settings,
+    every slot in the order shown (as ``attempt_slots``) and the content generation (None: no row yet).
+
+    Written by hand: the ORM took longer to compile this than PostgreSQL to answer it.
+    """
+    try:
+        attempt_param = sql.param(Attempt, "id", attempt_id)
+    except (ValueError, ValidationError):
+        return None
+    statement = sql.once("quizzes.attempt_page_read", _attempt_page_statement)
     with connection.cursor() as cursor:
         cursor.execute(statement, [attempt_param, user_id])
         rows = cursor.fetchall()
     if not rows:
         return None
-    decode = sql.decoder((*_HEAD_FIELDS, *_SLOT_FIELDS))
+    decode = sql.once("quizzes.attempt_page_read.decode", lambda: sql.decoder((*_HEAD_FIELDS, *_SLOT_FIELDS)))
     rows = [decode(row) for row in rows]
     first = rows[0]
     head = AttemptHead(attempt_id, *first[:5])

@@ -18,16 +18,17 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from functools import partial
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.db.models import F
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
 from cms.models import RegulationPage
 from cms.sanitize import html_to_text, sanitize_html
+from core import sql
 from core.audit import audit, snapshot
 from core.errors import ServiceError
 from core.pending import Confirmation, pending_import_confirm, pending_import_create
@@ -513,47 +514,92 @@ def _lock(attempt_id, user: User) -> Attempt:
         raise ServiceError("not_found", _("No such attempt.")) from None
 
 
-def _lock_with_slots(attempt_id, user: User, slot_ids: list[int]) -> tuple[Attempt, dict[int, QuestionSlot]]:
-    """The attempt locked, with its quiz and the named slots and their questions, in one query.
+def _locked_read_statement(count: int) -> str:
+    """The attempt (if it is the user's) with its quiz's grace period, and the named slots of it with their
+    question's type: outer joins, so that the attempt is found, and locked, even when no slot is on it."""
+    a_col, z_col = partial(sql.column, Attempt, alias="a"), partial(sql.column, Quiz, alias="z")
+    s_col, q_col = partial(sql.column, QuestionSlot, alias="s"), partial(sql.column, Question, alias="q")
+    slots = ", ".join(["%s"] * count)
+    # On PostgreSQL the attempt's row alone is locked (as ``_lock``'s): a plain FOR UPDATE over the join would lock
+    # the quiz's row too, and every taker of the quiz would wait for every other's save. SQLite has no row locks:
+    # its IMMEDIATE transactions take the database's write lock at BEGIN.
+    lock = " FOR UPDATE OF a" if connection.features.has_select_for_update_of else ""
+    return (
+        f"SELECT {a_col('state')}, {a_col('deadline')}, {z_col('grace_seconds')}, "  # noqa: S608 - names from models
+        f"{', '.join(s_col(name) for name in _SAVE_SLOT_COLUMNS)}, {q_col('qtype')} "
+        f"FROM {sql.table(Attempt)} a INNER JOIN {sql.table(Quiz)} z ON {z_col('id')} = {a_col('quiz')} "
+        f"LEFT JOIN {sql.table(QuestionSlot)} s ON {s_col('attempt')} = {a_col('id')} AND {s_col('id')} IN ({slots}) "
+        f"LEFT JOIN {sql.table(Question)} q ON {q_col('id')} = {s_col('question')} "
+        f"WHERE {a_col('id')} = %s AND {a_col('user')} = %s{lock}"
+    )
 
-    The lock is on the attempt's row, as ``_lock``'s, and the ``user``
-    condition makes the read the ownership check too. Slots not on the
-    attempt are left out (``_apply`` refuses them); when none is on it, the
-    attempt alone is locked, so that another person's attempt is still "no
-    such attempt".
+
+# What an answer needs of a slot: its options as shown and its current answer and version.
+_SAVE_SLOT_COLUMNS = ("id", "question", "option_order", "match_choices", "response", "version")
+_SAVE_FIELDS = (
+    *sql.fields(Attempt, "state", "deadline"),
+    Quiz._meta.get_field("grace_seconds"),
+    *sql.fields(QuestionSlot, *_SAVE_SLOT_COLUMNS),
+    Question._meta.get_field("qtype"),
+)
+
+
+@dataclass
+class _Locked:
+    """An attempt locked for an answer's save, and the named slots of it (``_lock_with_slots``)."""
+
+    attempt: Attempt
+    grace_seconds: int
+    slots: dict[int, QuestionSlot]
+    qtypes: dict[int, str]  # slot id → its question's type
+
+    def is_overdue(self, now: datetime) -> bool:
+        deadline = self.attempt.deadline
+        return deadline is not None and now > deadline + timedelta(seconds=self.grace_seconds)
+
+
+def _lock_with_slots(attempt_id, user: User, slot_ids: list[int]) -> _Locked:
+    """The attempt locked, with its quiz's grace period and the named slots and their questions' types, in one query.
+
+    The ``user`` condition makes the read the ownership check too. Slots not on
+    the attempt are left out (``_apply`` refuses them); the attempt is locked
+    and read even when none is on it. One hand-written statement, built once
+    per connection: the ORM spent longer compiling the query than the
+    database answering it, and an autosave runs every few seconds per trainee.
     """
     try:
-        rows = list(
-            QuestionSlot.objects.select_for_update(of=("attempt",))
-            .select_related("attempt__quiz", "question")
-            # Only what an answer needs (the ORM's cost grows with the columns): the slot's options and answer,
-            # the question's type, the attempt's state and deadline, the quiz's grace period. Grading a late
-            # attempt reads the whole attempt again (``answers_save``). No order: a sort the database need not do.
-            .only(
-                "id",
-                "attempt_id",
-                "question_id",
-                "option_order",
-                "match_choices",
-                "response",
-                "version",
-                "question__qtype",
-                "attempt__user",
-                "attempt__state",
-                "attempt__deadline",
-                "attempt__quiz__grace_seconds",
-            )
-            .filter(attempt_id=attempt_id, attempt__user=user, pk__in=slot_ids)
-            .order_by()
-        )
+        params = [*slot_ids, sql.param(Attempt, "id", attempt_id), user.pk]
     except (ValueError, ValidationError):
         raise ServiceError("not_found", _("No such attempt.")) from None
+    count = len(slot_ids) or 1
+    # An autosave names one slot: that statement is kept; a page posted without JavaScript names any number.
+    statement = sql.once("quizzes.save_read", lambda: _locked_read_statement(1)) if count == 1 else None
+    statement = statement or _locked_read_statement(count)
+    with connection.cursor() as cursor:
+        cursor.execute(statement, params if slot_ids else [None, *params])
+        rows = cursor.fetchall()
     if not rows:
-        return _lock(attempt_id, user), {}
-    attempt = rows[0].attempt
-    for slot in rows:
-        slot.attempt = attempt  # one object: callers read its deadline
-    return attempt, {slot.pk: slot for slot in rows}
+        raise ServiceError("not_found", _("No such attempt."))
+    decode = sql.once("quizzes.save_read.decode", lambda: sql.decoder(_SAVE_FIELDS))
+    rows = [decode(row) for row in rows]
+    state, deadline, grace = rows[0][:3]
+    attempt = Attempt(id=attempt_id, user_id=user.pk, state=state, deadline=deadline)
+    slots, qtypes = {}, {}
+    for row in rows:
+        pk, question_id, option_order, match_choices, response, version, qtype = row[3:]
+        if pk is None:
+            continue
+        slots[pk] = QuestionSlot(
+            id=pk,
+            attempt=attempt,
+            question_id=question_id,
+            option_order=option_order,
+            match_choices=match_choices,
+            response=response,
+            version=version,
+        )
+        qtypes[pk] = qtype
+    return _Locked(attempt, grace, slots, qtypes)
 
 
 def _refuse(code: str, message: str, attempt: Attempt, detail: str) -> ServiceError:
@@ -573,14 +619,13 @@ def _position(value: str, size: int) -> int | None:
 MAX_TYPED_ANSWER = 500
 
 
-def _response(slot: QuestionSlot, answer: AnswerInput, attempt: Attempt) -> dict | None:
+def _response(slot: QuestionSlot, answer: AnswerInput, attempt: Attempt, qtype: str) -> dict | None:
     """The stored form of an answer, refusing anything that is not on the slot.
 
     The browser names options by their position in the order shown, never by
     database id (ids are created in the author's order, and authors often put
     the right answer first); the stored response holds option ids.
     """
-    qtype = slot.question.qtype
     values = [v.strip() for v in answer.values if v and v.strip()]
     if qtype in TYPED_TYPES:
         text = nfc(" ".join(values))
@@ -616,20 +661,40 @@ def _response(slot: QuestionSlot, answer: AnswerInput, attempt: Attempt) -> dict
     return {"choice": ids[0]} if ids else None
 
 
+def _update_statement() -> str:
+    t, c = sql.table(QuestionSlot), partial(sql.column, QuestionSlot)
+    return (
+        f"UPDATE {t} SET {c('response')} = %s, {c('version')} = {c('version')} + 1, {c('answered_at')} = %s "  # noqa: S608
+        f"WHERE {c('id')} = %s AND {c('version')} = %s"
+    )
+
+
+def _write_answer(slot: QuestionSlot, response: dict | None, version: int, now: datetime) -> bool:
+    """One answer written if the slot is still at ``version``: one hand-written UPDATE, its values prepared by the
+    model's fields (the JSON encoded as ``JSONField`` encodes it)."""
+    params = [sql.param(QuestionSlot, "response", response), sql.param(QuestionSlot, "answered_at", now)]
+    with connection.cursor() as cursor:
+        cursor.execute(sql.once("quizzes.answer_update", _update_statement), [*params, slot.pk, version])
+        return cursor.rowcount == 1
+
+
 def _apply(
     attempt: Attempt,
     answers: Sequence[AnswerInput],
     now: datetime,
     slots: dict[int, QuestionSlot] | None = None,
+    qtypes: dict[int, str] | None = None,
 ) -> tuple[list[QuestionSlot], list[int]]:
-    """Write the answers to the attempt's slots (``slots``: already read with the lock, else read here)."""
-    if slots is None:
+    """Write the answers to the attempt's slots (``slots`` and their questions' ``qtypes``: already read with the
+    lock, else read here)."""
+    if slots is None or qtypes is None:
         slots = {
             s.pk: s
             for s in QuestionSlot.objects.filter(attempt=attempt, pk__in=[a.slot_id for a in answers]).select_related(
                 "question"
             )
         }
+        qtypes = {pk: slot.question.qtype for pk, slot in slots.items()}
     saved, stale = [], []
     for slot in slots.values():
         slot.attempt = attempt  # the locked attempt: callers read its deadline without another query
@@ -639,17 +704,14 @@ def _apply(
             raise _refuse(
                 "foreign_question", _("That question is not part of this attempt."), attempt, str(answer.slot_id)
             )
-        response = _response(slot, answer, attempt)
+        response = _response(slot, answer, attempt, qtypes[slot.pk])
         if answer.version != slot.version:
             stale.append(slot.pk)
             continue
         if response == slot.response:
             saved.append(slot)
             continue
-        updated = QuestionSlot.objects.filter(pk=slot.pk, version=answer.version).update(
-            response=response, version=F("version") + 1, answered_at=now
-        )
-        if not updated:  # pragma: no cover - the attempt lock makes this unreachable
+        if not _write_answer(slot, response, answer.version, now):  # pragma: no cover - the attempt lock prevents it
             stale.append(slot.pk)
             continue
         slot.response, slot.version, slot.answered_at = response, slot.version + 1, now
@@ -669,11 +731,12 @@ def answers_save(
     with transaction.atomic():
         # One read: the lock, the ownership check and the slots to write (an autosave runs every few seconds
         # per trainee); then one UPDATE per changed answer and nothing read after it.
-        attempt, slots = _lock_with_slots(attempt_id, user, [a.slot_id for a in answers])
+        locked = _lock_with_slots(attempt_id, user, [a.slot_id for a in answers])
+        attempt = locked.attempt
         if attempt.is_finished:
             raise _refuse("attempt_finished", _("This attempt has already been submitted."), attempt, "")
-        if not _is_overdue(attempt, now):
-            return _apply(attempt, answers, now, slots)
+        if not locked.is_overdue(now):
+            return _apply(attempt, answers, now, locked.slots, locked.qtypes)
         # Rare: the whole attempt (already locked by this transaction) for the grading and its audit.
         attempt = _lock(attempt_id, user)
         _finish(attempt, now=now, automatic=True)
