@@ -357,12 +357,20 @@ def attempt_page(request: HttpRequest, attempt_id) -> HttpResponse:
 
 
 def _page_key(
-    request: HttpRequest, head: selectors.AttemptHead, slots: list[selectors.SlotState], *, page: int, summary: bool
+    request: HttpRequest,
+    head: selectors.AttemptHead,
+    slots: list[selectors.SlotState],
+    shown: list[selectors.SlotState],
+    *,
+    page: int,
+    summary: bool,
 ) -> str | None:
     """The key of the whole rendered page: everything it shows but the tokens and the seconds left, or None when
     a message waits to be shown (shown once: that page is this request's alone).
 
-    ``head`` and ``slots`` were read with the reader's own id, so no one is ever given another's page.
+    ``head`` and ``slots`` (all of the attempt's; ``shown``: the page's questions) were read with the reader's own
+    id, so no one is ever given another's page. An answer changed on another page makes a new key only when it
+    answers or clears a question (the navigator shows that); its other changes show only where it is shown.
     """
     if len(messages.get_messages(request)):
         return None
@@ -379,9 +387,12 @@ def _page_key(
         "1" if summary else "0",
         request.get_full_path(),  # the form's ``next`` and the language switch's return path
         _template_digest(*PAGE_TEMPLATES, QUESTION_TEMPLATE),
-        # Each question's answer (its version moves with every saved answer), flag and content (its version moves
-        # with any edit of the question, its options or its case study).
-        *(f"{s.pk}:{s.version}:{int(s.flagged)}:{s.question_version.timestamp():.6f}" for s in slots),
+        # The navigator: every question answered or not, flagged or not.
+        *(f"{s.pk}:{int(s.response is not None)}:{int(s.flagged)}" for s in slots),
+        # The questions on the page: each one's answer (its version moves with every saved answer) and content
+        # (its version moves with any edit of the question, its options or its case study).
+        "\x1e",
+        *(f"{s.pk}:{s.version}:{s.question_version.timestamp():.6f}" for s in shown),
     ]
     digest = hashlib.blake2b("\x1f".join(parts).encode(), digest_size=16).hexdigest()
     return f"quizzes:page:{head.pk}:{digest}"
@@ -409,19 +420,19 @@ def _question_page(request: HttpRequest, head: selectors.AttemptHead, slots: lis
     except ValueError:
         page = 1
     remaining = _remaining(head)
-    key = _page_key(request, head, slots, page=page, summary=summary)
+    shown = [] if summary else slots[(page - 1) * (per_page or total) : page * (per_page or total)]
+    key = _page_key(request, head, slots, shown, page=page, summary=summary)
     if key is not None:
         stored = cache.get(key)
         if stored is not None:
             return _page_response(caching.personal_html(request, stored), remaining)
-    per_page = per_page or total
     nav_views = _navigator_views(navigator, page=page, summary=summary)
     html = render_to_string(
         PAGE_TEMPLATE,
         {
             "attempt": head,
             "quiz": {"title": head.quiz_title},
-            "questions_html": "" if summary else _questions_html(slots[(page - 1) * per_page : page * per_page]),
+            "questions_html": _questions_html(shown) if shown else "",
             "page": page,
             "pages": pages,
             "summary": summary,

@@ -206,7 +206,7 @@ def test_a_deadline_change_and_a_quiz_setting_show_at_once(client, trainee, quiz
 def test_a_message_is_shown_once_and_never_stored(client, trainee, quiz):
     client.force_login(trainee)
     numeric = QuestionFactory(category=quiz.rules.first().category, qtype="numerical", options=[("12", True)])
-    quiz.rules.update(count=6)
+    quiz.rules.update(count=Question.objects.filter(category=numeric.category).count())  # every one, the number too
     attempt = start(client, quiz)
     slot = attempt.slots.get(question=numeric)
     page(client, attempt)
@@ -239,3 +239,42 @@ def test_another_page_or_the_summary_is_its_own_copy(client, trainee, quiz):
     assert 'class="quiz-question"' not in summary and "quiz-summary" in summary
     # The return path of the language switch follows the page's own address.
     assert 'name="next" value="/quizzes/attempts/' in second and "?page=2" in second
+
+
+def test_another_pages_copy_changes_with_what_its_navigator_shows(client, trainee, quiz):
+    quiz.questions_per_page = 2
+    quiz.save()
+    client.force_login(trainee)
+    attempt = start(client, quiz)
+    url = reverse("quizzes:attempt", args=[attempt.pk]) + "?page=2"
+    first = attempt.slots.select_related("question").order_by("position").first()  # on page 1
+
+    def page_two() -> tuple[str, bool]:
+        from django.test.signals import template_rendered
+
+        rendered = []
+        template_rendered.connect(receiver := lambda sender, template, **kwargs: rendered.append(template.name))
+        try:
+            return client.get(url).content.decode(), not rendered
+        finally:
+            template_rendered.disconnect(receiver)
+
+    page_two()
+    # Page 1's question answered: page 2's navigator counts it, so page 2 is made again.
+    answer = services.AnswerInput(first.pk, ["0"], version=0)
+    services.answers_save(attempt_id=attempt.pk, user=trainee, answers=[answer])
+    html, hit = page_two()
+    assert not hit and "data-answered-count>1<" in html
+    assert re.search(rf'data-nav="{first.pk}"[^>]*data-answered="1" data-flagged="0"', html)
+    # Its answer changed: nothing page 2 shows has changed.
+    services.answers_save(
+        attempt_id=attempt.pk, user=trainee, answers=[services.AnswerInput(first.pk, ["1"], version=1)]
+    )
+    assert page_two()[1]
+    # Flagged, then cleared: page 2's navigator shows both.
+    services.slots_flag(attempt_id=attempt.pk, user=trainee, flags={first.pk: True})
+    html, hit = page_two()
+    assert not hit and re.search(rf'data-nav="{first.pk}"[^>]*data-flagged="1"', html)
+    services.answers_save(attempt_id=attempt.pk, user=trainee, answers=[services.AnswerInput(first.pk, [], version=2)])
+    html, hit = page_two()
+    assert not hit and "data-answered-count>0<" in html
