@@ -4,7 +4,8 @@ Concurrency: each write to an attempt first locks its row
 (``select_for_update``; SQLite's IMMEDIATE transactions serialise writers
 anyway), so an answer save and a submit of the same attempt happen one
 after the other, and the second submit finds the attempt finished and
-grades nothing. Each answer slot carries a ``version``: a save must name the
+grades nothing. An autosave on PostgreSQL takes that lock inside its UPDATE
+statement (``_save_one``), with no transaction around its two statements. Each answer slot carries a ``version``: a save must name the
 version it has seen, so a stale tab cannot overwrite a newer answer.
 """
 
@@ -14,7 +15,7 @@ import base64
 import logging
 import secrets
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -514,7 +515,7 @@ def _lock(attempt_id, user: User) -> Attempt:
         raise ServiceError("not_found", _("No such attempt.")) from None
 
 
-def _locked_read_statement(count: int) -> str:
+def _read_statement(count: int, *, lock: bool = True) -> str:
     """The attempt (if it is the user's) with its quiz's grace period, and the named slots of it with their
     question's type: outer joins, so that the attempt is found, and locked, even when no slot is on it."""
     a_col, z_col = partial(sql.column, Attempt, alias="a"), partial(sql.column, Quiz, alias="z")
@@ -523,14 +524,14 @@ def _locked_read_statement(count: int) -> str:
     # On PostgreSQL the attempt's row alone is locked (as ``_lock``'s): a plain FOR UPDATE over the join would lock
     # the quiz's row too, and every taker of the quiz would wait for every other's save. SQLite has no row locks:
     # its IMMEDIATE transactions take the database's write lock at BEGIN.
-    lock = " FOR UPDATE OF a" if connection.features.has_select_for_update_of else ""
+    for_update = " FOR UPDATE OF a" if lock and connection.features.has_select_for_update_of else ""
     return (
         f"SELECT {a_col('state')}, {a_col('deadline')}, {z_col('grace_seconds')}, "  # noqa: S608 - names from models
         f"{', '.join(s_col(name) for name in _SAVE_SLOT_COLUMNS)}, {q_col('qtype')} "
         f"FROM {sql.table(Attempt)} a INNER JOIN {sql.table(Quiz)} z ON {z_col('id')} = {a_col('quiz')} "
         f"LEFT JOIN {sql.table(QuestionSlot)} s ON {s_col('attempt')} = {a_col('id')} AND {s_col('id')} IN ({slots}) "
         f"LEFT JOIN {sql.table(Question)} q ON {q_col('id')} = {s_col('question')} "
-        f"WHERE {a_col('id')} = %s AND {a_col('user')} = %s{lock}"
+        f"WHERE {a_col('id')} = %s AND {a_col('user')} = %s{for_update}"
     )
 
 
@@ -558,10 +559,11 @@ class _Locked:
         return deadline is not None and now > deadline + timedelta(seconds=self.grace_seconds)
 
 
-def _lock_with_slots(attempt_id, user: User, slot_ids: list[int]) -> _Locked:
+def _lock_with_slots(attempt_id, user: User, slot_ids: list[int], *, lock: bool = True) -> _Locked:
     """The attempt locked, with its quiz's grace period and the named slots and their questions' types, in one query.
 
-    The ``user`` condition makes the read the ownership check too. Slots not on
+    ``lock=False``: read only (``_save_one``, whose write takes the lock). The
+    ``user`` condition makes the read the ownership check too. Slots not on
     the attempt are left out (``_apply`` refuses them); the attempt is locked
     and read even when none is on it. One hand-written statement, built once
     per connection: the ORM spent longer compiling the query than the
@@ -573,8 +575,10 @@ def _lock_with_slots(attempt_id, user: User, slot_ids: list[int]) -> _Locked:
         raise ServiceError("not_found", _("No such attempt.")) from None
     count = len(slot_ids) or 1
     # An autosave names one slot: that statement is kept; a page posted without JavaScript names any number.
-    statement = sql.once("quizzes.save_read", lambda: _locked_read_statement(1)) if count == 1 else None
-    statement = statement or _locked_read_statement(count)
+    if count == 1:
+        statement = sql.once(f"quizzes.save_read.{int(lock)}", lambda: _read_statement(1, lock=lock))
+    else:
+        statement = _read_statement(count, lock=lock)
     with connection.cursor() as cursor:
         cursor.execute(statement, params if slot_ids else [None, *params])
         rows = cursor.fetchall()
@@ -670,12 +674,54 @@ def _update_statement() -> str:
 
 
 def _write_answer(slot: QuestionSlot, response: dict | None, version: int, now: datetime) -> bool:
-    """One answer written if the slot is still at ``version``: one hand-written UPDATE, its values prepared by the
-    model's fields (the JSON encoded as ``JSONField`` encodes it)."""
+    """One answer written if the slot is still at ``version`` (its attempt locked by the caller's transaction): one
+    hand-written UPDATE, its values prepared by the model's fields (the JSON encoded as ``JSONField`` encodes it)."""
     params = [sql.param(QuestionSlot, "response", response), sql.param(QuestionSlot, "answered_at", now)]
     with connection.cursor() as cursor:
         cursor.execute(sql.once("quizzes.answer_update", _update_statement), [*params, slot.pk, version])
         return cursor.rowcount == 1
+
+
+def _locking_update_statement() -> str:
+    a_col, t = partial(sql.column, Attempt, alias="a"), sql.table(QuestionSlot)
+    c, s_col = partial(sql.column, QuestionSlot), partial(sql.column, QuestionSlot, alias="s")
+    return (
+        # The attempt's row locked first, as every write to an attempt does (``_lock``), and its state and deadline
+        # checked again once locked: a submit holding the lock is waited for, and then nothing is written.
+        f"WITH locked AS (SELECT {a_col('id')} FROM {sql.table(Attempt)} a "  # noqa: S608 - names from the models
+        f"WHERE {a_col('id')} = %s AND {a_col('user')} = %s AND {a_col('state')} = %s "
+        f"AND {a_col('deadline')} IS NOT DISTINCT FROM %s FOR UPDATE) "
+        f"UPDATE {t} s SET {c('response')} = %s, {c('version')} = {s_col('version')} + 1, {c('answered_at')} = %s "
+        f"FROM locked WHERE {s_col('id')} = %s AND {s_col('attempt')} = locked.id AND {s_col('version')} = %s"
+    )
+
+
+class _Contended(Exception):
+    """The attempt or the slot changed between ``_save_one``'s read and its write: decide again under the lock."""
+
+
+def _write_answer_locking(attempt: Attempt) -> Callable[[QuestionSlot, dict | None, int, datetime], bool]:
+    """``_write_answer`` for a caller outside a transaction: the statement locks the attempt itself, writes only if
+    the attempt is still open with the deadline read, and raises ``_Contended`` if it wrote nothing."""
+
+    def write(slot: QuestionSlot, response: dict | None, version: int, now: datetime) -> bool:
+        params = [
+            sql.param(Attempt, "id", attempt.pk),
+            attempt.user_id,
+            Attempt.State.IN_PROGRESS.value,
+            sql.param(Attempt, "deadline", attempt.deadline),
+            sql.param(QuestionSlot, "response", response),
+            sql.param(QuestionSlot, "answered_at", now),
+            slot.pk,
+            version,
+        ]
+        with connection.cursor() as cursor:
+            cursor.execute(sql.once("quizzes.answer_update_locking", _locking_update_statement), params)
+            if cursor.rowcount != 1:
+                raise _Contended
+        return True
+
+    return write
 
 
 def _apply(
@@ -684,6 +730,7 @@ def _apply(
     now: datetime,
     slots: dict[int, QuestionSlot] | None = None,
     qtypes: dict[int, str] | None = None,
+    write: Callable[[QuestionSlot, dict | None, int, datetime], bool] = _write_answer,
 ) -> tuple[list[QuestionSlot], list[int]]:
     """Write the answers to the attempt's slots (``slots`` and their questions' ``qtypes``: already read with the
     lock, else read here)."""
@@ -711,7 +758,7 @@ def _apply(
         if response == slot.response:
             saved.append(slot)
             continue
-        if not _write_answer(slot, response, answer.version, now):  # pragma: no cover - the attempt lock prevents it
+        if not write(slot, response, answer.version, now):  # pragma: no cover - the attempt lock prevents it
             stale.append(slot.pk)
             continue
         slot.response, slot.version, slot.answered_at = response, slot.version + 1, now
@@ -728,6 +775,10 @@ def answers_save(
     answers refused (``deadline_passed``).
     """
     now = now or timezone.now()
+    if len(answers) == 1 and connection.features.has_select_for_update_of:
+        saved = _save_one(attempt_id, user, answers[0], now)
+        if saved is not None:
+            return saved
     with transaction.atomic():
         # One read: the lock, the ownership check and the slots to write (an autosave runs every few seconds
         # per trainee); then one UPDATE per changed answer and nothing read after it.
@@ -745,6 +796,29 @@ def answers_save(
         "deadline_passed",
         _("Time is up: this answer arrived after the deadline and was not saved. Your earlier answers were graded."),
     )
+
+
+def _save_one(
+    attempt_id, user: User, answer: AnswerInput, now: datetime
+) -> tuple[list[QuestionSlot], list[int]] | None:
+    """An autosave on PostgreSQL in two statements and no transaction around them (no BEGIN, no COMMIT): a read,
+    then an UPDATE that locks the attempt's row itself and writes only if the attempt is still open, with the
+    deadline read, and the slot still at the version read. None: let ``answers_save``'s transaction decide (an
+    overdue attempt to grade, or anything changed between the two statements).
+
+    What is decided before the write holds without the lock: an attempt's slots and their options never change,
+    a finished attempt never reopens, and a version only ever moves on (a stale answer stays stale).
+    """
+    locked = _lock_with_slots(attempt_id, user, [answer.slot_id], lock=False)
+    attempt = locked.attempt
+    if attempt.is_finished:
+        raise _refuse("attempt_finished", _("This attempt has already been submitted."), attempt, "")
+    if locked.is_overdue(now):
+        return None
+    try:
+        return _apply(attempt, [answer], now, locked.slots, locked.qtypes, write=_write_answer_locking(attempt))
+    except _Contended:
+        return None
 
 
 def slots_flag(*, attempt_id, user: User, flags: dict[int, bool], now: datetime | None = None) -> int:

@@ -3,6 +3,7 @@
 Run on SQLite and on PostgreSQL (CI); the lock tests on PostgreSQL only.
 """
 
+import datetime
 import threading
 import time
 
@@ -78,7 +79,7 @@ def test_the_same_answer_again_writes_nothing_and_moves_no_version(trainee, quiz
             attempt_id=attempt.pk, user=trainee, answers=[AnswerInput(slot.pk, ["0"], version=1)]
         )
     assert saved[0].version == 1
-    assert not any(q["sql"].startswith("UPDATE") for q in queries)
+    assert not any("UPDATE" in q["sql"] for q in queries)
 
 
 def test_a_save_is_one_read_and_one_write(trainee, quiz):
@@ -89,12 +90,77 @@ def test_a_save_is_one_read_and_one_write(trainee, quiz):
     statements = [q["sql"] for q in queries if not q["sql"].startswith(("SAVEPOINT", "RELEASE"))]
     assert len(statements) == 2, statements
     read, write = statements
-    assert read.startswith("SELECT") and write.startswith("UPDATE")
+    assert read.startswith("SELECT") and "UPDATE" in write and "FOR UPDATE" not in read
     if connection.vendor == "postgresql":
-        # The attempt's row alone: locking the quiz's too made every taker of a quiz wait for every other's save.
-        assert read.endswith("FOR UPDATE OF a")
+        # No transaction around them: the write locks the attempt's row alone (locking the quiz's too made every
+        # taker of a quiz wait for every other's save), and writes only if it is still open.
+        assert write.startswith('WITH locked AS (SELECT a."id" FROM "quizzes_attempt" a WHERE')
+        assert "FOR UPDATE) UPDATE" in write
     else:
-        assert "FOR UPDATE" not in read
+        # SQLite: in a transaction (IMMEDIATE: the database's write lock from its BEGIN), a plain UPDATE.
+        assert write.startswith("UPDATE")
+
+
+@pytest.fixture
+def between_read_and_write(monkeypatch):
+    """Runs ``change`` after the save's first read, as another request would between its two statements."""
+    changes = []
+    read = services._lock_with_slots
+
+    def read_then_change(*args, **kwargs):
+        result = read(*args, **kwargs)
+        if not kwargs.get("lock", True) and changes:
+            changes.pop()()
+        return result
+
+    monkeypatch.setattr(services, "_lock_with_slots", read_then_change)
+    return changes.append
+
+
+@pytest.fixture
+def postgresql():
+    if connection.vendor != "postgresql":
+        require_service("PostgreSQL")
+
+
+@pytest.mark.usefixtures("postgresql")
+def test_a_save_decides_again_under_the_lock_when_something_changed_after_its_read(
+    trainee, quiz, between_read_and_write
+):
+    from django.db.models import F
+
+    attempt = services.attempt_start(quiz=quiz, user=trainee)
+    first, second = attempt.slots.order_by("position")[:2]
+    slots = QuestionSlot.objects.filter(attempt=attempt)
+
+    # Another tab's answer landed: stale, and the other tab's answer kept.
+    between_read_and_write(lambda: slots.filter(pk=first.pk).update(response={"choice": 1}, version=F("version") + 1))
+    saved, stale = services.answers_save(
+        attempt_id=attempt.pk, user=trainee, answers=[AnswerInput(first.pk, ["0"], version=0)]
+    )
+    assert (saved, stale) == ([], [first.pk])
+    assert slots.get(pk=first.pk).response == {"choice": 1}
+
+    # The deadline moved into the past: graded, the answer refused.
+    between_read_and_write(
+        lambda: Attempt.objects.filter(pk=attempt.pk).update(deadline=timezone.now() - datetime.timedelta(hours=1))
+    )
+    with pytest.raises(ServiceError) as refused:
+        services.answers_save(attempt_id=attempt.pk, user=trainee, answers=[AnswerInput(second.pk, ["0"], version=0)])
+    assert refused.value.code == "deadline_passed"
+    assert slots.get(pk=second.pk).response is None and Attempt.objects.get(pk=attempt.pk).is_finished
+
+
+@pytest.mark.usefixtures("postgresql")
+def test_a_save_after_a_submit_between_its_read_and_write_is_refused(trainee, quiz, between_read_and_write):
+    attempt = services.attempt_start(quiz=quiz, user=trainee)
+    slot = attempt.slots.first()
+    between_read_and_write(lambda: services.attempt_submit(attempt_id=attempt.pk, user=trainee))
+    with pytest.raises(ServiceError) as refused:
+        services.answers_save(attempt_id=attempt.pk, user=trainee, answers=[AnswerInput(slot.pk, ["0"], version=0)])
+    assert refused.value.code == "attempt_finished"
+    slot.refresh_from_db()
+    assert slot.response is None and slot.version == 0 and slot.score == 0
 
 
 def test_a_page_of_answers_names_many_slots_in_one_read(trainee, quiz):
