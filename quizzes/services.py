@@ -5,8 +5,9 @@ Concurrency: each write to an attempt first locks its row
 anyway), so an answer save and a submit of the same attempt happen one
 after the other, and the second submit finds the attempt finished and
 grades nothing. An autosave on PostgreSQL takes that lock inside its UPDATE
-statement (``_save_one``), with no transaction around its two statements. Each answer slot carries a ``version``: a save must name the
-version it has seen, so a stale tab cannot overwrite a newer answer.
+statement (``_save_one``), with no transaction around its two statements.
+Each answer slot carries a ``version``: a save must name the version it has
+seen, so a stale tab cannot overwrite a newer answer.
 """
 
 from __future__ import annotations
@@ -546,8 +547,8 @@ _SAVE_FIELDS = (
 
 
 @dataclass
-class _Locked:
-    """An attempt locked for an answer's save, and the named slots of it (``_lock_with_slots``)."""
+class _SaveRead:
+    """An attempt read (and locked, but in ``_save_one``) for an answer's save, and the named slots of it."""
 
     attempt: Attempt
     grace_seconds: int
@@ -559,7 +560,7 @@ class _Locked:
         return deadline is not None and now > deadline + timedelta(seconds=self.grace_seconds)
 
 
-def _lock_with_slots(attempt_id, user: User, slot_ids: list[int], *, lock: bool = True) -> _Locked:
+def _lock_with_slots(attempt_id, user: User, slot_ids: list[int], *, lock: bool = True) -> _SaveRead:
     """The attempt locked, with its quiz's grace period and the named slots and their questions' types, in one query.
 
     ``lock=False``: read only (``_save_one``, whose write takes the lock). The
@@ -603,7 +604,7 @@ def _lock_with_slots(attempt_id, user: User, slot_ids: list[int], *, lock: bool 
             version=version,
         )
         qtypes[pk] = qtype
-    return _Locked(attempt, grace, slots, qtypes)
+    return _SaveRead(attempt, grace, slots, qtypes)
 
 
 def _refuse(code: str, message: str, attempt: Attempt, detail: str) -> ServiceError:
@@ -775,7 +776,9 @@ def answers_save(
     answers refused (``deadline_passed``).
     """
     now = now or timezone.now()
-    if len(answers) == 1 and connection.features.has_select_for_update_of:
+    # PostgreSQL: its row locks (and its IS NOT DISTINCT FROM) serve the two-statement save. SQLite's write lock is
+    # taken at BEGIN (IMMEDIATE), so there a save is always a transaction.
+    if len(answers) == 1 and connection.vendor == "postgresql":
         saved = _save_one(attempt_id, user, answers[0], now)
         if saved is not None:
             return saved
