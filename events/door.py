@@ -28,12 +28,13 @@ from collections import Counter
 from collections.abc import Sequence
 
 from django.contrib.contenttypes.models import ContentType
-from django.db import connection, connections, transaction
+from django.db import connection, transaction
 from django.db.models import Field, Model
 from django.utils import timezone
 from wagtail.models import ModelLogEntry
 
 from accounts.models import OrgUnit, User
+from core import sql
 from events import tallies
 from events.models import Attendance, EventPage, EventSession, Registration, ScanNonce
 
@@ -49,38 +50,16 @@ def _columns(model: type[Model], names: tuple[str, ...]) -> tuple[Field, ...]:
     return fields
 
 
-@functools.cache
-def _converters(alias: str, fields: tuple[Field, ...]) -> tuple:
-    """What the ORM applies to each of these fields' columns on this database (SQLite's text times, UUIDs)."""
-    backend = connections[alias]
-    found = []
-    for index, field in enumerate(fields):
-        column = field.get_col(field.model._meta.db_table)
-        functions = backend.ops.get_db_converters(column) + column.get_db_converters(backend)
-        if functions:
-            found.append((index, column, tuple(functions)))
-    return tuple(found)
-
-
 def _instance(model: type[Model], names: tuple[str, ...], values: Sequence[object]) -> Model:
     """An instance of ``model`` from a row's values of the fields ``names`` (in the model's order, as
     :func:`_columns` gives them), converted as the ORM would; the other fields deferred."""
     fields = _columns(model, names)
-    values = list(values)
-    for index, column, functions in _converters(connection.alias, fields):
-        value = values[index]
-        for function in functions:
-            value = function(value, column, connection)
-        values[index] = value
-    return model.from_db(connection.alias, [f.attname for f in fields], values)
+    decode = sql.once(f"door:{model._meta.label}:{','.join(names)}", lambda: sql.decoder(fields))
+    return model.from_db(connection.alias, [f.attname for f in fields], decode(values))
 
 
 def _in_order(model: type[Model], names: tuple[str, ...], by_attname: dict[str, object]) -> list[object]:
     return [by_attname[f.attname] for f in _columns(model, names)]
-
-
-def _table(model: type[Model]) -> str:
-    return connection.ops.quote_name(model._meta.db_table)
 
 
 # --- the session ------------------------------------------------------------------------------
@@ -94,8 +73,8 @@ def _session_sql() -> str:
     organisers = EventPage.organisers.through._meta.db_table
     return (
         "SELECT s.id, s.event_id, s.title, s.starts_at, s.ends_at, e.late_after_minutes, o.user_id "  # noqa: S608
-        f"FROM {_table(EventSession)} s "
-        f"INNER JOIN {_table(EventPage)} e ON e.page_ptr_id = s.event_id "
+        f"FROM {sql.table(EventSession)} s "
+        f"INNER JOIN {sql.table(EventPage)} e ON e.page_ptr_id = s.event_id "
         f"LEFT JOIN {connection.ops.quote_name(organisers)} o ON o.eventpage_id = s.event_id "
         "WHERE s.id = %s AND s.event_id = %s"
     )
@@ -140,9 +119,9 @@ def _ticket_sql() -> str:
     columns = [f"r.{f.column}" for f in registration] + ["u.name"] + [f"a.{f.column}" for f in attendance]
     return (
         f"SELECT {', '.join(columns)} "  # noqa: S608
-        f"FROM {_table(Registration)} r "
-        f"LEFT JOIN {_table(OrgUnit)} u ON u.id = r.org_unit_id "
-        f"LEFT JOIN {_table(Attendance)} a ON a.registration_id = r.id AND a.session_id = %s "
+        f"FROM {sql.table(Registration)} r "
+        f"LEFT JOIN {sql.table(OrgUnit)} u ON u.id = r.org_unit_id "
+        f"LEFT JOIN {sql.table(Attendance)} a ON a.registration_id = r.id AND a.session_id = %s "
         "WHERE r.uuid = %s"
     )
 
@@ -186,7 +165,7 @@ def keep_nonce(nonce: str, session: EventSession, attendance: Attendance | None,
     """Keep a scan's nonce and answer in one statement; False when the nonce was already kept (a replay)."""
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {_table(ScanNonce)} {NONCE_COLUMNS} "  # noqa: S608
+            f"INSERT INTO {sql.table(ScanNonce)} {NONCE_COLUMNS} "  # noqa: S608
             "VALUES (%s, %s, %s, %s, %s) ON CONFLICT (nonce) DO NOTHING RETURNING id",
             [nonce, session.pk, attendance.pk if attendance else None, outcome, _now()],
         )
@@ -202,7 +181,7 @@ def _insert(model: type[Model], instance: Model) -> tuple[str, list[object]]:
     fields = [f for f in model._meta.concrete_fields if not f.primary_key]
     columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
     values = [f.get_db_prep_save(f.pre_save(instance, True), connection) for f in fields]
-    return f"INSERT INTO {_table(model)} ({columns})", values
+    return f"INSERT INTO {sql.table(model)} ({columns})", values
 
 
 def _placeholders(values: Sequence[object]) -> str:
@@ -261,22 +240,23 @@ def insert_check_in(
 def _insert_at_once(attendance: Attendance, entry: ModelLogEntry, nonce: str, tally: Counter) -> tuple[int, int]:
     """PostgreSQL: the four inserts as one statement (data-modifying ``WITH``), each row fed the attendance's id."""
     insert, params = _insert(Attendance, attendance)
-    sql = [f"WITH a AS ({insert} VALUES ({_placeholders(params)}) RETURNING id)"]
+    statement = [f"WITH a AS ({insert} VALUES ({_placeholders(params)}) RETURNING id)"]
     upsert = tallies.upsert(tally)
     if upsert is not None:
-        sql.append(f", t AS ({upsert[0]})")
+        statement.append(f", t AS ({upsert[0]})")
         params += upsert[1]
     if nonce:
-        sql.append(f", n AS (INSERT INTO {_table(ScanNonce)} {NONCE_COLUMNS} SELECT %s, %s, a.id, %s, %s FROM a)")  # noqa: S608
+        nonces = sql.table(ScanNonce)
+        statement.append(f", n AS (INSERT INTO {nonces} {NONCE_COLUMNS} SELECT %s, %s, a.id, %s, %s FROM a)")  # noqa: S608
         params += [nonce, attendance.session_id, "ok", _now()]
     insert, values = _insert(ModelLogEntry, entry)
     data = _columns(ModelLogEntry, ("data",))[0]
     fields = [f for f in ModelLogEntry._meta.concrete_fields if not f.primary_key]
     selected = ", ".join("(%s::jsonb || jsonb_build_object('attendance', a.id))" if f is data else "%s" for f in fields)
-    sql.append(f", l AS ({insert} SELECT {selected} FROM a RETURNING id) SELECT a.id, l.id FROM a, l")  # noqa: S608
+    statement.append(f", l AS ({insert} SELECT {selected} FROM a RETURNING id) SELECT a.id, l.id FROM a, l")  # noqa: S608
     params += values
     with connection.cursor() as cursor:
-        cursor.execute("".join(sql), params)
+        cursor.execute("".join(statement), params)
         return cursor.fetchone()
 
 
@@ -295,7 +275,7 @@ def _insert_one_by_one(attendance: Attendance, entry: ModelLogEntry, nonce: str,
         entry_id = connection.ops.last_insert_id(cursor, ModelLogEntry._meta.db_table, "id")
         if nonce:
             cursor.execute(
-                f"INSERT INTO {_table(ScanNonce)} {NONCE_COLUMNS} VALUES (%s, %s, %s, %s, %s)",  # noqa: S608
+                f"INSERT INTO {sql.table(ScanNonce)} {NONCE_COLUMNS} VALUES (%s, %s, %s, %s, %s)",  # noqa: S608
                 [nonce, attendance.session_id, attendance_id, "ok", _now()],
             )
     return attendance_id, entry_id
